@@ -1,0 +1,297 @@
+"""Audio in: WAV files and the microphone, always as 16 kHz mono int16 samples.
+
+``read_wav`` converts any common WAV (rate, channels, bit depth) with soundfile + soxr and turns
+every way a file can be wrong into a :class:`KioskError` that names the file.
+``Microphone`` wraps a sounddevice input stream; the stream factory is injected so that it can
+be tested without a sound card (see ``FakeInputStream`` in the tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence, Union
+
+import numpy as np
+
+from kiosk.errors import KioskError
+
+log = logging.getLogger(__name__)
+
+#: The sample rate every part of the kiosk works in (what the Vosk models expect).
+SAMPLE_RATE = 16000
+
+_RIFF_MAGICS = (b"RIFF", b"RIFX", b"RF64")
+_MIN_WAV_HEADER = 44  # RIFF header + fmt chunk + data chunk header
+
+
+def read_wav(path: Union[str, Path]) -> np.ndarray:
+    """Read a WAV file as 16 kHz mono int16 samples (channels averaged, rate converted).
+
+    Raises :class:`KioskError` naming the file when it is missing, empty, has a truncated
+    header, is not audio at all, holds no samples, or is in a format libsndfile cannot read.
+    """
+    import soundfile as sf
+
+    path = Path(path)
+    if not path.exists():
+        raise KioskError(f"{path}: no such file")
+    if path.is_dir():
+        raise KioskError(f"{path}: is a folder, not a WAV file")
+    size = path.stat().st_size
+    if size == 0:
+        raise KioskError(f"{path}: the file is empty (0 bytes); record it again")
+    with path.open("rb") as fh:
+        head = fh.read(_MIN_WAV_HEADER)
+    is_riff = head[:4] in _RIFF_MAGICS and head[8:12] == b"WAVE"
+    if head[:4] in _RIFF_MAGICS and len(head) < _MIN_WAV_HEADER:
+        raise KioskError(f"{path}: truncated WAV header ({size} bytes); the file is damaged")
+    try:
+        info = sf.info(str(path))
+        if info.frames == 0:
+            raise KioskError(f"{path}: the WAV file contains no audio samples")
+        if info.samplerate == SAMPLE_RATE and info.channels == 1:
+            data = sf.read(str(path), dtype="int16", always_2d=False)[0]
+            return np.ascontiguousarray(data, dtype=np.int16)
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except KioskError:
+        raise
+    except (RuntimeError, ValueError, OSError) as err:  # soundfile.LibsndfileError is a RuntimeError
+        if not is_riff and head[:4] not in _RIFF_MAGICS:
+            kind = "text" if _looks_like_text(head) else "data"
+            raise KioskError(
+                f"{path}: not a WAV file (it looks like {kind}; expected a RIFF/WAVE header)"
+            ) from None
+        if is_riff:
+            raise KioskError(
+                f"{path}: unsupported or damaged WAV file ({_short(err)}); "
+                "save it as 16-bit PCM WAV"
+            ) from None
+        raise KioskError(f"{path}: truncated or damaged WAV header ({_short(err)})") from None
+    return to_16k_mono(data, rate)
+
+
+def to_16k_mono(data: np.ndarray, rate: int) -> np.ndarray:
+    """Float samples in [-1, 1], shape (frames,) or (frames, channels) -> 16 kHz mono int16."""
+    import soxr
+
+    mono = data.mean(axis=1) if data.ndim == 2 else data
+    mono = np.asarray(mono, dtype=np.float32)
+    if rate != SAMPLE_RATE:
+        mono = soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ")
+    return (np.clip(mono, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _short(err: BaseException) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+# --------------------------------------------------------------------------- devices
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """One sound device as PortAudio reports it."""
+
+    index: int
+    name: str
+    max_input_channels: int
+    max_output_channels: int
+    default_samplerate: float
+    is_default_input: bool = False
+    is_default_output: bool = False
+
+    @property
+    def is_input(self) -> bool:
+        return self.max_input_channels > 0
+
+    @property
+    def is_output(self) -> bool:
+        return self.max_output_channels > 0
+
+
+def list_devices(query: Optional[Callable[[], Any]] = None) -> list[DeviceInfo]:
+    """All sound devices (inputs and outputs). ``query`` defaults to sounddevice's."""
+    default_in = default_out = -1
+    if query is None:
+        sd = _sounddevice()
+        query = sd.query_devices
+        try:
+            default_in, default_out = (int(x) for x in sd.default.device)
+        except (TypeError, ValueError):
+            pass
+    try:
+        raw = query()
+    except Exception as err:  # PortAudio errors are plain Exceptions
+        raise KioskError(f"cannot list sound devices: {_short(err)}") from None
+    devices = []
+    for i, dev in enumerate(list(raw)):
+        index = int(dev.get("index", i))
+        devices.append(
+            DeviceInfo(
+                index=index,
+                name=str(dev["name"]),
+                max_input_channels=int(dev.get("max_input_channels", 0)),
+                max_output_channels=int(dev.get("max_output_channels", 0)),
+                default_samplerate=float(dev.get("default_samplerate", 0.0)),
+                is_default_input=index == default_in,
+                is_default_output=index == default_out,
+            )
+        )
+    return devices
+
+
+def resolve_input_device(
+    device: Union[int, str, None], devices: Sequence[DeviceInfo]
+) -> Optional[int]:
+    """Device index for ``device`` (an index, a digit string, or part of a name).
+
+    ``None`` means the system default input, which must exist. Raises :class:`KioskError`
+    listing the input devices when nothing (or more than one device) matches.
+    """
+    inputs = [d for d in devices if d.is_input]
+    names = "; ".join(f"{d.index}: {d.name}" for d in inputs) or "none found"
+    if not inputs:
+        raise KioskError(
+            "no microphone found (no input devices); plug in the USB microphone and run "
+            "'kiosk devices' to check"
+        )
+    if device is None or device == "":
+        if any(d.is_default_input for d in inputs):
+            return None
+        return inputs[0].index
+    if isinstance(device, int) or (isinstance(device, str) and device.strip().isdigit()):
+        index = int(device)
+        for d in inputs:
+            if d.index == index:
+                return index
+        raise KioskError(f"no input device with index {index}; input devices: {names}")
+    wanted = str(device).casefold()
+    exact = [d for d in inputs if d.name.casefold() == wanted]
+    matches = exact or [d for d in inputs if wanted in d.name.casefold()]
+    if len(matches) == 1:
+        return matches[0].index
+    if not matches:
+        raise KioskError(f"no input device named like {device!r}; input devices: {names}")
+    raise KioskError(
+        f"{device!r} matches several input devices ({', '.join(d.name for d in matches)}); "
+        "use the index from 'kiosk devices'"
+    )
+
+
+def _sounddevice() -> Any:
+    try:
+        import sounddevice
+    except OSError as err:  # PortAudio library missing
+        raise KioskError(f"sound support is not available: {_short(err)}") from None
+    return sounddevice
+
+
+class Microphone:
+    """16 kHz mono int16 microphone input through a bounded queue.
+
+    The audio callback never blocks: it puts each block with ``put_nowait`` and counts (and
+    logs) blocks dropped because the consumer fell behind. Use as a context manager::
+
+        with Microphone(device="USB") as mic:
+            chunk = mic.read(timeout=0.5)   # int16 ndarray, or None on timeout
+
+    ``stream_factory`` builds the stream (default ``sounddevice.RawInputStream``) and gets the
+    keyword arguments samplerate, channels, dtype, blocksize, device, callback.
+    """
+
+    def __init__(
+        self,
+        device: Union[int, str, None] = None,
+        *,
+        block_seconds: float = 0.1,
+        queue_blocks: int = 50,
+        stream_factory: Optional[Callable[..., Any]] = None,
+        devices: Optional[Sequence[DeviceInfo]] = None,
+    ) -> None:
+        self.device_request = device
+        self.blocksize = int(SAMPLE_RATE * block_seconds)
+        self.queue: "queue.Queue[np.ndarray]" = queue.Queue(maxsize=queue_blocks)
+        self.overflows = 0  # blocks dropped because the queue was full
+        self.driver_overflows = 0  # blocks PortAudio flagged as input overflow
+        self._stream_factory = stream_factory
+        self._devices = devices
+        self._stream: Any = None
+
+    def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        if status and getattr(status, "input_overflow", False):
+            self.driver_overflows += 1
+        block = np.frombuffer(bytes(indata), dtype=np.int16).copy()
+        try:
+            self.queue.put_nowait(block)
+        except queue.Full:
+            self.overflows += 1
+            if self.overflows == 1 or self.overflows % 100 == 0:
+                log.warning(
+                    "microphone queue full: %d audio blocks dropped so far", self.overflows
+                )
+
+    def start(self) -> "Microphone":
+        factory = self._stream_factory
+        devices = self._devices
+        if factory is None:
+            sd = _sounddevice()
+            factory = sd.RawInputStream
+        if devices is None:
+            devices = list_devices()
+        index = resolve_input_device(self.device_request, devices)
+        try:
+            self._stream = factory(
+                samplerate=SAMPLE_RATE,
+                channels=1,
+                dtype="int16",
+                blocksize=self.blocksize,
+                device=index,
+                callback=self._callback,
+            )
+            self._stream.start()
+        except KioskError:
+            raise
+        except Exception as err:
+            raise KioskError(
+                f"cannot open microphone {self.device_request!r} at 16 kHz mono: {_short(err)}"
+            ) from None
+        log.info("microphone open (device %s, %d-sample blocks)", index, self.blocksize)
+        return self
+
+    def read(self, timeout: Optional[float] = None) -> Optional[np.ndarray]:
+        """The next block of samples, or ``None`` if none arrived within ``timeout`` s."""
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def stop(self) -> None:
+        if self._stream is not None:
+            try:
+                self._stream.stop()
+                self._stream.close()
+            finally:
+                self._stream = None
+            if self.overflows or self.driver_overflows:
+                log.warning(
+                    "microphone closed; %d blocks dropped (queue full), %d driver overflows",
+                    self.overflows,
+                    self.driver_overflows,
+                )
+
+    def __enter__(self) -> "Microphone":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
