@@ -1,0 +1,25 @@
+"""Options and helpers shared by several subcommands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kiosk.content import DEFAULT_CONTENT_DIR, Content, load_content
+
+
+def add_content_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--content", type=Path, default=None,
+        help=f"content folder (default: the config's, else {DEFAULT_CONTENT_DIR})",
+    )
+
+
+def content_from_args(args: argparse.Namespace) -> Content:
+    """The validated content named by --content, else the config's, else the bundled one."""
+    directory = getattr(args, "content", None)
+    if directory is None:
+        from kiosk.config import load_config  # noqa: PLC0415
+
+        directory = load_config(getattr(args, "config", None)).content_dir
+    return load_content(directory)
