@@ -130,10 +130,13 @@ def build_grammar(
         has_unk=has_unk,
     )
     if grammar.unknown_words:
+        shown = grammar.unknown_words[:40]
+        more = len(grammar.unknown_words) - len(shown)
         log.warning(
-            "%d words are not in the voice model and were left out of the grammar: %s",
+            "%d words are not in the voice model and were left out of the grammar: %s%s",
             len(grammar.unknown_words),
-            ", ".join(grammar.unknown_words),
+            ", ".join(shown),
+            f" (and {more} more)" if more > 0 else "",
         )
     if dropped:
         log.warning("%d phrases had no word the model knows and were dropped", len(dropped))
