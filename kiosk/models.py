@@ -16,6 +16,7 @@ import re
 import shutil
 import socket
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -456,6 +457,7 @@ def install_zip(
                     f"the download of {entry.name} is damaged or not the expected file: sha256 "
                     f"{actual}, expected {entry.zip_sha256} (from {entry.source}). Nothing was "
                     f"installed; try again, or download {entry.url} on another computer.")
+        _remove_stale_staging(dest, entry)
         staging = Path(tempfile.mkdtemp(prefix=f".{entry.folder}.unpacking-", dir=dest))
         try:
             _unpack(zip_path, staging, entry)
@@ -472,6 +474,20 @@ def install_zip(
             shutil.rmtree(staging, ignore_errors=True)
     log.info("installed %s at %s", entry.name, target)
     return target
+
+
+def _remove_stale_staging(dest: Path, entry: ModelEntry, min_age_s: float = 3600) -> None:
+    """Remove unpacking folders a killed earlier run left behind (hidden, never taken as a model).
+
+    Only folders older than ``min_age_s`` go, so a fetch running beside this one is left alone.
+    """
+    for stale in dest.glob(f".{entry.folder}.unpacking-*"):
+        try:
+            if time.time() - stale.stat().st_mtime > min_age_s:
+                shutil.rmtree(stale, ignore_errors=True)
+                log.info("removed %s, left by an interrupted install", stale)
+        except OSError:
+            pass
 
 
 def _move_into_place(unpacked: Path, target: Path, staging: Path) -> None:

@@ -378,6 +378,19 @@ def test_install_from_local_zip_replaces_a_broken_folder(tmp_path, isolated):
     assert sorted(p.name for p in dest.iterdir()) == [NAME]
 
 
+def test_old_unpacking_leftovers_are_removed_recent_ones_kept(tmp_path):
+    entry = models.load_manifest(write_manifest(tmp_path, "https://example.invalid/m.zip")).get()
+    dest = tmp_path / "dest"
+    old = install_fake(dest / f".{NAME}.unpacking-old" / NAME)
+    recent = dest / f".{NAME}.unpacking-recent"
+    recent.mkdir()
+    os.utime(old.parent, (1_000_000_000, 1_000_000_000))
+    zip_path = tmp_path / "m.zip"
+    zip_path.write_bytes(ZIP)
+    models.install_zip(entry, zip_path, dest)
+    assert sorted(p.name for p in dest.iterdir()) == [recent.name, NAME]
+
+
 # --------------------------------------------------------------------------- lookup
 
 
