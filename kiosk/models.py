@@ -335,6 +335,22 @@ def find_model(
     raise ModelNotFound(message, looked)
 
 
+def identify_model(folder: str | Path, manifest: Manifest | None = None) -> ModelEntry | None:
+    """The manifest entry whose files ``folder`` holds (names and listed sizes), or None.
+
+    A quick check without hashing, e.g. to tell whether the model :func:`find_model` returned
+    (which may be any Vosk model named by the config or ``$VOSK_MODEL_PATH``) is the Dutch one.
+    """
+    folder = Path(folder)
+    if model_folder_problems(folder):
+        return None
+    manifest = manifest or load_manifest()
+    for entry in manifest.models:
+        if not _quick_problems(folder, entry):
+            return entry
+    return None
+
+
 def installed_path(entry: ModelEntry) -> Path | None:
     """Where ``entry`` is installed by name ($VOSK_MODEL_PATH, cache, system), or None."""
     for _label, folder in search_places(None, entry):
@@ -454,7 +470,7 @@ def install_zip(
             actual = sha256_file(zip_path)
             if actual != entry.zip_sha256:
                 raise KioskError(
-                    f"the download of {entry.name} is damaged or not the expected file: sha256 "
+                    f"the zip of {entry.name} is damaged or not the expected file: sha256 "
                     f"{actual}, expected {entry.zip_sha256} (from {entry.source}). Nothing was "
                     f"installed; try again, or download {entry.url} on another computer.")
         _remove_stale_staging(dest, entry)

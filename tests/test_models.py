@@ -419,6 +419,14 @@ def test_lookup_order(isolated, entry, monkeypatch):
     assert models.installed_path(entry.get()) == system
 
 
+def test_identify_model_tells_the_manifest_model_from_another(isolated, entry):
+    ours = install_fake(isolated / "a" / "renamed")
+    other = install_fake(isolated / "b" / "other", dict(FILES, **{"graph/Gr.fst": b"other"}))
+    assert models.identify_model(ours, entry).name == NAME
+    assert models.identify_model(other, entry) is None
+    assert models.identify_model(isolated / "nowhere", entry) is None
+
+
 def test_configured_path_that_is_not_a_model_falls_through(isolated, entry):
     cached = install_fake(isolated / "home" / ".cache" / "vosk" / NAME)
     empty = isolated / "empty"
