@@ -245,9 +245,11 @@ class Pipeline:
             out = dict(self.matcher.match(text).to_json())
         return out, self._clock() - start
 
-    def listen_file(self, path: Union[str, Path]) -> dict[str, Any]:
-        """The ``kiosk listen --json`` object for one recording."""
-        samples = read_wav(path)
+    def listen_file(self, path: Union[str, Path], samples: Any = None) -> dict[str, Any]:
+        """The ``kiosk listen --json`` object for one recording (``samples``: already read
+        16 kHz mono int16 audio of ``path``)."""
+        if samples is None:
+            samples = read_wav(path)
         transcript = self.recognizer.transcribe(samples)
         matched, match_s = self.match(transcript.text)
         result: dict[str, Any] = {

@@ -48,7 +48,10 @@ MODES = (GRAMMAR, FREE)
 
 
 class Word(NamedTuple):
-    """One recognised word: ``(word, conf, start, end)``, times in s from utterance start."""
+    """One recognised word: ``(word, conf, start, end)``, times in s from utterance start.
+
+    After a ``Reset`` Vosk's clock is only frame-exact, so times may be a frame or two
+    (30-60 ms) off; fine for showing, not for cutting audio."""
 
     word: str
     conf: float

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from kiosk.audio_in import read_wav
 from kiosk.bench_audio import Pipeline, read_phrases
 from kiosk.recognizer import GRAMMAR, MODES
 
@@ -31,9 +32,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    samples = read_wav(args.file)  # a bad file fails before the slow model load
     phrases = read_phrases(args.phrases) if args.phrases else None
     pipeline = Pipeline.create(args.model, args.mode, args.content, phrases)
-    result = pipeline.listen_file(args.file)
+    result = pipeline.listen_file(args.file, samples)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0
