@@ -19,7 +19,7 @@ from kiosk.yamlfile import ContentError, LineDict, Problem, load_yaml
 LEXICON_FILE = "lexicon.nl.yaml"
 
 ESPEAK_RAW_VALUES = ("wrong", "ok")
-_FIELDS = {"written", "spoken", "why", "espeak_raw"}
+_FIELDS = {"written", "spoken", "why", "espeak_raw", "example"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,17 @@ class Entry:
     espeak_raw: str = "wrong"
     file: str = ""
     line: int = 0
+    #: A phrase containing ``written`` in which the tests compare the sound (default: written).
+    example: str = ""
+
+    @property
+    def test_phrase(self) -> str:
+        return self.example or self.written
+
+    @property
+    def intended_phrase(self) -> str:
+        """``test_phrase`` with the spoken form put in by hand: how it should sound."""
+        return self.test_phrase.replace(self.written, self.spoken, 1)
 
     @property
     def case_sensitive(self) -> bool:
@@ -81,7 +92,7 @@ class Lexicon:
         """Abbreviations and symbols in ``texts`` that no entry covers (for ``kiosk check``).
 
         Looks for words with two or more capitals, ``/ % & +``, digits glued to letters
-        (``overgewicht1-5``) and a hyphen standing for a repeated word (``knie- en``).
+        (``overgewicht1-5``).
         Returns each token once, in order of first appearance.
         """
         seen: dict[str, None] = {}
@@ -99,7 +110,6 @@ _SUSPICIOUS = re.compile(
       \b\w*[A-Z]\w*[A-Z][\w-]*            # two or more capitals: BMI, KNGF, eHealthNL
     | [^\s]*[/%&+][^\s]*                  # a slash, percent, ampersand or plus with its word
     | \b\w*(?:[^\W\d_]\d|\d[^\W\d_])\w*(?:-\d+)?  # digits glued to letters: overgewicht1-5, m2
-    | \b\w+-\s+(?:en|of)\b                # "knie- en": espeak-ng pauses after the hyphen
     """,
     re.VERBOSE,
 )
@@ -151,8 +161,15 @@ def parse_lexicon(data: object, file: str = "<lexicon>") -> Lexicon:
             )
             continue
         seen[key.lower()] = item.line_of("written")
+        example = " ".join(str(item.get("example") or "").split())
+        if example and values["written"] not in example:
+            problems.append(item.problem("example must contain the written form", "example"))
+            continue
         entries.append(
-            Entry(values["written"], values["spoken"], values["why"], str(raw), file, item.line)
+            Entry(
+                values["written"], values["spoken"], values["why"], str(raw), file, item.line,
+                example,
+            )
         )
     if problems:
         raise ContentError(problems)
