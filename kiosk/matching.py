@@ -34,6 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from kiosk.content import Content
@@ -43,13 +44,25 @@ from kiosk.normalize import strip_leading_markers, tokens
 DEFAULT_THRESHOLD = 0.5
 #: Two topics closer than this are both offered ("bedoelt u A of B?").
 DEFAULT_MARGIN = 0.06
-#: Weight of coverage vs closest example in a topic's score.
+#: Weights of coverage, of the most specific shared word, and (the rest) of the closest
+#: example in a topic's score.
 COVERAGE_WEIGHT = 0.6
+ANCHOR_WEIGHT = 0.0
 #: Whole-string similarity (0-100) that makes a short utterance a command or flow phrase.
 PHRASE_RATIO = 88
 #: Word repair: minimum word length and rapidfuzz ratio for correcting a misheard word.
 REPAIR_MIN_LEN = 5
 REPAIR_RATIO = 84
+#: A question word found only in a section's leaflet text (not its examples) counts this much.
+BODY_WEIGHT = 0.5
+#: Weight of whole-string similarity to the closest phrase, to break near-ties.
+TIE_BREAK = 0.05
+#: Longest utterance that may contain a command phrase, and the score it then gets.
+MAX_COMMAND_WORDS = 8
+CONTAINED_COMMAND_SCORE = 0.9
+#: Phrases asking for the deeper "lees meer" part of a topic.
+MORE_MARKERS = (" lees meer ", " vertel meer ", " meer over ", " meer weten over ",
+                " uitgebreider ", " meer informatie over ")
 #: Answers are taken only from short utterances ("ja graag", "nee hoor dank u wel").
 MAX_ANSWER_WORDS = 6
 
@@ -102,7 +115,8 @@ class _Document:
     intent: Intent
     phrases: list[list[str]] = field(default_factory=list)  # informative words per phrase
     vocabulary: set[str] = field(default_factory=set)
-    whole: list[str] = field(default_factory=list)  # normalised phrases, for short utterances
+    body: set[str] = field(default_factory=set)  # words of the section's leaflet text
+    whole: list[str] = field(default_factory=list)  # normalised phrases, whole-string compare
 
 
 class Matcher:
@@ -114,9 +128,11 @@ class Matcher:
         self.threshold = threshold
         self.margin = margin
         self.stopwords = content.intents.stopwords
+        self._stemmer = snowballstemmer.stemmer("dutch")
+        self._stems: dict[str, str] = {}
         self.documents = self._build_documents(content)
         self.vocabulary = self._build_vocabulary(content)
-        df = Counter(word for doc in self.documents for word in doc.vocabulary)
+        df = Counter(word for doc in self.documents for word in doc.vocabulary | doc.body)
         n = len(self.documents)
         self.idf = {word: math.log((n + 1) / (count + 1)) + 1 for word, count in df.items()}
         self.unknown_weight = math.log(n + 1) + 1
@@ -129,6 +145,11 @@ class Matcher:
             doc = _Document(Intent("topic", section.id))
             for phrase in (section.title, *section.keywords, *section.examples):
                 self._add_phrase(doc, phrase)
+                doc.whole.append(" ".join(tokens(phrase)))
+            doc.body = {
+                w for p in section.paragraphs for text in p.sentences()
+                for w in self._informative(tokens(text))
+            }
             docs.append(doc)
         for kind, table in (("command", content.intents.commands), ("flow", content.intents.flows)):
             for name, phrases in table.items():
@@ -139,8 +160,19 @@ class Matcher:
                 docs.append(doc)
         return docs
 
+    def _stem(self, word: str) -> str:
+        """Dutch stem, so that "beweeg", "bewegen" and "beweging" count as one word."""
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stems[word] = self._stemmer.stemWord(word)
+        return stem
+
+    def _informative(self, words: Iterable[str]) -> list[str]:
+        """Stems of the words that carry meaning (stopwords left out)."""
+        return [self._stem(w) for w in words if w not in self.stopwords]
+
     def _add_phrase(self, doc: _Document, phrase: str) -> None:
-        words = [w for w in tokens(phrase) if w not in self.stopwords]
+        words = self._informative(tokens(phrase))
         if words:
             doc.phrases.append(words)
             doc.vocabulary.update(words)
@@ -193,10 +225,16 @@ class Matcher:
         return self.idf.get(word, self.unknown_weight)
 
     def _topic_score(self, doc: _Document, query: list[str], total: float) -> float:
+        """Coverage of the question by the intent's words plus its closest example."""
         if not query or not doc.phrases:
             return 0.0
-        covered = sum(self._weight(w) for w in query if w in doc.vocabulary)
+        covered = sum(
+            self._weight(w) * (1.0 if w in doc.vocabulary else BODY_WEIGHT if w in doc.body else 0.0)
+            for w in query
+        )
         coverage = covered / total
+        shared_words = [w for w in query if w in doc.vocabulary or w in doc.body]
+        anchor = max((self._weight(w) for w in shared_words), default=0.0) / self.unknown_weight
         query_set = set(query)
         best = 0.0
         for phrase in doc.phrases:
@@ -204,29 +242,54 @@ class Matcher:
             shared = sum(self._weight(w) for w in query_set & phrase_set)
             union = sum(self._weight(w) for w in query_set | phrase_set)
             best = max(best, shared / union if union else 0.0)
-        return COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * best
+        return (COVERAGE_WEIGHT * coverage + ANCHOR_WEIGHT * anchor
+                + (1 - COVERAGE_WEIGHT - ANCHOR_WEIGHT) * best)
 
     @staticmethod
-    def _phrase_score(doc: _Document, text: str) -> float:
+    def _closest_phrase(doc: _Document, text: str) -> float:
+        """Whole-string similarity (0..1) of ``text`` to the intent's closest phrase."""
         if not doc.whole or not text:
             return 0.0
         best = process.extractOne(text, doc.whole, scorer=fuzz.ratio)
-        ratio = best[1] if best else 0.0
-        return ratio / 100 if ratio >= PHRASE_RATIO else 0.0
+        return best[1] / 100 if best else 0.0
+
+    def _command_score(self, doc: _Document, words: list[str], query: list[str]) -> float:
+        """Commands are short: the utterance must be (nearly) one of the command's phrases,
+        or contain one and add no other informative word ("kunt u dat herhalen")."""
+        text = " ".join(words)
+        closest = self._closest_phrase(doc, text)
+        if closest * 100 >= PHRASE_RATIO:
+            return closest
+        if len(words) > MAX_COMMAND_WORDS:
+            return 0.0
+        padded = f" {text} "
+        for phrase in doc.whole:
+            if f" {phrase} " in padded:
+                if all(w in doc.vocabulary for w in query):
+                    return CONTAINED_COMMAND_SCORE
+        return 0.0
 
     def score_all(self, words: list[str]) -> list[tuple[Intent, float]]:
         """(intent, score) for every document, best first."""
-        query = [w for w in words if w not in self.stopwords]
+        query = self._informative(words)
         total = sum(self._weight(w) for w in query)
         text = " ".join(words)
         scored = []
         for doc in self.documents:
-            score = self._topic_score(doc, query, total)
-            if doc.whole:
-                score = max(score, self._phrase_score(doc, text))
+            if doc.intent.kind == "command":
+                score = self._command_score(doc, words, query)
+            else:
+                score = self._topic_score(doc, query, total)
+                if score > 0:  # ties between neighbours go to the closer phrasing
+                    score += TIE_BREAK * self._closest_phrase(doc, text)
             scored.append((doc.intent, score))
         scored.sort(key=lambda pair: pair[1], reverse=True)
-        return scored
+        return [(intent, min(score, 1.0)) for intent, score in scored]
+
+    def _wants_more(self, words: list[str]) -> bool:
+        """"lees meer over X", "vertel meer over X", "meer over X": the deeper section."""
+        text = f" {' '.join(words)} "
+        return any(marker in text for marker in MORE_MARKERS)
 
     # ------------------------------------------------------------------ deciding
     def _answer(self, text: str, words: list[str]) -> tuple[Intent, float] | None:
@@ -254,6 +317,10 @@ class Matcher:
         if best_score < self.threshold:
             return Match(heard, normalized, NOTHING, best_score)
         candidates: tuple[tuple[Intent, float], ...] = ()
+        if best_intent.kind == "topic" and self._wants_more(words):
+            deeper = self.content.sections[best_intent.key].more
+            if deeper:
+                return Match(heard, normalized, Intent("topic", deeper), best_score)
         if best_intent.kind == "topic":
             close = [
                 (intent, score) for intent, score in scored[1:]

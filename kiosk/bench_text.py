@@ -1,0 +1,133 @@
+"""Benchmark of the text side: labelled typed questions -> matcher accuracy and false accepts.
+
+``kiosk bench --questions tests/data/questions.nl.tsv`` measures the matcher on clean text;
+with ``--wer 0.1,0.2,0.3`` it measures it again on the same questions with simulated
+recogniser errors (:mod:`kiosk.errorsim`), so the two can be compared side by side.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from kiosk.bench_audio import is_correct, parse_expected, percentile
+from kiosk.errors import KioskError
+from kiosk.matching import Matcher
+
+
+@dataclass(frozen=True)
+class LabelledQuestion:
+    text: str
+    expected: tuple[str, ...]
+    line: int
+
+    @property
+    def expects_none(self) -> bool:
+        return self.expected == ("none",)
+
+
+def load_questions(path: str | Path) -> list[LabelledQuestion]:
+    """Read ``question<TAB>expected`` lines (header and ``#`` comments allowed)."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise KioskError(f"{path}: no such question file") from None
+    except UnicodeDecodeError:
+        raise KioskError(f"{path}: not UTF-8 text") from None
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        text, tab, expected = line.partition("\t")
+        if number == 1 and text.strip().lower() == "question":
+            continue
+        if not tab:
+            raise KioskError(f"{path}:{number}: expected 'question<TAB>expected', found no tab")
+        questions.append(LabelledQuestion(text.strip(), parse_expected(expected, f"{path}:{number}"), number))
+    if not questions:
+        raise KioskError(f"{path}: no labelled questions in it")
+    return questions
+
+
+def evaluate(matcher: Matcher, questions: Sequence[LabelledQuestion],
+             transform: Callable[[str], str] = lambda text: text) -> dict[str, Any]:
+    """Accuracy on in-domain questions, false accepts on ``none`` ones, and every miss."""
+    rows, latencies = [], []
+    for question in questions:
+        heard = transform(question.text)
+        started = time.perf_counter()
+        match = matcher.match(heard)
+        latencies.append(time.perf_counter() - started)
+        intent = match.intent.to_json()
+        rows.append({
+            "line": question.line,
+            "question": question.text,
+            "heard": heard,
+            "expected": "|".join(question.expected),
+            "intent": intent,
+            "score": round(match.score, 3),
+            "correct": is_correct(question.expected, heard, intent),
+        })
+    in_domain = [r for r, q in zip(rows, questions) if not q.expects_none]
+    out_of_domain = [r for r, q in zip(rows, questions) if q.expects_none]
+    right = sum(r["correct"] for r in in_domain)
+    false_accepts = sum(not r["correct"] for r in out_of_domain)
+    return {
+        "questions": len(rows),
+        "in_domain": len(in_domain),
+        "accuracy": round(right / len(in_domain), 4) if in_domain else None,
+        "out_of_domain": len(out_of_domain),
+        "false_accepts": false_accepts,
+        "false_accept_rate": round(false_accepts / len(out_of_domain), 4) if out_of_domain else None,
+        "match_ms": {
+            "p50": round(1000 * percentile(latencies, 50), 3),
+            "p90": round(1000 * percentile(latencies, 90), 3),
+            "max": round(1000 * max(latencies), 3),
+        },
+        "misses": [r for r in rows if not r["correct"]],
+    }
+
+
+def run_text_bench(questions_path: str | Path, matcher: Matcher, wers: Sequence[float] = (),
+                   seed: int = 7) -> dict[str, Any]:
+    """Clean-text results, and the same at each simulated word error rate in ``wers``."""
+    questions = load_questions(questions_path)
+    result: dict[str, Any] = {"file": str(questions_path), "clean": evaluate(matcher, questions)}
+    if wers:
+        from kiosk.errorsim import simulate  # noqa: PLC0415
+
+        result["simulated"] = {}
+        for wer in wers:
+            rng = random.Random(seed)
+            noisy = evaluate(matcher, questions, lambda text, w=wer: simulate(text, w, rng))
+            result["simulated"][f"{wer:.2f}"] = noisy
+    return result
+
+
+def format_table(result: dict[str, Any], show_misses: int = 15) -> str:
+    """A readable summary: one row per condition, side by side, then the clean misses."""
+    rows = [("clean", result["clean"])] + [
+        (f"WER {wer}", res) for wer, res in result.get("simulated", {}).items()
+    ]
+    lines = [f"questions: {result['file']}",
+             f"{'condition':<12} {'accuracy':>9} {'false acc.':>11} {'in/out':>9} {'p90 ms':>8}"]
+    for name, res in rows:
+        accuracy = f"{100 * res['accuracy']:.1f}%" if res["accuracy"] is not None else "-"
+        far = f"{100 * res['false_accept_rate']:.1f}%" if res["false_accept_rate"] is not None else "-"
+        lines.append(f"{name:<12} {accuracy:>9} {far:>11} "
+                     f"{res['in_domain']:>4}/{res['out_of_domain']:<4} {res['match_ms']['p90']:>8}")
+    misses = result["clean"]["misses"]
+    if misses:
+        lines.append(f"\nclean misses ({len(misses)}):")
+        for miss in misses[:show_misses]:
+            got = miss["intent"]
+            label = got.get("id") or got.get("name") or got.get("value") or "none"
+            lines.append(f"  line {miss['line']}: {miss['question']!r} expected {miss['expected']}, "
+                         f"got {got['kind']}:{label} ({miss['score']})")
+        if len(misses) > show_misses:
+            lines.append(f"  ... {len(misses) - show_misses} more (use --json)")
+    return "\n".join(lines)

@@ -1,0 +1,32 @@
+"""Shared fixtures: the bundled content, loaded once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kiosk.content import DEFAULT_CONTENT_DIR, Content, load_content
+from kiosk.matching import Matcher
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content(DEFAULT_CONTENT_DIR)
+
+
+@pytest.fixture(scope="session")
+def matcher(content: Content) -> Matcher:
+    return Matcher(content)
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled content folder, for tests that break it on purpose."""
+    target = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, target)
+    return target
