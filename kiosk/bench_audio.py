@@ -31,6 +31,7 @@ import resource
 import subprocess
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
@@ -368,8 +369,8 @@ def format_table(result: dict[str, Any]) -> str:
             "yes" if f["correct"] else "NO", f"{f['confidence']:.2f}",
             f"{f['timings']['decode_s']:.3f}",
         ))
-    widths = [min(40, max(len(str(r[i])) for r in rows)) for i in range(len(rows[0]))]
-    lines = ["  ".join(str(c)[:w].ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    widths = [min(40, max(_width(str(r[i])) for r in rows)) for i in range(len(rows[0]))]
+    lines = ["  ".join(_pad(str(c), w) for c, w in zip(r, widths)).rstrip() for r in rows]
     s = result["summary"]
     lat = s["latency_s"]
     lines += [
@@ -382,6 +383,17 @@ def format_table(result: dict[str, Any]) -> str:
         f"model load    {s['load_s']:.2f} s;  peak RSS {s['peak_rss_mb']:.0f} MB",
     ]
     return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Terminal columns of ``text`` (East Asian wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    while _width(text) > width:
+        text = text[:-1]
+    return text + " " * (width - _width(text))
 
 
 # --------------------------------------------------------------------------- Korean test set
