@@ -348,3 +348,21 @@ def test_every_section_renders_to_a_wav_of_plausible_length(tmp_path: Path) -> N
         pauses = sum(u.pause_after for u in utterances[:-1])
         expected = words / settings.rate_wpm * 60
         assert 0.6 * expected < seconds - pauses < 1.8 * expected + 1, (section_id, seconds, expected)
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_tts_bench_reports_every_figure() -> None:
+    import json
+
+    from kiosk.bench_tts import format_table, run_tts_bench
+
+    result = run_tts_bench(None, engines=("espeak-ng", "no-such-engine"), repeats=1)
+    row = result["engines"]["espeak-ng"]
+    for key in ("first_audio_sentence_s", "first_audio_longest_s", "stop_to_silence_s"):
+        assert row[key]["median"] >= 0
+    assert row["synthesis_rtf"] > 0 and row["longest_audio_s"] > 1
+    assert "error" in result["engines"]["no-such-engine"]
+    json.dumps(result)  # the --json output must serialise
+    table = format_table(result)
+    assert "espeak-ng" in table and "not available" in table
