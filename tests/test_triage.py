@@ -1,0 +1,429 @@
+"""The triage trees and their engine: every path, safety, traceability, and the file checks."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from kiosk.content import LeafletSource, check_content, split_sentences
+from kiosk.triage import (
+    ANSWERS,
+    EXIT,
+    NO_ANSWER,
+    NOT_UNDERSTOOD,
+    SAFETY,
+    STOPPED,
+    TriageBook,
+    TriageSession,
+    check_triage,
+    load_triage,
+)
+from kiosk.utterance import Utterance
+from kiosk.yamlfile import ContentError
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT = ROOT / "content"
+TRIAGE = CONTENT / "triage.nl.yaml"
+LEAFLET = CONTENT / "source" / "kngf-artrose-folder.txt"
+DISCLAIMER = (Utterance("Dit is de disclaimer.", "kiosk:disclaimer"),)
+EVENTS = ANSWERS + ("silence", "unclear")
+
+
+@lru_cache(maxsize=1)
+def source() -> LeafletSource:
+    return LeafletSource.from_file(LEAFLET)
+
+
+@pytest.fixture(scope="module")
+def book() -> TriageBook:
+    return load_triage(TRIAGE, leaflet_text=source())
+
+
+def send(session: TriageSession, event: str):
+    if event in ANSWERS:
+        return session.on_answer(event)
+    return {"silence": session.on_silence, "unclear": session.on_unclear,
+            "repeat": session.on_repeat, "stop": session.on_stop}[event]()
+
+
+def answer_paths(book: TriageBook, flow: str):
+    """Every path of answers (ja / nee / weet-niet) from the start: [(answers, last step)]."""
+    paths = []
+
+    def walk(session: TriageSession, step, answers: tuple):
+        if step.done:
+            paths.append((answers, step))
+            return
+        for answer in ANSWERS:
+            branch = copy.copy(session)
+            walk(branch, branch.on_answer(answer), answers + ((step.node, answer),))
+
+    session = book.session(flow, DISCLAIMER)
+    walk(session, session.start(), ())
+    return paths
+
+
+# --------------------------------------------------------------------------- the real file
+def test_triage_file_is_clean():
+    assert check_triage(TRIAGE, source=source()) == []
+
+
+def test_flows_exist(book):
+    assert set(book.flows) == {"stap", "beweger"}
+
+
+@pytest.mark.parametrize("flow", ["stap", "beweger"])
+def test_every_answer_path_ends_in_an_outcome(book, flow):
+    paths = answer_paths(book, flow)
+    reached = {step.outcome.id for _, step in paths}
+    print(f"\n{flow}: {len(paths)} answer paths, longest {max(len(a) for a, _ in paths)} questions")
+    for answers, step in paths:
+        assert step.outcome is not None and step.outcome.flow == flow, answers
+        assert step.outcome.kind != EXIT, answers  # clear answers always reach real advice
+    assert reached == set(book.flows[flow].outcomes)  # every outcome is reachable
+
+
+@pytest.mark.parametrize("flow", ["stap", "beweger"])
+def test_every_path_with_silence_and_unclear_replies_ends(book, flow):
+    """Every sequence of events (answers, silence, unclear replies) ends in an outcome.
+
+    The session's state is (question, silences, unclear replies); counting paths per state
+    covers all of them (there are far too many to replay one by one)."""
+    flow_outcomes = set(book.flows[flow].outcomes) | {NO_ANSWER, NOT_UNDERSTOOD}
+    seen_outcomes: set = set()
+
+    @lru_cache(maxsize=None)
+    def paths_from(state) -> int:
+        node, silences, unclear = state
+        total = 0
+        for event in EVENTS:
+            session = book.session(flow, DISCLAIMER)
+            session.start()
+            session.node, session._silences, session._unclear = node, silences, unclear
+            step = send(session, event)
+            if step.done:
+                assert step.outcome is not None, (state, event)
+                assert step.outcome.id in flow_outcomes
+                seen_outcomes.add(step.outcome.id)
+                total += 1
+            else:
+                assert step.node is not None and step.expects_answer
+                total += paths_from((step.node, session._silences, session._unclear))
+        return total
+
+    start = book.flows[flow].start
+    count = paths_from((start, 0, 0))
+    print(f"\n{flow}: {count} event paths (ja/nee/weet-niet/silence/unclear), all end in an outcome")
+    assert seen_outcomes == flow_outcomes
+
+
+def test_a_yes_to_a_safety_question_always_means_the_huisarts(book):
+    flow = book.flows["stap"]
+    danger_nodes = [q for q in flow.nodes.values() if q.danger]
+    assert {q.id for q in danger_nodes} >= {"ontsteking", "gevallen"}
+    for question in danger_nodes:
+        for before in ((), ("silence",), ("unclear",), ("unclear", "silence"), ("unclear", "unclear")):
+            session = book.session("stap", DISCLAIMER)
+            session.start()
+            session.node = question.id
+            for event in before:
+                send(session, event)
+            step = session.on_answer(question.danger)
+            assert step.done and step.outcome.kind == SAFETY
+            assert step.outcome.section_ids == () and step.outcome.offer_more == ()
+            advice = [u for u in step.utterances if not u.is_kiosk_own]
+            assert advice == []  # no step advice at all
+            assert any("huisarts" in u.text for u in step.utterances)
+            assert step.utterances[-len(DISCLAIMER):] == DISCLAIMER
+    # on every full answer path: a danger answer ends the flow right there, at the huisarts
+    for answers, step in answer_paths(book, "stap"):
+        for node, answer in answers:
+            if flow.nodes[node].danger == answer:
+                assert (node, answer) == answers[-1] and step.outcome.kind == SAFETY
+
+
+def test_weet_niet_on_a_safety_question_never_skips_safety(book):
+    for answers, step in answer_paths(book, "stap"):
+        nodes = book.flows["stap"].nodes
+        for i, (node, answer) in enumerate(answers):
+            if nodes[node].danger and answer == "weet-niet":
+                following = answers[i + 1] if i + 1 < len(answers) else None
+                assert following is None and step.outcome.kind == SAFETY or \
+                    nodes[following[0]].danger, answers
+
+
+@pytest.mark.parametrize("flow", ["stap", "beweger"])
+def test_every_outcome_text_is_traceable_or_the_kiosks_own(book, flow):
+    for answers, step in answer_paths(book, flow):
+        outcome = step.outcome
+        assert step.utterances[-len(DISCLAIMER):] == DISCLAIMER, answers  # always ends with it
+        for key in outcome.say:
+            text = book.texts[key]
+            if text.own:
+                continue
+            assert text.section in outcome.section_ids + outcome.offer_more
+            assert source().untraceable(text.heading, text.starts, split_sentences(text.text)) == []
+        for utterance in step.utterances:
+            kind, _, where = utterance.origin.partition(":")
+            assert kind in ("kiosk", "leaflet"), utterance
+            if kind == "leaflet":
+                assert where in outcome.section_ids + outcome.offer_more
+                # the very sentence is in one of the outcome's leaflet texts
+                assert any(utterance.text in book.texts[k].text for k in outcome.say
+                           if not book.texts[k].own)
+
+
+def test_step_advice_matches_the_leaflet(book):
+    by_outcome = {step.outcome.id: step for _, step in answer_paths(book, "stap")}
+    assert "E-exercise artrose" in " ".join(u.text for u in by_outcome["stap-2-digitaal"].utterances)
+    assert "E-exercise" not in " ".join(u.text for u in by_outcome["stap-2"].utterances)
+    assert "intensiever begeleid" in " ".join(u.text for u in by_outcome["stap-2-intensief"].utterances)
+    assert by_outcome["stap-3"].outcome.offer_more[:2] == ("operatie", "meer-operatie")
+    assert by_outcome["stap-1"].outcome.section_ids == ("stap-1",)
+
+
+def test_questions_are_short_and_own(book):
+    for flow in book.flows.values():
+        session = book.session(flow.name, DISCLAIMER)
+        first = session.start()
+        assert first.utterances[-1].origin == f"kiosk:triage/{flow.name}/{flow.start}"
+        for question in flow.nodes.values():
+            assert question.ask.endswith("?")
+            assert len(question.ask.split()) <= 16, question.ask
+
+
+# --------------------------------------------------------------------------- events
+def test_silence_asks_once_more_then_leaves(book):
+    session = book.session("beweger", DISCLAIMER)
+    first = session.start()
+    again = session.on_silence()
+    assert again.expects_answer and again.node == first.node
+    assert again.utterances[-1] == first.utterances[-1]
+    assert "geen antwoord" in again.utterances[0].text
+    end = session.on_silence()
+    assert end.done and end.outcome.id == NO_ANSWER and end.outcome.kind == EXIT
+    assert DISCLAIMER[0] not in end.utterances  # no advice given, so no disclaimer
+
+
+def test_silence_counter_starts_again_at_each_question(book):
+    session = book.session("beweger", DISCLAIMER)
+    session.start()
+    session.on_silence()
+    step = session.on_answer("nee")
+    assert step.expects_answer
+    assert session.on_silence().expects_answer  # first silence at the new question
+
+
+def test_unclear_is_asked_again_and_never_guessed(book):
+    session = book.session("stap", DISCLAIMER)
+    first = session.start()
+    for _ in range(2):
+        step = session.on_unclear()
+        assert step.expects_answer and step.node == first.node
+        assert "ja, nee, of weet ik niet" in " ".join(u.text for u in step.utterances[:-1])
+    end = session.on_unclear()
+    assert end.done and end.outcome.id == NOT_UNDERSTOOD
+
+
+def test_repeat_says_the_question_again_without_counting(book):
+    session = book.session("stap", DISCLAIMER)
+    first = session.start()
+    for _ in range(5):
+        step = session.on_repeat()
+        assert [u.text for u in step.utterances] == [first.utterances[-1].text]
+    assert session.on_silence().expects_answer  # repeats did not use up the retries
+
+
+def test_repeat_after_the_end_repeats_the_outcome(book):
+    session = book.session("beweger", DISCLAIMER)
+    session.start()
+    session.on_answer("nee")
+    end = session.on_answer("nee")
+    assert end.outcome.id == "gezond-bewegen"
+    assert session.on_repeat() == end
+    assert session.on_answer("ja").utterances == ()  # stray events after the end: nothing
+
+
+def test_stop_ends_politely_without_advice(book):
+    session = book.session("stap", DISCLAIMER)
+    session.start()
+    session.on_answer("nee")
+    step = session.on_stop()
+    assert step.done and step.outcome.id == STOPPED and step.outcome.section_ids == ()
+    assert all(u.is_kiosk_own for u in step.utterances)
+    assert DISCLAIMER[0] not in step.utterances
+
+
+def test_start_with_a_flow_name_and_unknown_flows(book):
+    session = TriageSession(book, "stap", DISCLAIMER)
+    assert session.start("beweger").node == book.flows["beweger"].start
+    with pytest.raises(KeyError):
+        book.session("onbekend")
+    with pytest.raises(ValueError):
+        session.on_answer("misschien")
+
+
+def test_outcome_ids_for_statistics(book):
+    ids = book.outcome_ids()
+    assert len(ids) == len(set(ids))
+    assert {"huisarts-vandaag", "stap-1", "stap-3", "overbelasten", STOPPED, NO_ANSWER} <= set(ids)
+
+
+# --------------------------------------------------------------------------- file checks
+GOOD = """\
+texts:
+  hallo:
+    own: true
+    text: Hallo.
+  advies:
+    section: stap-1
+    source: {heading: "Stapsgewijze aanpak van artrose", starts: "Als u weinig klachten ervaart"}
+    text: Als u weinig klachten ervaart in uw dagelijks leven heeft u wellicht genoeg aan de informatie van deze folder.
+  arts:
+    own: true
+    text: Bel uw huisarts.
+glue:
+  unclear: Wat zei u?
+  silence: Ik hoorde niets.
+  left-silence: Tot ziens.
+  left-unclear: Tot ziens.
+  stopped: Goed.
+flows:
+  test:
+    title: test
+    intro: [hallo]
+    start: een
+    nodes:
+      een:
+        ask: Vraag een?
+        ja: twee
+        nee: klaar
+        weet-niet: twee
+      twee:
+        ask: Vraag twee?
+        danger: ja
+        ja: dokter
+        nee: klaar
+        weet-niet: dokter
+    outcomes:
+      klaar:
+        say: [advies]
+        sections: [stap-1]
+      dokter:
+        kind: safety
+        say: [arts]
+"""
+
+
+def problems_for(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "triage.nl.yaml"
+    path.write_text(text, encoding="utf-8")
+    return [str(p) for p in check_triage(path, source=source()) if p.severity == "error"]
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+def test_minimal_good_file(tmp_path):
+    assert problems_for(tmp_path, GOOD) == []
+
+
+def test_unreachable_question(tmp_path):
+    bad = GOOD.replace("        ja: twee\n", "        ja: klaar\n").replace("weet-niet: twee", "weet-niet: klaar")
+    problems = problems_for(tmp_path, bad)
+    assert any(f":{line_of(bad, '      twee:')}:" in p and "never be reached" in p for p in problems)
+    assert any("'dokter' can never be reached" in p for p in problems)
+
+
+def test_cycle(tmp_path):
+    bad = GOOD.replace("        nee: klaar\n        weet-niet: twee", "        nee: klaar\n        weet-niet: een", 1)
+    bad = bad.replace("danger: ja\n        ja: dokter\n        nee: klaar", "danger: ja\n        ja: dokter\n        nee: een")
+    problems = problems_for(tmp_path, bad)
+    cycle = [p for p in problems if "circle" in p]
+    assert cycle and "een -> twee -> een" in cycle[0]
+    assert f":{line_of(bad, 'nee: een')}:" in cycle[0]
+
+
+def test_missing_branch_is_a_missing_outcome(tmp_path):
+    bad = GOOD.replace("        nee: klaar\n        weet-niet: twee\n", "        weet-niet: twee\n")
+    problems = problems_for(tmp_path, bad)
+    assert any("missing outcome: no 'nee' branch" in p and f":{line_of(bad, 'ask: Vraag een?')}:" in p
+               for p in problems)
+
+
+def test_flow_without_outcomes(tmp_path):
+    bad = GOOD[: GOOD.index("    outcomes:")]
+    problems = problems_for(tmp_path, bad)
+    assert any("missing outcome" in p and "'outcomes'" in p for p in problems)
+
+
+def test_dangling_next(tmp_path):
+    bad = GOOD.replace("        nee: klaar\n        weet-niet: twee\n", "        nee: klaarr\n        weet-niet: twee\n")
+    problems = problems_for(tmp_path, bad)
+    assert any("'klaarr'" in p and f":{line_of(bad, 'nee: klaarr')}:" in p for p in problems)
+
+
+def test_unknown_section_id(tmp_path):
+    bad = GOOD.replace("sections: [stap-1]", "sections: [stap-9]")
+    problems = problems_for(tmp_path, bad)
+    assert any("unknown section id 'stap-9'" in p and f":{line_of(bad, 'stap-9')}:" in p for p in problems)
+    bad = GOOD.replace("    section: stap-1\n", "    section: stapp-1\n")
+    assert any("unknown section id 'stapp-1'" in p for p in problems_for(tmp_path, bad))
+
+
+def test_untraceable_or_unmarked_text(tmp_path):
+    bad = GOOD.replace("heeft u wellicht genoeg", "moet u meteen geopereerd worden en heeft u genoeg")
+    problems = problems_for(tmp_path, bad)
+    assert any("not found in the leaflet" in p for p in problems)
+    bad = GOOD.replace("    own: true\n    text: Bel uw huisarts.", "    text: Bel uw huisarts.")
+    problems = problems_for(tmp_path, bad)
+    assert any("neither the kiosk's own" in p and f":{line_of(bad, '  arts:') + 1}:" in p for p in problems)
+
+
+def test_safety_rules(tmp_path):
+    bad = GOOD.replace("danger: ja\n        ja: dokter", "danger: ja\n        ja: klaar")
+    assert any("danger answer 'ja' must lead" in p for p in problems_for(tmp_path, bad))
+    bad = GOOD.replace("        weet-niet: dokter", "        weet-niet: klaar")
+    assert any("'weet-niet' on a safety question" in p for p in problems_for(tmp_path, bad))
+    bad = GOOD.replace("        say: [arts]", "        say: [arts, advies]")
+    assert any("safety outcome gives no step advice" in p for p in problems_for(tmp_path, bad))
+    bad = GOOD.replace("        say: [advies]", "        say: [hallo]")
+    assert any("advice must be the leaflet's wording" in p for p in problems_for(tmp_path, bad))
+
+
+def test_typo_in_a_key_and_yaml_syntax(tmp_path):
+    bad = GOOD.replace("        weet-niet: twee\n", "        weetniet: twee\n", 1)
+    problems = problems_for(tmp_path, bad)
+    assert any("unknown key 'weetniet'" in p for p in problems)
+    problems = problems_for(tmp_path, GOOD.replace("title: test", "title: [test"))
+    assert problems and "YAML" in problems[0]
+
+
+def test_load_triage_raises_with_every_problem(tmp_path):
+    path = tmp_path / "triage.nl.yaml"
+    path.write_text(GOOD.replace("sections: [stap-1]", "sections: [stap-9]"), encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        load_triage(path)
+    assert "triage.nl.yaml:" in str(err.value) and "stap-9" in str(err.value)
+
+
+def test_kiosk_check_rejects_a_broken_tree(tmp_path):
+    """The lead's content check (``kiosk check``) reports our problems with file and line."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    triage = content / "triage.nl.yaml"
+    text = triage.read_text(encoding="utf-8").replace("        nee: stap-1\n        weet-niet: laten",
+                                                       "        nee: stap-1\n        weet-niet: dagelijks")
+    triage.write_text(text, encoding="utf-8")
+    loaded, problems = check_content(content)
+    assert loaded is None
+    messages = [str(p) for p in problems if p.severity == "error"]
+    node_at = text.index("      dagelijks:\n")
+    line = text.count("\n", 0, text.index("weet-niet: dagelijks", node_at)) + 1
+    assert any("dagelijks -> dagelijks" in m and f"triage.nl.yaml:{line}:" in m
+               for m in messages), messages
