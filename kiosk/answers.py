@@ -9,14 +9,13 @@ Pure: no I/O after loading.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from rapidfuzz import fuzz, process
 
+from kiosk.normalize import normalize
 from kiosk.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
 #: The answer values a question tree branches on.
@@ -48,21 +47,6 @@ class AnswerMatch:
     score: float
 
 
-def _fallback_normalize(text: str) -> str:
-    """Lower case, punctuation to spaces, spaces collapsed (until ``kiosk.normalize`` exists)."""
-    text = unicodedata.normalize("NFC", text).lower()
-    text = re.sub(r"[^\w\s'-]", " ", text).replace("-", " ").replace("'", "")
-    return " ".join(text.split())
-
-
-def _normalizer() -> Callable[[str], str]:
-    try:
-        from kiosk.normalize import normalize  # the lead's shared normaliser
-    except ImportError:
-        return _fallback_normalize
-    return lambda text: _fallback_normalize(normalize(text))
-
-
 @dataclass(frozen=True)
 class _Segment:
     kind: str  # a VALUE, "unclear", "command:NAME", "neutral" or "content"
@@ -82,7 +66,7 @@ class AnswerLexicon:
         negations: Iterable[str] = (),
         min_score: float = MIN_SCORE,
     ):
-        self._norm = _normalizer()
+        self._norm = normalize
         self._kind_of: dict[str, str] = {}
         self._answer_phrases: list[str] = []
         for kind, items in phrases.items():
@@ -268,7 +252,7 @@ def validate_answers(data: object, file: str = "answers.nl.yaml") -> list[Proble
         if key not in known:
             problems.append(data.problem(f"unknown key {key!r} (expected one of {sorted(known)})", key))
     seen: dict[str, tuple[str, int]] = {}
-    norm = _normalizer()
+    norm = normalize
 
     def check_list(owner: LineDict, key: str, label: str, required: bool) -> None:
         items = owner.get(key)

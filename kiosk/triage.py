@@ -244,7 +244,9 @@ class _Reader:
 
     def __init__(self, file: str, section_ids: Iterable[str], source: Source):
         self.file = file
-        self.section_ids = set(section_ids)
+        # No sections (the leaflet file itself failed to load): check against the design's
+        # ids rather than report every reference as unknown.
+        self.section_ids = set(section_ids) or set(SECTION_IDS)
         if isinstance(source, str):
             source = LeafletSource(source, "leaflet")
         self.source: LeafletSource | None = source

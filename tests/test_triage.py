@@ -224,7 +224,7 @@ def test_unclear_is_asked_again_and_never_guessed(book):
     for _ in range(2):
         step = session.on_unclear()
         assert step.expects_answer and step.node == first.node
-        assert "ja, nee, of weet ik niet" in " ".join(u.text for u in step.utterances[:-1])
+        assert "weet ik niet" in " ".join(u.text for u in step.utterances[:-1])
     end = session.on_unclear()
     assert end.done and end.outcome.id == NOT_UNDERSTOOD
 
