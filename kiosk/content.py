@@ -192,6 +192,7 @@ class Intents:
     commands: dict[str, tuple[str, ...]]
     flows: dict[str, tuple[str, ...]]
     stopwords: frozenset[str]
+    out_of_scope_openings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ class Content:
 
     def recognizer_phrases(self) -> list[str]:
         """Every phrasing the recogniser should expect: examples, keywords, titles,
-        commands, flows and answers, normalised, without duplicates, in a stable order."""
+        commands, flows and answers, lower case, without duplicates, in a stable order."""
         phrases: list[str] = []
         for section in self.sections.values():
             phrases += [section.title, *section.keywords, *section.examples]
@@ -218,12 +219,12 @@ class Content:
                 phrases += options
         if self.answers is not None:
             phrases += self.answers.phrases()
-        seen: dict[str, None] = {}
+        seen: dict[str, str] = {}
         for phrase in phrases:
-            norm = normalize(phrase)
-            if norm:
-                seen.setdefault(norm, None)
-        return list(seen)
+            key = normalize(phrase)
+            if key:  # keep the written form (accents and all): the grammar asks the model
+                seen.setdefault(key, " ".join(phrase.lower().split()))
+        return list(seen.values())
 
 
 # --------------------------------------------------------------------------- loading
@@ -427,7 +428,8 @@ def _load_intents(path: Path, c: _Collector) -> Intents:
     commands = phrase_table("commands", COMMANDS)
     flows = phrase_table("flows", FLOWS)
     stopwords = frozenset(normalize(w) for w in _texts(data, "stopwords", c, minimum=1))
-    return Intents(commands, flows, stopwords)
+    openings = tuple(normalize(p) for p in _texts(data, "out_of_scope_openings", c))
+    return Intents(commands, flows, stopwords, openings)
 
 
 def _optional_answers(directory: Path, c: _Collector) -> Any:

@@ -63,6 +63,13 @@ CONTAINED_COMMAND_SCORE = 0.9
 #: Phrases asking for the deeper "lees meer" part of a topic.
 MORE_MARKERS = (" lees meer ", " vertel meer ", " meer over ", " meer weten over ",
                 " uitgebreider ", " meer informatie over ")
+#: Informal address is folded onto the formal one the content uses ("wat zei je" = "wat zei u").
+PRONOUNS = {"je": "u", "jij": "u", "jou": "u", "jouw": "uw"}
+#: First-person words: a flow ("welke stap past bij mij") is about the visitor; "wat is een
+#: stilzitter" is a question about the leaflet, not a request for the test.
+FIRST_PERSON = frozenset({"ik", "mij", "me", "mijn"})
+#: Bonus for a flow over a topic when the visitor speaks about themselves.
+FLOW_BONUS = 0.05
 #: Answers are taken only from short utterances ("ja graag", "nee hoor dank u wel").
 MAX_ANSWER_WORDS = 6
 
@@ -145,7 +152,7 @@ class Matcher:
             doc = _Document(Intent("topic", section.id))
             for phrase in (section.title, *section.keywords, *section.examples):
                 self._add_phrase(doc, phrase)
-                doc.whole.append(" ".join(tokens(phrase)))
+                doc.whole.append(" ".join(self._words(phrase)))
             doc.body = {
                 w for p in section.paragraphs for text in p.sentences()
                 for w in self._informative(tokens(text))
@@ -156,9 +163,14 @@ class Matcher:
                 doc = _Document(Intent(kind, name))
                 for phrase in phrases:
                     self._add_phrase(doc, phrase)
-                    doc.whole.append(" ".join(tokens(phrase)))
+                    doc.whole.append(" ".join(self._words(phrase)))
                 docs.append(doc)
         return docs
+
+    @staticmethod
+    def _words(text: str) -> list[str]:
+        """Normalised words with informal pronouns folded onto formal ones."""
+        return [PRONOUNS.get(w, w) for w in tokens(text)]
 
     def _stem(self, word: str) -> str:
         """Dutch stem, so that "beweeg", "bewegen" and "beweging" count as one word."""
@@ -172,7 +184,7 @@ class Matcher:
         return [self._stem(w) for w in words if w not in self.stopwords]
 
     def _add_phrase(self, doc: _Document, phrase: str) -> None:
-        words = self._informative(tokens(phrase))
+        words = self._informative(self._words(phrase))
         if words:
             doc.phrases.append(words)
             doc.vocabulary.update(words)
@@ -274,17 +286,27 @@ class Matcher:
         query = self._informative(words)
         total = sum(self._weight(w) for w in query)
         text = " ".join(words)
+        personal = not FIRST_PERSON.isdisjoint(words)
         scored = []
         for doc in self.documents:
             if doc.intent.kind == "command":
                 score = self._command_score(doc, words, query)
+            elif doc.intent.kind == "flow" and not personal:
+                score = 0.0
             else:
                 score = self._topic_score(doc, query, total)
                 if score > 0:  # ties between neighbours go to the closer phrasing
                     score += TIE_BREAK * self._closest_phrase(doc, text)
+                if doc.intent.kind == "flow":
+                    score += FLOW_BONUS
             scored.append((doc.intent, score))
         scored.sort(key=lambda pair: pair[1], reverse=True)
         return [(intent, min(score, 1.0)) for intent, score in scored]
+
+    def _out_of_scope(self, words: list[str]) -> bool:
+        """Waiting-room logistics ("waar is ...", "hoe laat ..."): never a leaflet topic."""
+        text = " ".join(words) + " "
+        return any(text.startswith(opening + " ") for opening in self.content.intents.out_of_scope_openings)
 
     def _wants_more(self, words: list[str]) -> bool:
         """"lees meer over X", "vertel meer over X", "meer over X": the deeper section."""
@@ -304,15 +326,16 @@ class Matcher:
     def match(self, heard: str) -> Match:
         """The intent of ``heard`` (typed or recognised text)."""
         raw = tokens(heard)
-        words = self.repair(strip_leading_markers(raw))
+        words = self.repair(strip_leading_markers([PRONOUNS.get(w, w) for w in raw]))
         normalized = " ".join(words)
         if not words:
             return Match(heard, normalized, NOTHING, 0.0)
         scored = self.score_all(words)
         best_intent, best_score = scored[0]
+        if best_intent.kind in ("topic", "flow") and self._out_of_scope(words):
+            return Match(heard, normalized, NOTHING, best_score)
         answer = self._answer(" ".join(raw), raw)
-        if answer and (best_score < self.threshold or answer[1] >= best_score
-                       or best_intent.kind != "topic"):
+        if answer and (best_score < self.threshold or answer[1] >= best_score):
             return Match(heard, normalized, answer[0], answer[1])
         if best_score < self.threshold:
             return Match(heard, normalized, NOTHING, best_score)
