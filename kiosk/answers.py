@@ -158,7 +158,9 @@ class AnswerLexicon:
         return [t for t in self._norm(text).split() if t not in self._fillers]
 
     def _has_negation(self, text: str) -> bool:
-        return any(t in self._negations for t in self._tokens(text))
+        """A negation word, also run together with the next word ("nietstaan")."""
+        return any(t in self._negations or any(t.startswith(n) for n in self._negations if len(n) >= 4)
+                   for t in self._tokens(text))
 
     def _segments(self, text: str) -> list[_Segment]:
         """Split heard text into the longest known phrases, left to right."""

@@ -149,3 +149,27 @@ def test_missing_list_and_unknown_key(tmp_path):
     messages = [str(p) for p in check_answers(path)]
     assert any("unknown key 'jaa'" in m and ":3:" in m for m in messages)
     assert any("missing list 'weet-niet'" in m for m in messages)
+
+
+@pytest.mark.parametrize("wer, min_accuracy", [(0.1, 0.85), (0.2, 0.75)])
+def test_machine_simulated_recogniser_errors(lexicon, wer, min_accuracy):
+    """The labelled set through kiosk.errorsim (seeded): accuracy drops with the word error
+    rate, but an answer that is not "ja" rarely turns into "ja" (a dropped "maar" or "nee"
+    cannot be seen by anyone: that is the residue)."""
+    import random
+
+    from kiosk.errorsim import ErrorSimulator
+
+    simulator = ErrorSimulator(vocabulary=lexicon.phrases())
+    rng = random.Random(7)
+    rows = [(text, label) for text, label, _ in labelled_rows()] * 5
+    heard = [(simulator.simulate(text, wer, rng), label) for text, label in rows]
+    results = [(outcome(lexicon, h), label) for h, label in heard]
+    accuracy = sum(got == label for got, label in results) / len(results)
+    not_ja = [(got, label) for got, label in results if label != "ja"]
+    false_ja = sum(got == "ja" for got, _ in not_ja) / len(not_ja)
+    asked_again = sum(got == "none" and label != "none" for got, label in results) / len(results)
+    print(f"\nWER {wer}: accuracy {accuracy:.3f}, false 'ja' {false_ja:.3f} of {len(not_ja)}, "
+          f"asked again {asked_again:.3f} ({len(results)} simulated answers)")
+    assert accuracy >= min_accuracy
+    assert false_ja <= 0.02
