@@ -150,10 +150,21 @@ class Dialog:
         if isinstance(event, Silence):
             return self._on_silence()
         if isinstance(event, Heard):
-            return self._on_heard(self.matcher.match(event.text))
+            return self._on_heard(self._understand(event.text))
         raise TypeError(f"unknown event {event!r}")
 
     # ---------------------------------------------------------------- helpers
+    def _understand(self, text: str) -> Match:
+        """The matcher's reading, except that a clear yes/no wins while a yes/no question
+        is open: "ja ik heb veel pijn" answers the question, it does not ask about pain."""
+        match = self.matcher.match(text)
+        lexicon = self.content.answers
+        if self.state in (OFFER, TRIAGE) and lexicon is not None and match.intent.kind != "command":
+            answer = lexicon.classify(text)
+            if answer is not None:
+                return Match(text, match.normalized, Intent("answer", answer.value), answer.score)
+        return match
+
     def _prompt(self, key: str, **fields: str) -> list[Utterance]:
         """The prompt's next variant when it is said again in the same visit."""
         count = self.visit.prompt_counts.get(key, 0)

@@ -44,6 +44,8 @@ from kiosk.normalize import strip_leading_markers, tokens
 DEFAULT_THRESHOLD = 0.5
 #: Two topics closer than this are both offered ("bedoelt u A of B?").
 DEFAULT_MARGIN = 0.06
+#: A topic's own "lees meer" section must beat it by more than this to be read first.
+PARENT_MARGIN = 0.15
 #: Weights of coverage, of the most specific shared word, and (the rest) of the closest
 #: example in a topic's score.
 COVERAGE_WEIGHT = 0.6
@@ -57,6 +59,8 @@ REPAIR_RATIO = 84
 BODY_WEIGHT = 0.5
 #: Weight of whole-string similarity to the closest phrase, to break near-ties.
 TIE_BREAK = 0.05
+#: Extra for an intent that has (nearly) this very phrase among its examples.
+SAME_PHRASE_BONUS = 0.1
 #: Longest utterance that may contain a command phrase, and the score it then gets.
 MAX_COMMAND_WORDS = 8
 CONTAINED_COMMAND_SCORE = 0.9
@@ -143,6 +147,9 @@ class Matcher:
         n = len(self.documents)
         self.idf = {word: math.log((n + 1) / (count + 1)) + 1 for word, count in df.items()}
         self.unknown_weight = math.log(n + 1) + 1
+        #: Words in more than a quarter of all intents (artrose, knie, pijn): on their own
+        #: they say nothing about which topic is meant.
+        self.generic = {word for word, count in df.items() if count > n / 4}
         self._repair_choices = sorted(w for w in self.vocabulary if len(w) >= REPAIR_MIN_LEN)
 
     # ------------------------------------------------------------------ building
@@ -251,6 +258,8 @@ class Matcher:
         best = 0.0
         for phrase in doc.phrases:
             phrase_set = set(phrase)
+            if phrase_set <= self.generic:
+                continue  # "wat is artrose" is no evidence for the treatment section
             shared = sum(self._weight(w) for w in query_set & phrase_set)
             union = sum(self._weight(w) for w in query_set | phrase_set)
             best = max(best, shared / union if union else 0.0)
@@ -282,7 +291,8 @@ class Matcher:
         return 0.0
 
     def score_all(self, words: list[str]) -> list[tuple[Intent, float]]:
-        """(intent, score) for every document, best first."""
+        """(intent, score) for every document, best first. Scores may pass 1.0 by the
+        tie-breaks; :meth:`match` reports them capped at 1.0."""
         query = self._informative(words)
         total = sum(self._weight(w) for w in query)
         text = " ".join(words)
@@ -296,12 +306,13 @@ class Matcher:
             else:
                 score = self._topic_score(doc, query, total)
                 if score > 0:  # ties between neighbours go to the closer phrasing
-                    score += TIE_BREAK * self._closest_phrase(doc, text)
+                    closest = self._closest_phrase(doc, text)
+                    score += TIE_BREAK * closest + (SAME_PHRASE_BONUS if closest >= 0.95 else 0)
                 if doc.intent.kind == "flow":
                     score += FLOW_BONUS
             scored.append((doc.intent, score))
         scored.sort(key=lambda pair: pair[1], reverse=True)
-        return [(intent, min(score, 1.0)) for intent, score in scored]
+        return scored
 
     def _out_of_scope(self, words: list[str]) -> bool:
         """Waiting-room logistics ("waar is ...", "hoe laat ..."): never a leaflet topic."""
@@ -333,25 +344,36 @@ class Matcher:
         scored = self.score_all(words)
         best_intent, best_score = scored[0]
         if best_intent.kind in ("topic", "flow") and self._out_of_scope(words):
-            return Match(heard, normalized, NOTHING, best_score)
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0))
         answer = self._answer(" ".join(raw), raw)
         if answer and (best_score < self.threshold or answer[1] >= best_score):
             return Match(heard, normalized, answer[0], answer[1])
         if best_score < self.threshold:
             return Match(heard, normalized, NOTHING, best_score)
-        candidates: tuple[tuple[Intent, float], ...] = ()
-        if best_intent.kind == "topic" and self._wants_more(words):
-            deeper = self.content.sections[best_intent.key].more
-            if deeper:
-                return Match(heard, normalized, Intent("topic", deeper), best_score)
-        if best_intent.kind == "topic":
-            close = [
-                (intent, score) for intent, score in scored[1:]
-                if intent.kind == "topic" and score >= self.threshold
-                and best_score - score <= self.margin
-            ]
-            candidates = tuple(close[:1])
-        return Match(heard, normalized, best_intent, best_score, candidates)
+        if best_intent.kind != "topic":
+            return Match(heard, normalized, best_intent, min(best_score, 1.0))
+        sections = self.content.sections
+        if self._wants_more(words) and sections[best_intent.key].more:
+            deeper = Intent("topic", sections[best_intent.key].more)
+            return Match(heard, normalized, deeper, min(best_score, 1.0))
+        close = [
+            (intent, score) for intent, score in scored[1:]
+            if intent.kind == "topic" and score >= self.threshold
+            and best_score - score <= self.margin
+        ][:1]
+        parent = next(
+            ((intent, score) for intent, score in scored[1:4]
+             if intent.kind == "topic" and sections[intent.key].more == best_intent.key
+             and best_score - score <= PARENT_MARGIN), None,
+        )
+        if parent and not self._wants_more(words):
+            close = [parent]
+        if close and sections[close[0][0].key].more == best_intent.key and not self._wants_more(words):
+            # A near-tie between a topic and its own "lees meer": answer the first, simple
+            # part; the dialog offers the deeper one after it.
+            (best_intent, best_score), close = close[0], [(best_intent, best_score)]
+        candidates = tuple((intent, min(score, 1.0)) for intent, score in close)
+        return Match(heard, normalized, best_intent, min(best_score, 1.0), candidates)
 
     def match_many(self, lines: Iterable[str]) -> list[Match]:
         return [self.match(line) for line in lines]

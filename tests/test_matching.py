@@ -23,7 +23,8 @@ QUESTIONS = REPO / "tests" / "data" / "questions.nl.tsv"
     ("vertel over afvallen", {"afvallen", "meer-afvallen"}),
     ("lees meer over afvallen", {"meer-afvallen"}),
     ("helpt een rollator", {"hulpmiddelen"}),
-    ("wat doet een fysio therapeut bij artrose", {"stap-2", "stapsgewijze-aanpak", "misverstand-nieuw-gewricht"}),
+    ("wat doet een fysio therapeut bij artrose", {"stap-2", "stapsgewijze-aanpak", "misverstand-nieuw-gewricht",
+                                                  "meer-geen-slijtage"}),
 ])
 def test_topics(matcher, question, expected):
     match = matcher.match(question)

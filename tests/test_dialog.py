@@ -1,0 +1,207 @@
+"""The conversation as a pure state machine: every state and every command, no I/O."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from kiosk.commands.chat import converse
+from kiosk.dialog import (
+    CHOOSE, IDLE, OFFER, QUESTION, ApplyVoice, Button, Count, Dialog, End, Heard, Listen, Say,
+    Silence, SpeechFinished, StopSpeaking, Wake,
+)
+from kiosk.voice_settings import VoiceSettings
+
+
+def said(actions) -> list[str]:
+    return [u.origin for a in actions if isinstance(a, Say) for u in a.utterances]
+
+
+def texts(actions) -> str:
+    return " ".join(u.text for a in actions if isinstance(a, Say) for u in a.utterances)
+
+
+def listen(actions) -> Listen:
+    [found] = [a for a in actions if isinstance(a, Listen)]
+    return found
+
+
+@pytest.fixture
+def dialog(content, matcher) -> Dialog:
+    d = Dialog(content, matcher)
+    d.handle(Button())
+    d.handle(SpeechFinished())
+    return d
+
+
+def test_idle_ignores_speech_and_silence(content, matcher):
+    d = Dialog(content, matcher)
+    assert d.handle(Heard("wat is artrose")) == [] and d.handle(Silence()) == []
+    assert d.state == IDLE
+
+
+@pytest.mark.parametrize("start", [Button(), Wake()])
+def test_button_or_wake_phrase_welcomes(content, matcher, start):
+    d = Dialog(content, matcher)
+    actions = d.handle(start)
+    assert Count("visit") in actions
+    assert said(actions)[0] == "kiosk:welcome"
+    assert listen(actions).expect == "question" and d.state == QUESTION
+
+
+def test_question_reads_section_with_disclaimer_once_and_offers_more(dialog):
+    actions = dialog.handle(Heard("hoe kan ik het beste afvallen"))
+    origins = said(actions)
+    section = next(o for o in origins if o.startswith("leaflet:"))
+    assert Count("topic", section.split(":")[1]) in actions
+    assert "kiosk:disclaimer" in origins
+    assert origins[-1].startswith("kiosk:offer_more") or origins[-1] == "kiosk:anything_else"
+    second = dialog.handle(Heard("wat is artrose"))
+    assert "kiosk:disclaimer" not in said(second)
+
+
+def test_offer_yes_reads_the_follow_up(dialog):
+    dialog.handle(Heard("vertel over afvallen"))
+    assert dialog.state == OFFER and dialog.visit.offered == "meer-afvallen"
+    again = dialog.handle(Heard("ja maar"))  # unclear: asked again once, never taken as yes
+    assert listen(again).expect == "yesno" and said(again)[0] == "kiosk:offer_more_again"
+    actions = dialog.handle(Heard("ja graag"))
+    assert "leaflet:meer-afvallen" in said(actions)
+
+
+def test_offer_no_asks_for_another_question(dialog):
+    dialog.handle(Heard("vertel over afvallen"))
+    actions = dialog.handle(Heard("nee dank u"))
+    assert set(said(actions)) == {"kiosk:anything_else"} and dialog.state == QUESTION
+
+
+def test_offer_accepts_a_new_question_instead(dialog):
+    dialog.handle(Heard("vertel over afvallen"))
+    actions = dialog.handle(Heard("helpt een rollator"))
+    assert "leaflet:hulpmiddelen" in said(actions)
+
+
+def test_offer_silence_moves_on(dialog):
+    dialog.handle(Heard("vertel over afvallen"))
+    actions = dialog.handle(Silence())
+    assert set(said(actions)) == {"kiosk:anything_else"} and dialog.state == QUESTION
+
+
+def test_not_understood_then_help(dialog):
+    first = dialog.handle(Heard("hoe laat gaat de bus"))
+    assert Count("no_match") in first and said(first)[0] == "kiosk:not_understood"
+    second = dialog.handle(Heard("waar kan ik parkeren"))
+    assert said(second)[0] == "kiosk:not_understood_again"
+
+
+def test_choose_between_two_close_topics(dialog):
+    actions = dialog._ask_which("afvallen", "medicatie")
+    assert said(actions) == ["kiosk:which_one"] and dialog.state == CHOOSE
+    assert "Afvallen" in texts(actions)
+    assert "leaflet:medicatie" in said(dialog.handle(Heard("de tweede")))
+    dialog._ask_which("afvallen", "medicatie")
+    assert "leaflet:afvallen" in said(dialog.handle(Heard("afvallen")))
+
+
+def test_stop_while_speaking_cuts_off_then_stop_again_ends(dialog):
+    dialog.handle(Heard("wat is artrose"))
+    assert dialog.speaking
+    actions = dialog.handle(Heard("stop"))
+    assert isinstance(actions[0], StopSpeaking) and dialog.state == QUESTION
+    dialog.handle(SpeechFinished())
+    actions = dialog.handle(Heard("stop"))
+    assert set(said(actions)) == {"kiosk:goodbye"} and End() in actions
+    assert dialog.state == IDLE
+
+
+def test_button_while_speaking_stops(dialog):
+    dialog.handle(Heard("wat is artrose"))
+    actions = dialog.handle(Button())
+    assert isinstance(actions[0], StopSpeaking)
+
+
+def test_herhaal_repeats_the_last_section(dialog):
+    assert said(dialog.handle(Heard("herhaal")))[0] == "kiosk:nothing_to_repeat"
+    dialog.handle(Heard("helpt een rollator"))
+    dialog.handle(SpeechFinished())
+    again = dialog.handle(Heard("nog een keer"))
+    assert set(said(again)) == {"leaflet:hulpmiddelen"}
+
+
+def test_meer_reads_follow_up_or_says_there_is_none(dialog):
+    dialog.handle(Heard("vertel over afvallen"))
+    assert "leaflet:meer-afvallen" in said(dialog.handle(Heard("lees meer")))
+
+
+def test_terug_goes_to_the_previous_section(dialog):
+    assert said(dialog.handle(Heard("ga terug")))[0] == "kiosk:nothing_before"
+    dialog.handle(Heard("helpt een rollator"))
+    dialog.handle(Heard("welke medicijnen helpen tegen artrose"))
+    assert "leaflet:hulpmiddelen" in said(dialog.handle(Heard("ga terug")))
+
+
+def test_menu_names_the_topic_groups(dialog):
+    actions = dialog.handle(Heard("wat kan ik vragen"))
+    assert said(actions)[0] == "kiosk:menu"
+    assert "misverstanden" in texts(actions) and "afvallen" in texts(actions)
+
+
+@pytest.mark.parametrize("command, field, direction", [
+    ("langzamer", "rate_wpm", -1), ("sneller", "rate_wpm", 1),
+    ("zachter", "volume", -1), ("harder", "volume", 1),
+])
+def test_voice_commands_change_settings_within_limits(dialog, command, field, direction):
+    before = getattr(dialog.voice, field)
+    actions = dialog.handle(Heard(command))
+    [apply] = [a for a in actions if isinstance(a, ApplyVoice)]
+    assert (getattr(apply.settings, field) - before) * direction > 0
+    for _ in range(10):
+        actions = dialog.handle(Heard(command))
+    assert said(actions)[0].endswith("_limit") and not any(isinstance(a, ApplyVoice) for a in actions)
+
+
+def test_voice_settings_reset_when_the_visitor_leaves(dialog):
+    dialog.handle(Heard("langzamer"))
+    assert dialog.voice != VoiceSettings()
+    dialog.handle(Silence())
+    actions = dialog.handle(Silence())
+    assert ApplyVoice(VoiceSettings()) in actions and End() in actions
+    assert dialog.voice == VoiceSettings() and dialog.state == IDLE
+
+
+def test_goodbye_after_silence(dialog):
+    first = dialog.handle(Silence())
+    assert set(said(first)) == {"kiosk:still_there"}
+    second = dialog.handle(Silence())
+    assert said(second)[0] == "kiosk:goodbye" and End() in second
+
+
+def test_visit_memory_is_forgotten_after_goodbye(dialog):
+    dialog.handle(Heard("helpt een rollator"))
+    dialog.handle(Silence()), dialog.handle(Silence()), dialog.handle(Silence())
+    dialog.handle(Button())
+    assert dialog.visit.history == [] and dialog.visit.last_said == ()
+
+
+def test_chat_through_stdin():
+    from kiosk.content import load_content
+
+    out = io.StringIO()
+    lines = io.StringIO("wat kan ik vragen\nhelpt een rollator\nnee dank u\nstop\n")
+    converse(Dialog(load_content()), lines, out)
+    text = out.getvalue()
+    assert "Goedendag" in text and "stok of rollator" in text and "Tot ziens" in text
+    assert "[einde bezoek" in text
+
+
+def test_chat_command_reads_stdin(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "chat"], input="helpt een rollator\n\n\n\n",
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rollator" in result.stdout and "Tot ziens" in result.stdout
