@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
     except KioskError as err:
         print(f"kiosk: error: {err}", file=sys.stderr)
         return 1

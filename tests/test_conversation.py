@@ -1,0 +1,111 @@
+"""Whole conversations: WAV files in, through the runner, the dialog and real espeak-ng speech
+out. The recogniser is the test double ``FakeRecognizer`` (the Dutch model cannot run here; the
+real libvosk is proven in test_recognizer_vosk.py), so what it "hears" is given."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import soundfile
+
+from kiosk.audio_in import read_wav
+from kiosk.audio_out import SilentSink, WavFileSink
+from kiosk.dialog import Count, Dialog, Say
+from kiosk.lexicon import load_lexicon
+from kiosk.runner import Runner, WavScriptSource, read_script
+from kiosk.stats import Stats, load, save
+from kiosk.tts import EspeakNgEngine, Speaker
+
+from voice_fixtures import FakeRecognizer
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed"),
+]
+
+
+def dutch_wav(tmp_path, text: str):
+    """A visitor's question as a WAV (espeak-ng's Dutch voice stands in for the visitor)."""
+    path = tmp_path / f"{abs(hash(text))}.wav"
+    subprocess.run(["espeak-ng", "-v", "nl", "-w", str(path), text], check=True)
+    return path
+
+
+def run_conversation(content, source, heard, sink):
+    speaker = Speaker(EspeakNgEngine(), sink, load_lexicon(content.directory))
+    stats = Stats()
+    actions = []
+    runner = Runner(Dialog(content), FakeRecognizer(heard + [None] * 40), source, speaker,
+                    count=stats.count, wake_phrases=["hallo kiosk"], on_action=actions.append)
+    runner.run()
+    sink.close()
+    return actions, stats
+
+
+def origins(actions):
+    return [u.origin for a in actions if isinstance(a, Say) for u in a.utterances]
+
+
+def test_wake_question_follow_up_and_goodbye_to_a_wav(content, tmp_path):
+    turns = ["hallo kiosk", "vertel over afvallen", "ja graag"]
+    paths = [dutch_wav(tmp_path, t) for t in turns] + ["-", "-"]
+    source = read_script([p if p == "-" else p for p in paths])
+    out = tmp_path / "kiosk.wav"
+    actions, stats = run_conversation(content, source, turns, WavFileSink(out))
+    said = origins(actions)
+    assert said[0] == "kiosk:welcome"
+    assert "leaflet:afvallen" in said and "leaflet:meer-afvallen" in said
+    assert said.index("leaflet:afvallen") < said.index("leaflet:meer-afvallen")
+    assert "kiosk:goodbye" in said
+    assert stats.counts["visit"] == 1 and stats.counts["topic:afvallen"] == 1
+    audio, rate = soundfile.read(out, dtype="int16")
+    words = sum(len(u.text.split()) for a in actions if isinstance(a, Say) for u in a.utterances)
+    seconds = len(audio) / rate
+    assert words / (165 / 60) * 0.6 < seconds < words / (165 / 60) * 2.5
+    assert np.abs(audio).max() > 1000  # real speech, not silence
+
+
+def test_button_starts_a_visit_and_a_triage_flow_reaches_an_outcome(content, tmp_path):
+    source = WavScriptSource([read_wav(dutch_wav(tmp_path, "welke stap past bij mij"))] + [None] * 30)
+    heard = ["welke stap past bij mij", "nee hoor", "nee hoor", "nee hoor", "ja dat klopt",
+             "nee hoor", "nee hoor", "nee hoor", "nee hoor"]
+    sink = SilentSink()
+    speaker_actions = []
+    runner_stats = Stats()
+    speaker = Speaker(EspeakNgEngine(), sink, load_lexicon(content.directory))
+    runner = Runner(Dialog(content), FakeRecognizer(heard + [None] * 40), source, speaker,
+                    count=runner_stats.count, on_action=speaker_actions.append)
+    runner.buttons.put(object())  # the big button
+    runner.run()
+    said = origins(speaker_actions)
+    assert said[0] == "kiosk:welcome"
+    assert any(o.startswith("kiosk:triage/stap/") for o in said)
+    outcomes = [a.key for a in speaker_actions if isinstance(a, Count) and a.name == "triage_outcome"]
+    assert len(outcomes) == 1 and outcomes[0] in content.triage.outcome_ids()
+    assert sink.events and all(e.finished_s >= e.started_s for e in sink.events)
+
+
+def test_stats_file_holds_counts_only(tmp_path):
+    stats = Stats()
+    stats.count("topic", "afvallen")
+    stats.count("visit")
+    with pytest.raises(ValueError):
+        stats.count("topic", "ik heb pijn in mijn knie")  # never free text
+    path = tmp_path / "stats.json"
+    save(stats, path)
+    stats.count("topic", "afvallen")
+    save(stats, path)
+    assert load(path) == {"topic:afvallen": 2, "visit": 1}
+
+
+def test_kiosk_run_script_writes_the_conversation(tmp_path, monkeypatch):
+    """`kiosk run --script` needs a model: without one it stops with where it looked."""
+    from kiosk.cli import main
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("VOSK_MODEL_PATH", raising=False)
+    wav = dutch_wav(tmp_path, "wat is artrose")
+    assert main(["run", "--script", str(wav), "--out", str(tmp_path / "o.wav")]) == 1
