@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="with --audio: every recording is out of domain (expected: none)")
     parser.add_argument("--model", type=Path, help="Vosk model folder (default: lookup)")
     parser.add_argument("--mode", choices=("grammar", "free"), default="grammar")
+    parser.add_argument("--phrases", type=Path,
+                        help="with --audio: grammar phrases, one a line (default: from content)")
     parser.add_argument("--wer", default="",
                         help="with --questions: simulated word error rates, e.g. 0.1,0.2,0.3")
     parser.add_argument("--seed", type=int, default=7, help="seed of the error simulator")
@@ -50,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
         if not args.labels:
             print("kiosk bench: --audio needs --labels FILE.tsv")
             return 2
+        phrases = bench_audio.read_phrases(args.phrases) if args.phrases else None
         result = bench_audio.run_audio_bench(
             args.audio, args.labels, args.model, args.mode, content_from_args(args),
-            all_none=args.all_none,
+            all_none=args.all_none, phrases=phrases,
         )
         table = bench_audio.format_table
     else:
