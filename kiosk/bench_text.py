@@ -8,6 +8,7 @@ recogniser errors (:mod:`kiosk.errorsim`), so the two can be compared side by si
 from __future__ import annotations
 
 import random
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,6 @@ from typing import Any, Callable, Sequence
 
 from kiosk.bench_audio import is_correct, parse_expected, percentile
 from kiosk.errors import KioskError
-from kiosk.matching import Matcher
 
 
 @dataclass(frozen=True)
@@ -53,23 +53,25 @@ def load_questions(path: str | Path) -> list[LabelledQuestion]:
     return questions
 
 
-def evaluate(matcher: Matcher, questions: Sequence[LabelledQuestion],
+def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
              transform: Callable[[str], str] = lambda text: text) -> dict[str, Any]:
-    """Accuracy on in-domain questions, false accepts on ``none`` ones, and every miss."""
+    """Accuracy on in-domain questions, false accepts on ``none`` ones, every miss (and every
+    row, under ``rows``)."""
     rows, latencies = [], []
     for question in questions:
         heard = transform(question.text)
         started = time.perf_counter()
         match = matcher.match(heard)
         latencies.append(time.perf_counter() - started)
-        intent = match.intent.to_json()
+        matched = match.to_json()
+        intent = matched["intent"]
         rows.append({
             "line": question.line,
             "question": question.text,
             "heard": heard,
             "expected": "|".join(question.expected),
             "intent": intent,
-            "score": round(match.score, 3),
+            "score": matched["score"],
             "correct": is_correct(question.expected, heard, intent),
         })
     in_domain = [r for r, q in zip(rows, questions) if not q.expects_none]
@@ -89,36 +91,47 @@ def evaluate(matcher: Matcher, questions: Sequence[LabelledQuestion],
             "max": round(1000 * max(latencies), 3),
         },
         "misses": [r for r in rows if not r["correct"]],
+        "rows": rows,
     }
 
 
-def run_text_bench(questions_path: str | Path, matcher: Matcher, wers: Sequence[float] = (),
-                   seed: int = 7) -> dict[str, Any]:
-    """Clean-text results, and the same at each simulated word error rate in ``wers``."""
+def run_text_bench(questions_path: str | Path, matcher: Any, wers: Sequence[float] = (),
+                   seed: int = 7, repeats: int = 3) -> dict[str, Any]:
+    """Clean-text results, and the same at each simulated word error rate in ``wers``
+    (every question ``repeats`` times, each with its own errors; seeded, so repeatable)."""
     questions = load_questions(questions_path)
     result: dict[str, Any] = {"file": str(questions_path), "clean": evaluate(matcher, questions)}
     if wers:
-        from kiosk.errorsim import simulate  # noqa: PLC0415
+        from kiosk.errorsim import ErrorSimulator, word_error_rate  # noqa: PLC0415
 
+        simulator = ErrorSimulator(sorted(getattr(matcher, "vocabulary", ())))
         result["simulated"] = {}
         for wer in wers:
-            rng = random.Random(seed)
-            noisy = evaluate(matcher, questions, lambda text, w=wer: simulate(text, w, rng))
+            rng = random.Random(f"{seed}:{wer}")
+            noisy = evaluate(matcher, list(questions) * repeats,
+                             lambda text, w=wer: simulator.simulate(text, w, rng))
+            noisy["measured_wer"] = round(
+                statistics.mean(word_error_rate(m["question"], m["heard"]) for m in noisy.pop("rows")),
+                4,
+            )
             result["simulated"][f"{wer:.2f}"] = noisy
+    for res in [result["clean"]]:
+        res.pop("rows", None)
     return result
 
 
 def format_table(result: dict[str, Any], show_misses: int = 15) -> str:
     """A readable summary: one row per condition, side by side, then the clean misses."""
     rows = [("clean", result["clean"])] + [
-        (f"WER {wer}", res) for wer, res in result.get("simulated", {}).items()
+        (f"WER {wer} ({res['measured_wer']:.2f})", res)
+        for wer, res in result.get("simulated", {}).items()
     ]
     lines = [f"questions: {result['file']}",
-             f"{'condition':<12} {'accuracy':>9} {'false acc.':>11} {'in/out':>9} {'p90 ms':>8}"]
+             f"{'condition':<19} {'accuracy':>9} {'false acc.':>11} {'in/out':>9} {'p90 ms':>8}"]
     for name, res in rows:
         accuracy = f"{100 * res['accuracy']:.1f}%" if res["accuracy"] is not None else "-"
         far = f"{100 * res['false_accept_rate']:.1f}%" if res["false_accept_rate"] is not None else "-"
-        lines.append(f"{name:<12} {accuracy:>9} {far:>11} "
+        lines.append(f"{name:<19} {accuracy:>9} {far:>11} "
                      f"{res['in_domain']:>4}/{res['out_of_domain']:<4} {res['match_ms']['p90']:>8}")
     misses = result["clean"]["misses"]
     if misses:

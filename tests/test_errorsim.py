@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.errors import KioskError
 from kiosk.errorsim import (
-    ErrorSimulator, numbers_as_words, run_noisy_text_bench, simulate, word_error_rate, words_of,
+    ErrorSimulator, numbers_as_words, simulate, word_error_rate, words_of,
 )
 
 SENTENCES = [
@@ -103,6 +103,8 @@ class FakeMatcher:
 
 
 def test_noisy_text_bench_reports_accuracy_and_false_accepts(tmp_path) -> None:
+    from kiosk.bench_text import run_text_bench
+
     tsv = tmp_path / "q.tsv"
     tsv.write_text(
         "question\texpected\n# comment\n"
@@ -111,18 +113,19 @@ def test_noisy_text_bench_reports_accuracy_and_false_accepts(tmp_path) -> None:
         "hoe laat is het\tnone\n",
         encoding="utf-8",
     )
-    result = run_noisy_text_bench(tsv, FakeMatcher(), wers=[0.0, 0.3], seed=5, repeats=4)
-    clean, noisy = result["results"]
-    assert result["questions"] == 3
-    assert clean["n"] == 3 and clean["accuracy"] == 1.0 and clean["false_accepts"] == 0
-    assert noisy["n"] == 12 and noisy["none_expected"] == 4
+    result = run_text_bench(tsv, FakeMatcher(), wers=[0.3], seed=5, repeats=4)
+    clean, noisy = result["clean"], result["simulated"]["0.30"]
+    assert clean["questions"] == 3 and clean["accuracy"] == 1.0 and clean["false_accepts"] == 0
+    assert noisy["questions"] == 12 and noisy["out_of_domain"] == 4
     assert 0.0 <= noisy["accuracy"] <= 1.0 and noisy["measured_wer"] > 0
-    again = run_noisy_text_bench(tsv, FakeMatcher(), wers=[0.0, 0.3], seed=5, repeats=4)
-    assert again == result
+    again = run_text_bench(tsv, FakeMatcher(), wers=[0.3], seed=5, repeats=4)
+    assert again["simulated"]["0.30"]["accuracy"] == noisy["accuracy"]
 
 
 def test_noisy_text_bench_names_bad_lines(tmp_path) -> None:
+    from kiosk.bench_text import run_text_bench
+
     tsv = tmp_path / "q.tsv"
     tsv.write_text("wat is artrose\tIntro Sectie\n", encoding="utf-8")
     with pytest.raises(KioskError, match=r"q\.tsv:1: 'Intro Sectie' is not a label"):
-        run_noisy_text_bench(tsv, FakeMatcher())
+        run_text_bench(tsv, FakeMatcher())
