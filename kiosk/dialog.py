@@ -25,7 +25,7 @@ from kiosk.normalize import tokens
 from kiosk.utterance import Utterance
 from kiosk.voice_settings import VoiceSettings
 
-#: How long (seconds) the runner listens before reporting Silence.
+#: How long (seconds) the runner listens before reporting Silence (defaults; see config).
 QUESTION_TIMEOUT_S = 8.0
 ANSWER_TIMEOUT_S = 6.0
 #: Silences in a row while waiting for a question before the kiosk says goodbye.
@@ -130,9 +130,13 @@ class _Visit:
 class Dialog:
     """One kiosk's conversation. Call :meth:`handle` with each event; do what it returns."""
 
-    def __init__(self, content: Content, matcher: Matcher | None = None):
+    def __init__(self, content: Content, matcher: Matcher | None = None, *,
+                 question_timeout_s: float = QUESTION_TIMEOUT_S,
+                 answer_timeout_s: float = ANSWER_TIMEOUT_S):
         self.content = content
         self.matcher = matcher or Matcher(content)
+        self.question_timeout_s = question_timeout_s
+        self.answer_timeout_s = answer_timeout_s
         self.state = IDLE
         self.speaking = False
         self.voice = VoiceSettings()
@@ -180,7 +184,7 @@ class Dialog:
     def _listen(self, state: str) -> Listen:
         self.state = state
         expect = {QUESTION: "question", CHOOSE: "choice"}.get(state, "yesno")
-        return Listen(expect, QUESTION_TIMEOUT_S if expect == "question" else ANSWER_TIMEOUT_S)
+        return Listen(expect, self.question_timeout_s if expect == "question" else self.answer_timeout_s)
 
     def _title(self, section_id: str) -> str:
         return self.content.sections[section_id].title

@@ -38,7 +38,7 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from kiosk.content import Content
-from kiosk.normalize import strip_leading_markers, tokens
+from kiosk.normalize import NUMBER_WORDS, strip_leading_markers, tokens
 
 #: Below this score nothing matches and the kiosk says it did not understand.
 DEFAULT_THRESHOLD = 0.5
@@ -46,15 +46,19 @@ DEFAULT_THRESHOLD = 0.5
 DEFAULT_MARGIN = 0.06
 #: A topic's own "lees meer" section must beat it by more than this to be read first.
 PARENT_MARGIN = 0.15
-#: Weights of coverage, of the most specific shared word, and (the rest) of the closest
-#: example in a topic's score.
+#: Weight of coverage against the closest example in a topic's score.
 COVERAGE_WEIGHT = 0.6
-ANCHOR_WEIGHT = 0.0
 #: Whole-string similarity (0-100) that makes a short utterance a command or flow phrase.
 PHRASE_RATIO = 88
 #: Word repair: minimum word length and rapidfuzz ratio for correcting a misheard word.
 REPAIR_MIN_LEN = 5
 REPAIR_RATIO = 84
+#: Longer words may differ a little more ("aardrose" for "artrose" is 80).
+REPAIR_LONG_LEN = 8
+REPAIR_RATIO_LONG = 80
+#: Weight of a word no intent knows, relative to the most specific known word: high, so that
+#: a question about the bus or the weather matches nothing.
+UNKNOWN_WEIGHT = 1.0
 #: A question word found only in a section's leaflet text (not its examples) counts this much.
 BODY_WEIGHT = 0.5
 #: Weight of whole-string similarity to the closest phrase, to break near-ties.
@@ -143,10 +147,11 @@ class Matcher:
         self._stems: dict[str, str] = {}
         self.documents = self._build_documents(content)
         self.vocabulary = self._build_vocabulary(content)
+        self.anchors = self._build_anchors(content)
         df = Counter(word for doc in self.documents for word in doc.vocabulary | doc.body)
         n = len(self.documents)
         self.idf = {word: math.log((n + 1) / (count + 1)) + 1 for word, count in df.items()}
-        self.unknown_weight = math.log(n + 1) + 1
+        self.unknown_weight = UNKNOWN_WEIGHT * (math.log(n + 1) + 1)
         #: Words in more than a quarter of all intents (artrose, knie, pijn): on their own
         #: they say nothing about which topic is meant.
         self.generic = {word for word, count in df.items() if count > n / 4}
@@ -209,6 +214,20 @@ class Matcher:
                 texts += phrases
         return {w for text in texts for w in tokens(text)}
 
+    def _build_anchors(self, content: Content) -> set[str]:
+        """Stems of the leaflet's own words, the curated keywords and titles, and the command
+        and flow phrasings. Example questions bring incidental words (the dog, the car,
+        another illness); a question must share at least one anchor to be understood."""
+        texts: list[str] = []
+        for section in content.sections.values():
+            texts += [section.title, *section.keywords]
+            for paragraph in section.paragraphs:
+                texts += paragraph.sentences()
+        for table in (content.intents.commands, content.intents.flows):
+            for phrases in table.values():
+                texts += phrases
+        return {w for text in texts for w in self._informative(self._words(text))}
+
     # ------------------------------------------------------------------ repair
     def repair(self, words: list[str]) -> list[str]:
         """Join split words, split joined ones and correct near-misses against the vocabulary."""
@@ -217,27 +236,49 @@ class Matcher:
         i = 0
         while i < len(words):
             word = words[i]
-            if i + 1 < len(words) and word + words[i + 1] in vocab and (
-                word not in vocab or words[i + 1] not in vocab or len(word) <= 5
-            ):
-                out.append(word + words[i + 1])
-                i += 2
-                continue
+            if i + 1 < len(words):
+                joined = self._join(word, words[i + 1])
+                if joined:
+                    out.append(joined)
+                    i += 2
+                    continue
             out.extend(self._repair_word(word))
             i += 1
         return out
 
+    def _known(self, word: str) -> bool:
+        return word in self.vocabulary or word in self.stopwords
+
+    def _join(self, first: str, second: str) -> str | None:
+        """The one word a recogniser split in two ("fysio therapeut", "art rose"), if any."""
+        joined = first + second
+        if joined in self.vocabulary and (
+            first not in self.vocabulary or second not in self.vocabulary or len(first) <= 5
+        ):
+            return joined
+        if self._known(first) or self._known(second) or len(joined) < 2 * REPAIR_MIN_LEN:
+            return None
+        return self._nearest(joined)
+
     def _repair_word(self, word: str) -> list[str]:
-        vocab = self.vocabulary
-        if word in vocab or word in self.stopwords or len(word) < REPAIR_MIN_LEN:
+        if self._known(word) or len(word) < REPAIR_MIN_LEN:
             return [word]
-        for cut in range(3, len(word) - 2):
+        for cut in range(2, len(word) - 1):  # "ikniet" -> "ik niet", "methet" -> "met het"
             head, tail = word[:cut], word[cut:]
-            if head in vocab and tail in vocab and head not in self.stopwords:
+            if self._known(head) and self._known(tail) and min(len(head), len(tail)) >= 2:
                 return [head, tail]
-        best = process.extractOne(word, self._repair_choices, scorer=fuzz.ratio,
-                                  score_cutoff=REPAIR_RATIO)
-        return [best[0]] if best else [word]
+        return [self._nearest(word) or word]
+
+    def _nearest(self, word: str) -> str | None:
+        """The known word ``word`` is a near-miss of: very similar and about as long
+        ("artrosen" -> "artrose"; never "blaasontsteking" -> "ontsteking")."""
+        cutoff = REPAIR_RATIO_LONG if len(word) >= REPAIR_LONG_LEN else REPAIR_RATIO
+        slack = max(2, len(word) // 5)
+        for choice, _, _ in process.extract(word, self._repair_choices, scorer=fuzz.ratio,
+                                            score_cutoff=cutoff, limit=3):
+            if abs(len(choice) - len(word)) <= slack:
+                return choice
+        return None
 
     # ------------------------------------------------------------------ scoring
     def _weight(self, word: str) -> float:
@@ -252,8 +293,6 @@ class Matcher:
             for w in query
         )
         coverage = covered / total
-        shared_words = [w for w in query if w in doc.vocabulary or w in doc.body]
-        anchor = max((self._weight(w) for w in shared_words), default=0.0) / self.unknown_weight
         query_set = set(query)
         best = 0.0
         for phrase in doc.phrases:
@@ -263,8 +302,7 @@ class Matcher:
             shared = sum(self._weight(w) for w in query_set & phrase_set)
             union = sum(self._weight(w) for w in query_set | phrase_set)
             best = max(best, shared / union if union else 0.0)
-        return (COVERAGE_WEIGHT * coverage + ANCHOR_WEIGHT * anchor
-                + (1 - COVERAGE_WEIGHT - ANCHOR_WEIGHT) * best)
+        return COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * best
 
     @staticmethod
     def _closest_phrase(doc: _Document, text: str) -> float:
@@ -314,6 +352,14 @@ class Matcher:
         scored.sort(key=lambda pair: pair[1], reverse=True)
         return scored
 
+    def _anchored(self, words: list[str]) -> bool:
+        return not self.anchors.isdisjoint(self._informative(words))
+
+    def _only_numbers(self, words: list[str]) -> bool:
+        """Noise a recogniser turned into numbers ("drie", "twee"): never a topic on its own."""
+        informative = [w for w in words if w not in self.stopwords]
+        return bool(informative) and all(w in NUMBER_WORDS for w in informative)
+
     def _out_of_scope(self, words: list[str]) -> bool:
         """Waiting-room logistics ("waar is ...", "hoe laat ..."): never a leaflet topic."""
         text = " ".join(words) + " "
@@ -343,11 +389,13 @@ class Matcher:
             return Match(heard, normalized, NOTHING, 0.0)
         scored = self.score_all(words)
         best_intent, best_score = scored[0]
-        if best_intent.kind in ("topic", "flow") and self._out_of_scope(words):
-            return Match(heard, normalized, NOTHING, min(best_score, 1.0))
         answer = self._answer(" ".join(raw), raw)
         if answer and (best_score < self.threshold or answer[1] >= best_score):
             return Match(heard, normalized, answer[0], answer[1])
+        if best_intent.kind in ("topic", "flow") and (
+            self._out_of_scope(words) or self._only_numbers(words) or not self._anchored(words)
+        ):
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0))
         if best_score < self.threshold:
             return Match(heard, normalized, NOTHING, best_score)
         if best_intent.kind != "topic":

@@ -38,7 +38,7 @@ LEADING_MARKERS = (
 )
 
 _UNITS = ["nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen"]
-_NUMBER_PARTS = frozenset(
+NUMBER_WORDS = _NUMBER_PARTS = frozenset(
     _UNITS[1:]
     + ["tien", "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien",
        "achttien", "negentien", "twintig", "dertig", "veertig", "vijftig", "zestig", "zeventig",

@@ -78,7 +78,9 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     sink = WavFileSink(out) if out else SpeakerSink(config.output_device)
     speaker = Speaker(make_engine(engine), sink, load_lexicon(content.directory))
     stats = Stats()
-    runner = Runner(Dialog(content), recognizer, source, speaker, count=stats.count,
+    dialog = Dialog(content, question_timeout_s=config.question_timeout_s,
+                    answer_timeout_s=config.answer_timeout_s)
+    runner = Runner(dialog, recognizer, source, speaker, count=stats.count,
                     wake_phrases=config.wake_phrases)
     return runner, stats
 
