@@ -390,7 +390,9 @@ class Matcher:
         scored = self.score_all(words)
         best_intent, best_score = scored[0]
         answer = self._answer(" ".join(raw), raw)
-        if answer and (best_score < self.threshold or answer[1] >= best_score):
+        if answer and (best_score < self.threshold or (
+            answer[1] >= best_score and (best_intent.kind != "topic" or len(raw) <= 3)
+        )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
             return Match(heard, normalized, answer[0], answer[1])
         if best_intent.kind in ("topic", "flow") and (
             self._out_of_scope(words) or self._only_numbers(words) or not self._anchored(words)
