@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from kiosk.content import Content
+from kiosk.content import GROUPS, Content
 from kiosk.matching import Intent, Match, Matcher
 from kiosk.normalize import tokens
 from kiosk.utterance import Utterance
@@ -362,8 +362,6 @@ class Dialog:
             return self._read(visit.history[-1], remember_history=False)
         if name == "menu":
             groups = {s.group for s in self.content.sections.values()}
-            from kiosk.content import GROUPS  # noqa: PLC0415
-
             names = [spoken for group, spoken in GROUPS.items() if group in groups]
             listed = ", ".join(names[:-1]) + " en " + names[-1] if len(names) > 1 else "".join(names)
             return [self._say(self._prompt("menu", groups=listed)), self._listen(QUESTION)]

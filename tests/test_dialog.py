@@ -205,3 +205,52 @@ def test_chat_command_reads_stdin(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "rollator" in result.stdout and "Tot ziens" in result.stdout
+
+
+# ----------------------------------------------------------------------------- triage
+def test_flow_starts_from_a_question_and_asks_yes_no(dialog):
+    actions = dialog.handle(Heard("welke stap past bij mij"))
+    assert Count("triage_start", "stap") in actions
+    assert listen(actions).expect == "yesno" and dialog.state == "triage"
+    assert any(o.startswith("kiosk:triage/stap/") for o in said(actions))
+
+
+def test_triage_repeat_asks_the_same_question_again(dialog):
+    first = dialog.handle(Heard("welke stap past bij mij"))
+    question = [u.text for a in first if isinstance(a, Say) for u in a.utterances][-1]
+    again = dialog.handle(Heard("herhaal"))
+    assert question in texts(again) and dialog.state == "triage"
+
+
+def test_triage_yes_to_safety_ends_with_huisarts_and_no_step(dialog, content):
+    dialog.handle(Heard("welke stap past bij mij"))
+    actions = dialog.handle(Heard("ja dat klopt"))
+    outcome = [a.key for a in actions if isinstance(a, Count) and a.name == "triage_outcome"]
+    assert outcome and "huisarts" in texts(actions).lower()
+    assert not any(o.startswith("leaflet:stap-") for o in said(actions))
+    assert dialog.state in (QUESTION, OFFER)
+
+
+def test_triage_stop_leaves_the_flow(dialog):
+    dialog.handle(Heard("welke stap past bij mij"))
+    actions = dialog.handle(Heard("stop"))
+    assert isinstance(actions[0], StopSpeaking) and dialog.state == QUESTION
+    assert Count("triage_outcome", "gestopt") in actions
+
+
+def test_triage_unclear_is_asked_again_never_taken_as_yes(dialog):
+    dialog.handle(Heard("wat voor beweger ben ik"))
+    actions = dialog.handle(Heard("ja maar"))
+    assert dialog.state == "triage" and not any(isinstance(a, Count) for a in actions)
+
+
+def test_triage_reaches_an_outcome_with_the_disclaimer(dialog, content):
+    dialog.handle(Heard("wat voor beweger ben ik"))
+    for _ in range(8):
+        actions = dialog.handle(Heard("nee hoor"))
+        if dialog.state != "triage":
+            break
+    outcomes = [a.key for a in actions if isinstance(a, Count) and a.name == "triage_outcome"]
+    assert outcomes and outcomes[0] in content.triage.outcome_ids()
+    assert "kiosk:disclaimer" in said(actions)
+    assert any(o.startswith("leaflet:") for o in said(actions))

@@ -22,18 +22,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def answer(dialog: Dialog, matcher: Matcher, question: str) -> dict:
+def answer(matcher: Matcher, question: str) -> dict:
     """Match ``question`` and run it through a fresh visit of the dialog."""
     started = time.perf_counter()
     match = matcher.match(question)
     matched = time.perf_counter()
+    dialog = Dialog(matcher.content, matcher)  # every question stands alone
     dialog.handle(Wake())  # a visit has begun, as on the kiosk
     actions = dialog.handle(Heard(question))
     spoken = [
         {"text": u.text, "origin": u.origin}
         for action in actions if isinstance(action, Say) for u in action.utterances
     ]
-    dialog.__init__(dialog.content, matcher)  # forget the visit: every question stands alone
     result = match.to_json()
     result["spoken"] = spoken
     result["timings"] = {"match_s": round(matched - started, 6)}
@@ -48,10 +48,9 @@ def run(args: argparse.Namespace) -> int:
     content = content_from_args(args)
     matcher = Matcher(content)
     load_s = time.perf_counter() - started
-    dialog = Dialog(content, matcher)
     lines = [args.question] if args.question is not None else (l.rstrip("\n") for l in args.batch)
     for line in lines:
-        result = answer(dialog, matcher, line)
+        result = answer(matcher, line)
         result["timings"]["load_s"] = round(load_s, 4)
         if args.json:
             print(json.dumps(result, ensure_ascii=False), flush=True)
