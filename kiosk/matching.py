@@ -73,6 +73,8 @@ MORE_MARKERS = (" lees meer ", " vertel meer ", " meer over ", " meer weten over
                 " uitgebreider ", " meer informatie over ")
 #: Informal address is folded onto the formal one the content uses ("wat zei je" = "wat zei u").
 PRONOUNS = {"je": "u", "jij": "u", "jou": "u", "jouw": "uw"}
+#: "stap een", "stap 2" (digits are words by now), "stap drie".
+STEP_NUMBERS = {"een": "een", "twee": "twee", "drie": "drie", "1": "een", "2": "twee", "3": "drie"}
 #: First-person words: a flow ("welke stap past bij mij") is about the visitor; "wat is een
 #: stilzitter" is a question about the leaflet, not a request for the test.
 FIRST_PERSON = frozenset({"ik", "mij", "me", "mijn"})
@@ -167,7 +169,7 @@ class Matcher:
                 doc.whole.append(" ".join(self._words(phrase)))
             doc.body = {
                 w for p in section.paragraphs for text in p.sentences()
-                for w in self._informative(tokens(text))
+                for w in self._informative(self._words(text))
             }
             docs.append(doc)
         for kind, table in (("command", content.intents.commands), ("flow", content.intents.flows)):
@@ -181,8 +183,16 @@ class Matcher:
 
     @staticmethod
     def _words(text: str) -> list[str]:
-        """Normalised words with informal pronouns folded onto formal ones."""
-        return [PRONOUNS.get(w, w) for w in tokens(text)]
+        """Normalised words with informal pronouns folded onto formal ones, and a step
+        number kept with its step ("stap een" -> "stapeen": "een" is no stopword there)."""
+        words = [PRONOUNS.get(w, w) for w in tokens(text)]
+        out: list[str] = []
+        for word in words:
+            if out and out[-1] == "stap" and word in STEP_NUMBERS:
+                out[-1] = "stap" + STEP_NUMBERS[word]
+            else:
+                out.append(word)
+        return out
 
     def _stem(self, word: str) -> str:
         """Dutch stem, so that "beweeg", "bewegen" and "beweging" count as one word."""
@@ -201,8 +211,7 @@ class Matcher:
             doc.phrases.append(words)
             doc.vocabulary.update(words)
 
-    @staticmethod
-    def _build_vocabulary(content: Content) -> set[str]:
+    def _build_vocabulary(self, content: Content) -> set[str]:
         """Every word the content uses, for repairing what a recogniser split or misheard."""
         texts: list[str] = []
         for section in content.sections.values():
@@ -212,7 +221,7 @@ class Matcher:
         for table in (content.intents.commands, content.intents.flows):
             for phrases in table.values():
                 texts += phrases
-        return {w for text in texts for w in tokens(text)}
+        return {w for text in texts for w in self._words(text)}
 
     def _build_anchors(self, content: Content) -> set[str]:
         """Stems of the leaflet's own words, the curated keywords and titles, and the command
@@ -236,6 +245,13 @@ class Matcher:
         i = 0
         while i < len(words):
             word = words[i]
+            if i + 2 < len(words) and not any(self._known(w) and w in self.stopwords
+                                              for w in words[i:i + 3]):
+                joined = self._nearest_exact_or_close("".join(words[i:i + 3]))
+                if joined:  # "tweede lijns zorg", "bio psycho sociaal"
+                    out.append(joined)
+                    i += 3
+                    continue
             if i + 1 < len(words):
                 joined = self._join(word, words[i + 1])
                 if joined:
@@ -245,6 +261,11 @@ class Matcher:
             out.extend(self._repair_word(word))
             i += 1
         return out
+
+    def _nearest_exact_or_close(self, joined: str) -> str | None:
+        if joined in self.vocabulary:
+            return joined
+        return self._nearest(joined) if len(joined) >= 2 * REPAIR_MIN_LEN else None
 
     def _known(self, word: str) -> bool:
         return word in self.vocabulary or word in self.stopwords
@@ -383,7 +404,7 @@ class Matcher:
     def match(self, heard: str) -> Match:
         """The intent of ``heard`` (typed or recognised text)."""
         raw = tokens(heard)
-        words = self.repair(strip_leading_markers([PRONOUNS.get(w, w) for w in raw]))
+        words = self.repair(strip_leading_markers(self._words(heard)))
         normalized = " ".join(words)
         if not words:
             return Match(heard, normalized, NOTHING, 0.0)
