@@ -1,30 +1,40 @@
 """Heard text -> intent (topic, command, answer, flow or nothing), with a score.
 
-How it works, and why (figures in tests/data/README.md and the issue notes):
+How it works:
 
-1. **Clean up** what a recogniser writes (:mod:`kiosk.normalize`), then repair words against
-   the content's own vocabulary: split words joined back together ("fysio therapeut" ->
-   "fysiotherapeut"), split compounds the content spells apart ("knieartrose" -> "knie
-   artrose"), and correct small misrecognitions to the nearest known word with rapidfuzz
-   (only for words of 5+ letters, only when very close).
-2. **Score every intent** (each section, command and flow is one "document" made of its
-   examples, keywords and title) by two measures over *informative* words (stopwords out,
-   each word weighted by its inverse document frequency across intents):
-   - *coverage*: how much of the question's weight the intent's vocabulary explains. A word the
-     kiosk has never seen weighs the most, so questions about the weather or the bus score low
-     against everything — this is what rejects out-of-domain speech;
-   - *closest example*: weighted overlap with the single most similar example phrase, which
-     separates neighbours that share vocabulary (afvallen vs meer-afvallen).
-   A short utterance that is nearly a whole command or flow phrase ("nog een keer") scores by
-   whole-string similarity as well, since "meer" or "stop" has no informative word to weigh.
-3. **Decide**: best score below ``threshold`` -> nothing; a bare yes/no/weet-niet (by the
-   answer lexicon) -> answer; two topics within ``margin`` -> the runner-up goes under
-   ``candidates`` so the dialog can ask "bedoelt u A of B?".
+1. **Clean up** what a recogniser writes (:mod:`kiosk.normalize`: case, accents, punctuation,
+   numbers, hesitations), fold "je/jij" onto "u", keep a step number with its step ("stap
+   een"), then repair words against the content's own vocabulary: join words a recogniser
+   split ("fysio therapeut", "tweede lijns zorg"), split ones it glued ("ikniet"), and correct
+   near-misses of about the same length with rapidfuzz ("artrosen" -> "artrose").
+2. **Score every intent.** Each section, command and flow is one "document" of its examples,
+   keywords and title (a section also knows the words of its leaflet text, at half weight).
+   Words are Dutch stems (snowball) without stopwords, each weighted by its inverse document
+   frequency across intents. A topic or flow scores by
+   - *coverage*: how much of the question's weight the intent's words explain. A word the
+     kiosk has never seen weighs the most, so "hoe laat gaat de bus" scores low everywhere —
+     this is the main out-of-domain rejection;
+   - *closest example*: weighted overlap with the single most similar example, which separates
+     neighbours that share vocabulary (afvallen vs meer-afvallen); examples made only of
+     generic words ("wat is artrose") are no evidence for any one section;
+   - a small tie-break for the intent whose phrasing is closest as a whole string.
+   Commands score only by whole-phrase similarity (or containing a command phrase and nothing
+   else informative): "hoe laat is het" must not become "laat maar" = stop. Flows need a
+   first-person question ("welke stap past bij mij"; "wat is een stilzitter" is a topic).
+3. **Decide**: a short yes/no/weet-niet (answer lexicon) -> answer; nothing, when the best
+   score is below ``threshold``, the question opens like a waiting-room question ("waar is",
+   "hoe laat"), it is made of numbers only, or it shares no word with the leaflet, the
+   keywords or the commands (example questions bring incidental words: the dog, the car,
+   another illness). A section and its own "lees meer" close together -> the first, simpler
+   one ("lees meer over X" -> the deeper one). Two other topics within ``margin`` -> the
+   runner-up goes under ``candidates`` so the dialog can ask "bedoelt u A of B?".
 
-Keyword weights plus fuzzy word repair were chosen over plain fuzzy string matching because
-string similarity on whole questions is dominated by function words ("wat is", "mag ik"), and
-over a learned classifier because ~10 examples per section is too little to train one and the
-scores stay explainable to someone editing the YAML.
+Why this and not something else (measured with ``kiosk bench --questions``, see the notes of
+the issues): plain fuzzy string matching of whole questions is dominated by function words
+("wat is", "mag ik"); character n-gram similarity added to this scoring gained nothing (clean
+and 20% simulated WER within 0.5 point); ~30 examples per section is too few to train a
+classifier, and there is no Dutch sentence-embedding model that installs offline from the
+registries. Weighted word evidence keeps every score explainable to someone editing the YAML.
 """
 
 from __future__ import annotations
