@@ -109,3 +109,19 @@ def test_kiosk_run_script_writes_the_conversation(tmp_path, monkeypatch):
     monkeypatch.delenv("VOSK_MODEL_PATH", raising=False)
     wav = dutch_wav(tmp_path, "wat is artrose")
     assert main(["run", "--script", str(wav), "--out", str(tmp_path / "o.wav")]) == 1
+
+
+def test_nothing_the_visitor_says_is_logged_or_counted(content, tmp_path, caplog):
+    """Privacy: transcripts reach the dialog and nowhere else (logs, statistics)."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    private = ["hallo kiosk", "ik ben mevrouw jansen van de kerkstraat", "helpt een rollator"]
+    source = WavScriptSource([read_wav(dutch_wav(tmp_path, "hallo"))] * 3 + [None, None])
+    actions, stats = run_conversation(content, source, private, SilentSink())
+    assert "leaflet:hulpmiddelen" in origins(actions)
+    path = tmp_path / "stats.json"
+    save(stats, path)
+    stored = path.read_text(encoding="utf-8") + caplog.text
+    for word in ("jansen", "kerkstraat", "mevrouw", "rollator"):
+        assert word not in stored.lower()
