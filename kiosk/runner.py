@@ -79,6 +79,7 @@ class Runner:
         wake_phrases: Iterable[str] = (),
         buttons: Optional["queue.Queue[object]"] = None,
         on_action: Callable[[Action], None] = lambda action: None,
+        on_listening: Callable[[bool], None] = lambda hearing: None,
     ):
         self.dialog = dialog
         self.recognizer = recognizer
@@ -88,6 +89,9 @@ class Runner:
         self.wake_phrases = tuple(normalize(p) for p in wake_phrases if p.strip())
         self.buttons = buttons or queue.Queue()
         self.on_action = on_action
+        #: Called with False when listening starts and True once speech is heard: a cue for
+        #: a light or a screen. It never gets the words (nothing a visitor says is kept).
+        self.on_listening = on_listening
 
     # ---------------------------------------------------------------- inputs
     def _button_pressed(self) -> bool:
@@ -102,6 +106,7 @@ class Runner:
         self.recognizer.reset()
         fed, limit = 0, None if timeout_s is None else int(timeout_s * SAMPLE_RATE)
         heard_something = False
+        self.on_listening(False)
         while True:
             if self._button_pressed():
                 return Button()
@@ -114,7 +119,9 @@ class Runner:
                 return Heard(event.text) if event.text.strip() else Silence()
             if isinstance(event, NoSpeech):
                 return Silence()
-            heard_something = heard_something or bool(getattr(event, "text", ""))
+            if not heard_something and getattr(event, "text", ""):
+                heard_something = True
+                self.on_listening(True)
             if limit is not None and fed >= limit and not heard_something:
                 final = self.recognizer.finish()
                 if isinstance(final, Final) and final.text.strip():

@@ -42,6 +42,12 @@ def _keyboard_button(buttons: "queue.Queue[object]") -> None:
         buttons.put(object())
 
 
+def _terminal_cue(hearing: bool) -> None:
+    """The "listening..." cue on a terminal (the words themselves are never shown)."""
+    sys.stderr.write("\r[ik hoor u...]   " if hearing else "\r[ik luister...]  ")
+    sys.stderr.flush()
+
+
 def _gpio_button(pin: int, buttons: "queue.Queue[object]") -> object:
     try:
         from gpiozero import Button as GpioButton  # noqa: PLC0415 - only on the Pi
@@ -106,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             gpio = _gpio_button(config.button_gpio, runner.buttons)
         if sys.stdin.isatty():
             threading.Thread(target=_keyboard_button, args=(runner.buttons,), daemon=True).start()
+            runner.on_listening = _terminal_cue
             log.info("press Enter for the button")
     log.info("kiosk ready%s", " (GPIO button)" if gpio else "")
     try:
