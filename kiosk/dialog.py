@@ -244,6 +244,12 @@ class Dialog:
             return self._read(intent.key)
         if intent.kind == "flow":
             return self._start_triage(intent.key)
+        if intent.kind == "answer":  # to "Heeft u nog een vraag?"
+            if intent.key == "nee":
+                return self._end_visit()
+            if intent.key == "weet-niet":
+                return self._command("menu")
+            return [self._say(self._prompt("go_ahead"), remember=False), self._listen(QUESTION)]
         return self._not_understood()
 
     def _related(self, a: str, b: str) -> bool:

@@ -254,3 +254,12 @@ def test_triage_reaches_an_outcome_with_the_disclaimer(dialog, content):
     assert outcomes and outcomes[0] in content.triage.outcome_ids()
     assert "kiosk:disclaimer" in said(actions)
     assert any(o.startswith("leaflet:") for o in said(actions))
+
+
+def test_answers_to_anything_else(dialog):
+    dialog.handle(Heard("helpt een rollator"))
+    dialog.handle(Heard("nee dank u"))  # no more about the follow-up
+    assert said(dialog.handle(Heard("ja graag")))[0] == "kiosk:go_ahead"
+    assert said(dialog.handle(Heard("weet ik niet")))[0] == "kiosk:menu"
+    actions = dialog.handle(Heard("nee dank u"))
+    assert said(actions)[0] == "kiosk:goodbye" and End() in actions
