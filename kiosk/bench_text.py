@@ -109,7 +109,7 @@ def run_text_bench(questions_path: str | Path, matcher: Any, wers: Sequence[floa
         for wer in wers:
             rng = random.Random(f"{seed}:{wer}")
             noisy = evaluate(matcher, list(questions) * repeats,
-                             lambda text, w=wer: simulator.simulate(text, w, rng))
+                             lambda text, w=wer, r=rng: simulator.simulate(text, w, r))
             noisy["measured_wer"] = round(
                 statistics.mean(word_error_rate(m["question"], m["heard"]) for m in noisy.pop("rows")),
                 4,

@@ -250,7 +250,6 @@ class Matcher:
     # ------------------------------------------------------------------ repair
     def repair(self, words: list[str]) -> list[str]:
         """Join split words, split joined ones and correct near-misses against the vocabulary."""
-        vocab = self.vocabulary
         out: list[str] = []
         i = 0
         while i < len(words):

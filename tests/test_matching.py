@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.bench_text import evaluate, load_questions
 from kiosk.cli import main
-from kiosk.matching import Intent, Matcher
+from kiosk.matching import Intent
 
 from conftest import REPO
 

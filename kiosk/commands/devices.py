@@ -6,8 +6,6 @@ import argparse
 import sys
 from typing import Any, Callable, Optional, TextIO
 
-import numpy as np
-
 from kiosk.audio_in import SAMPLE_RATE, DeviceInfo, Microphone, list_devices
 from kiosk.errors import KioskError
 from kiosk.recognizer import EnergyVad
