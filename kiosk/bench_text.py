@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from kiosk.bench_audio import is_correct, parse_expected, percentile
+from kiosk.labels import is_correct, parse_expected, percentile
 from kiosk.errors import KioskError
 
 

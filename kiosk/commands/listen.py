@@ -50,6 +50,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _label(intent: dict[str, Any]) -> str:
-    from kiosk.bench_audio import intent_label
+    from kiosk.labels import intent_label
 
     return intent_label(intent)
