@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import resource
 import subprocess
 import sys
@@ -37,13 +36,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 from kiosk.audio_in import SAMPLE_RATE, read_wav
+from kiosk.content import Content, load_content
 from kiosk.errors import KioskError
-from kiosk.recognizer import GRAMMAR, MODES, VoskRecognizer, load_model
+from kiosk.labels import intent_label, is_correct, parse_expected, percentile
+from kiosk.matching import Matcher
+from kiosk.models import find_model
+from kiosk.recognizer import GRAMMAR, MODES, VoskRecognizer, check_model_dir, load_model
 
 log = logging.getLogger(__name__)
 
-LABEL_KINDS = ("command", "answer", "flow", "text")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HEADER_WORDS = {"file", "path", "filename", "wav"}
 
 
@@ -61,27 +62,6 @@ class Label:
     @property
     def expects_none(self) -> bool:
         return self.expected == ("none",)
-
-
-def parse_expected(text: str, where: str = "") -> tuple[str, ...]:
-    """``"stap-1|flow:stap"`` -> ``("stap-1", "flow:stap")``; KioskError if malformed."""
-    options = tuple(part.strip() for part in text.split("|") if part.strip())
-    if not options:
-        raise KioskError(f"{where}: no expected answer (use 'none' for out-of-domain audio)")
-    for option in options:
-        kind, sep, value = option.partition(":")
-        if sep:
-            if kind not in LABEL_KINDS or not value.strip():
-                raise KioskError(
-                    f"{where}: {option!r} is not a label; use a section id, command:NAME, "
-                    "answer:VALUE, flow:NAME, text:WORDS or none"
-                )
-        elif not _ID.match(option):
-            raise KioskError(
-                f"{where}: {option!r} is not a label (a section id, command:NAME, answer:VALUE, "
-                "flow:NAME or none); for a transcripts file use --all-none"
-            )
-    return options
 
 
 def load_labels(
@@ -123,70 +103,20 @@ def load_labels(
     return labels
 
 
-def intent_label(intent: Optional[dict[str, Any]]) -> str:
-    """An intent dict (``{"kind": "topic", "id": ...}``) in label form (``afvallen``,
-    ``command:stop``, ``none``)."""
-    if not intent or intent.get("kind") in (None, "none"):
-        return "none"
-    kind = intent["kind"]
-    if kind == "topic":
-        return str(intent.get("id"))
-    value = intent.get("name", intent.get("value"))
-    return f"{kind}:{value}"
-
-
-def _norm_text(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def is_correct(expected: Sequence[str], heard: str, intent: Optional[dict[str, Any]]) -> bool:
-    """True when the intent (or, for ``text:`` labels, the transcript) is one of ``expected``."""
-    got = intent_label(intent)
-    for option in expected:
-        if option.startswith("text:"):
-            if _norm_text(option[5:]) == _norm_text(heard):
-                return True
-        elif option == got:
-            return True
-    return False
-
-
 # --------------------------------------------------------------------------- pipeline
 
 
-def _load_content(content: Any) -> Any:
-    """A Content object from a Content, a folder, or None (the default folder)."""
-    if content is not None and not isinstance(content, (str, Path)):
+def _load_content(content: Any) -> Content:
+    """A Content object from a Content, a folder, or None (the bundled content)."""
+    if isinstance(content, Content):
         return content
-    try:
-        from kiosk.content import load_content
-    except ImportError:
-        log.warning("kiosk.content is not available: no intents, only transcripts")
-        return None
     return load_content(content) if content is not None else load_content()
-
-
-def _make_matcher(content: Any) -> Any:
-    if content is None:
-        return None
-    try:
-        from kiosk.matching import Matcher
-    except ImportError:
-        log.warning("kiosk.matching is not available: no intents, only transcripts")
-        return None
-    return Matcher(content)
 
 
 def resolve_model_path(model_path: Union[str, Path, None]) -> Path:
     """The model folder: the given one (checked), else :func:`kiosk.models.find_model`."""
-    from kiosk.recognizer import check_model_dir
-
     if model_path:
         return check_model_dir(model_path)
-    try:
-        from kiosk.models import find_model
-    except ImportError:
-        raise KioskError("no voice model given; use --model PATH") from None
     return find_model()
 
 
@@ -229,13 +159,11 @@ class Pipeline:
             raise KioskError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         content_obj = _load_content(content)
         if phrases is None and mode == GRAMMAR:
-            if content_obj is None:
-                raise KioskError("grammar mode needs content (or a phrase file); or use --mode free")
             phrases = content_obj.recognizer_phrases()
         path = resolve_model_path(model_path)
         model, load_s = load_model(path)
         recognizer = VoskRecognizer(model, mode=mode, phrases=phrases, load_seconds=load_s)
-        return cls(recognizer, _make_matcher(content_obj), load_seconds=load_s)
+        return cls(recognizer, Matcher(content_obj), load_seconds=load_s)
 
     def match(self, text: str) -> tuple[dict[str, Any], float]:
         """``(match json, match seconds)``; without a matcher the intent is ``none``."""
@@ -283,15 +211,6 @@ def peak_rss_mb() -> float:
     if sys.platform == "darwin":  # bytes there
         peak /= 1024
     return round(peak / 1024, 1)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of ``values``; 0.0 when empty."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, int(-(-q * len(ordered) // 100)))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 def run_audio_bench(
