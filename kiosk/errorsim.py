@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from kiosk.errors import KioskError
+from kiosk.normalize import numbers_as_words
 
 #: Similar-sounding words a small Dutch model confuses (hand-made; both directions where
 #: the confusion goes both ways).
@@ -105,14 +106,6 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
 }
 
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
-_DIGITS = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+")  # "900.000": Dutch thousands dots
-
-
-def numbers_as_words(text: str) -> str:
-    """Write every number as Dutch words ("2 keer" -> "twee keer"), as a recogniser does."""
-    from num2words import num2words
-
-    return _DIGITS.sub(lambda m: num2words(int(m.group().replace(".", "")), lang="nl"), text)
 
 
 def words_of(text: str) -> list[str]:

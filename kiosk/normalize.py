@@ -61,7 +61,13 @@ def _number_to_words(match: re.Match) -> str:
     words = num2words(int(integer), lang="nl")
     if fraction:
         words += " komma " + " ".join(num2words(int(d), lang="nl") for d in fraction)
-    return f" {words} "
+    return words
+
+
+def numbers_as_words(text: str) -> str:
+    """Every number written as Dutch words, as a recogniser writes it ("900.000 mensen" ->
+    "negenhonderdduizend mensen", "2 keer" -> "twee keer")."""
+    return _DIGITS.sub(_number_to_words, text)
 
 
 def _join_number_words(tokens: list[str]) -> list[str]:
@@ -92,7 +98,7 @@ def _join_number_words(tokens: list[str]) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Normalised words of ``text`` (see module docstring)."""
-    text = _DIGITS.sub(_number_to_words, text)
+    text = _DIGITS.sub(lambda m: f" {_number_to_words(m)} ", text)  # "m2" -> "m twee"
     text = fold_accents(text.lower())
     text = re.sub(r"[^a-z0-9]+", " ", text)
     words = [w for w in text.split() if w not in HESITATIONS]
