@@ -15,11 +15,16 @@ def add_content_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def content_from_args(args: argparse.Namespace) -> Content:
-    """The validated content named by --content, else the config's, else the bundled one."""
+def content_dir_from_args(args: argparse.Namespace) -> Path:
+    """The folder named by --content, else the config's, else the bundled one."""
     directory = getattr(args, "content", None)
     if directory is None:
         from kiosk.config import load_config  # noqa: PLC0415
 
         directory = load_config(getattr(args, "config", None)).content_dir
-    return load_content(directory)
+    return Path(directory)
+
+
+def content_from_args(args: argparse.Namespace) -> Content:
+    """The validated content of :func:`content_dir_from_args`."""
+    return load_content(content_dir_from_args(args))

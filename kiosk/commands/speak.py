@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.audio_out import AudioSink, SpeakerSink, WavFileSink
+from kiosk.commands._common import content_dir_from_args
 from kiosk.errors import KioskError
 from kiosk.lexicon import Lexicon, load_lexicon
 from kiosk.tts import DEFAULT_ENGINE, ENGINES, SpeakResult, Speaker, make_engine
@@ -70,10 +71,6 @@ def _config(args: argparse.Namespace) -> Any:
     return load_config(getattr(args, "config", None))
 
 
-def _content_dir(args: argparse.Namespace) -> Path:
-    return args.content if args.content is not None else _config(args).content_dir
-
-
 def _settings(args: argparse.Namespace) -> VoiceSettings:
     settings = VoiceSettings()
     rate = settings.rate_wpm if args.rate is None else args.rate
@@ -120,7 +117,7 @@ def run_say(args: argparse.Namespace) -> int:
     sentences = split_sentences(args.text)
     if not sentences:
         raise KioskError("nothing to say: give some text in quotes")
-    lexicon = load_lexicon(_content_dir(args))
+    lexicon = load_lexicon(content_dir_from_args(args))
     utterances = [Utterance(s, f"{KIOSK}:say", SAY_PAUSE_S) for s in sentences]
     return speak(args, utterances, lexicon)
 
@@ -128,7 +125,7 @@ def run_say(args: argparse.Namespace) -> int:
 def run_read(args: argparse.Namespace) -> int:
     from kiosk.content import load_content  # noqa: PLC0415
 
-    directory = _content_dir(args)
+    directory = content_dir_from_args(args)
     content = load_content(directory)
     if args.section_id not in content.sections:
         known = ", ".join(content.sections)
