@@ -75,7 +75,6 @@ def test_out_in_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture) 
 @pytest.mark.slow
 @needs_espeak
 def test_read_a_section_to_wav(tmp_path: Path) -> None:
-    pytest.importorskip("kiosk.content", reason="kiosk.content (the lead's loader) is not written yet")
     out = tmp_path / "afvallen.wav"
     assert main(["read", "afvallen", "--out", str(out), "--content", str(ROOT / "content")]) == 0
     data, rate = soundfile.read(str(out), dtype="int16")
@@ -83,7 +82,6 @@ def test_read_a_section_to_wav(tmp_path: Path) -> None:
 
 
 def test_read_unknown_section(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    pytest.importorskip("kiosk.content", reason="kiosk.content (the lead's loader) is not written yet")
     code = main(["read", "knieschijf", "--out", str(tmp_path / "x.wav"),
                  "--content", str(ROOT / "content")])
     assert code == 1

@@ -329,10 +329,9 @@ def test_pyttsx3_engine_speaks_dutch() -> None:
 @pytest.mark.slow
 @needs_espeak
 def test_every_section_renders_to_a_wav_of_plausible_length(tmp_path: Path) -> None:
-    content_module = pytest.importorskip(
-        "kiosk.content", reason="kiosk.content (the lead's loader) is not written yet"
-    )
-    content = content_module.load_content(ROOT / "content")
+    from kiosk.content import load_content
+
+    content = load_content(ROOT / "content")
     lexicon = load_lexicon(ROOT / "content")
     engine = EspeakNgEngine()
     settings = VoiceSettings()
