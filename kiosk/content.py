@@ -7,7 +7,7 @@ problem names its file and line. Pure: files are read once at load time, nothing
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -193,6 +193,9 @@ class Intents:
     flows: dict[str, tuple[str, ...]]
     stopwords: frozenset[str]
     out_of_scope_openings: tuple[str, ...] = ()
+    #: Questions the leaflet does not answer (content/out_of_scope.nl.yaml): the matcher
+    #: learns from them what to decline.
+    out_of_scope_examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -432,6 +435,39 @@ def _load_intents(path: Path, c: _Collector) -> Intents:
     return Intents(commands, flows, stopwords, openings)
 
 
+def _optional_out_of_scope(directory: Path, sections: dict[str, Section], intents: Intents,
+                           c: _Collector) -> tuple[str, ...]:
+    """Example questions the kiosk must decline, from ``out_of_scope.nl.yaml`` if present; one
+    that is also a section's example or a command's phrasing is an error (two labels)."""
+    path = directory / "out_of_scope.nl.yaml"
+    if not path.exists():
+        return ()
+    data = load_yaml(path)
+    if not isinstance(data, LineDict):
+        c.problems.append(Problem(str(path), 0, "expected a mapping with a list 'examples'"))
+        return ()
+    examples = _texts(data, "examples", c, minimum=1)
+    claimed = {normalize(text): name for name, text in _phrasings(sections, intents)}
+    value = data.get("examples")
+    for i, text in enumerate(value if isinstance(value, LineList) else []):
+        owner = isinstance(text, str) and claimed.get(normalize(text))
+        if owner:
+            c.error(value, f"{text!r} is out of scope here but also a phrasing of {owner}",
+                    line=value.line_at(i))
+    return examples
+
+
+def _phrasings(sections: dict[str, Section], intents: Intents) -> Iterable[tuple[str, str]]:
+    """(owner, text) for every example, keyword, title, command and flow phrasing."""
+    for section in sections.values():
+        for text in (section.title, *section.keywords, *section.examples):
+            yield f"section {section.id}", text
+    for kind, table in (("command", intents.commands), ("flow", intents.flows)):
+        for name, phrases in table.items():
+            for text in phrases:
+                yield f"{kind} {name}", text
+
+
 def _optional_answers(directory: Path, c: _Collector) -> Any:
     path = directory / "answers.nl.yaml"
     if not path.exists():
@@ -478,6 +514,13 @@ def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content 
             parts[name] = loader()
         except ContentError as err:  # unreadable or broken YAML: report and go on
             c.problems.extend(err.problems)
+    if "intents" in parts:
+        try:
+            declined = _optional_out_of_scope(directory, parts.get("sections", {}), parts["intents"], c)
+        except ContentError as err:
+            c.problems.extend(err.problems)
+            declined = ()
+        parts["intents"] = replace(parts["intents"], out_of_scope_examples=declined)
     answers = _optional_answers(directory, c)
     triage = _optional_triage(directory, parts.get("sections", {}), source, c)
     if c.errors or len(parts) < len(loaders):

@@ -181,3 +181,29 @@ def test_kiosk_check_reports_and_fails(content_copy, capsys):
     assert main(["check", "--content", str(content_copy)]) == 1
     out = capsys.readouterr().out
     assert "duplicate section id" in out and "error(s)" in out
+
+
+def test_out_of_scope_examples_are_loaded(content):
+    assert len(content.intents.out_of_scope_examples) >= 200
+    assert "ik heb last van mijn schouder" in content.intents.out_of_scope_examples
+
+
+def test_out_of_scope_file_is_optional(content_copy):
+    (content_copy / "out_of_scope.nl.yaml").unlink()
+    assert load_content(content_copy).intents.out_of_scope_examples == ()
+
+
+def test_broken_out_of_scope_file_names_file_and_line(content_copy):
+    declined = content_copy / "out_of_scope.nl.yaml"
+    declined.write_text("examples:\n  - hoe laat is het\n  - [kapot\n", encoding="utf-8")
+    [message] = _errors(content_copy)
+    assert message.startswith(f"{declined}:3:") or message.startswith(f"{declined}:4:"), message
+
+
+def test_out_of_scope_example_may_not_be_a_section_example(content_copy, content):
+    declined = content_copy / "out_of_scope.nl.yaml"
+    taken = content.sections["afvallen"].examples[0]
+    declined.write_text(f"examples:\n  - hoe laat is het\n  - {taken}\n", encoding="utf-8")
+    [message] = _errors(content_copy)
+    assert message.startswith(f"{declined}:3: error:"), message
+    assert "section afvallen" in message

@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if content is not None:
         examples = sum(len(s.examples) for s in content.sections.values())
         print(f"{args.content}: {len(content.sections)} sections, {examples} example questions, "
+              f"{len(content.intents.out_of_scope_examples)} out-of-scope examples, "
               f"{len(content.prompts.variants)} prompts"
               + (f", triage flows: {', '.join(content.triage.flows)}" if content.triage else ""))
     print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
