@@ -39,6 +39,7 @@ from kiosk.audio_in import SAMPLE_RATE, read_wav
 from kiosk.content import Content, load_content
 from kiosk.errors import KioskError
 from kiosk.labels import intent_label, is_correct, parse_expected, percentile
+from kiosk.classifier_store import cached_train
 from kiosk.matching import Matcher
 from kiosk.models import find_model
 from kiosk.recognizer import GRAMMAR, MODES, VoskRecognizer, check_model_dir, load_model
@@ -163,7 +164,7 @@ class Pipeline:
         path = resolve_model_path(model_path)
         model, load_s = load_model(path)
         recognizer = VoskRecognizer(model, mode=mode, phrases=phrases, load_seconds=load_s)
-        return cls(recognizer, Matcher(content_obj), load_seconds=load_s)
+        return cls(recognizer, Matcher(content_obj, trainer=cached_train), load_seconds=load_s)
 
     def match(self, text: str) -> tuple[dict[str, Any], float]:
         """``(match json, match seconds)``; without a matcher the intent is ``none``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,15 @@ from kiosk.matching import Matcher
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def matcher_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Trained matcher models go to a folder of this test session (the kiosk commands that
+    tests start inherit it), not to the user's ~/.cache/kiosk."""
+    folder = tmp_path_factory.mktemp("kiosk-cache")
+    os.environ["KIOSK_CACHE_DIR"] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from kiosk.matching import Intent
 from conftest import REPO
 
 QUESTIONS = REPO / "tests" / "data" / "questions.nl.tsv"
+DEV_QUESTIONS = REPO / "tests" / "data" / "dev-questions.nl.tsv"
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -22,6 +23,8 @@ QUESTIONS = REPO / "tests" / "data" / "questions.nl.tsv"
     ("eh nou mag ik nog wel bewegen met mijn knie", {"misverstand-bewegen", "gezond-bewegen"}),
     ("vertel over afvallen", {"afvallen", "meer-afvallen"}),
     ("lees meer over afvallen", {"meer-afvallen"}),
+    ("lees meer over de operatie", {"meer-operatie"}),
+    ("ik ben vorig jaar geopereerd aan mijn heup", {"operatie", "meer-operatie"}),
     ("helpt een rollator", {"hulpmiddelen"}),
     ("wat doet een fysio therapeut bij artrose", {"stap-2", "stapsgewijze-aanpak", "misverstand-nieuw-gewricht",
                                                   "meer-geen-slijtage"}),
@@ -44,6 +47,7 @@ def test_topics(matcher, question, expected):
     ("sneller", "command:sneller"),
     ("harder", "command:harder"),
     ("zachter alstublieft", "command:zachter"),
+    ("ik versta u niet goed kunt u wat harder praten", "command:harder"),
     ("welke stap past bij mij", "flow:stap"),
     ("wat voor beweger ben ik", "flow:beweger"),
 ])
@@ -55,6 +59,7 @@ def test_commands_and_flows(matcher, question, label):
     "hoe laat gaat de bus", "hoe laat is het", "wat voor weer wordt het morgen",
     "drie", "twee twee", "ik heb een blaasontsteking",
     "waar kan ik parkeren", "ik heb hoofdpijn", "", "eh", "ehm nou",
+    "wanneer begint de volgende cursus", "mijn kat heeft een stijve poot",
 ])
 def test_out_of_domain_is_nothing(matcher, question):
     assert matcher.match(question).intent == Intent("none")
@@ -105,14 +110,29 @@ def test_question_set_is_big_enough_and_held_out(content):
     labels = {option for q in questions for option in q.expected}
     assert set(content.sections) <= labels
     assert {f"command:{c}" for c in content.intents.commands} <= labels
-    examples = {" ".join(e.lower().split()) for s in content.sections.values() for e in s.examples}
-    copied = [q.text for q in questions if q.text in examples]
-    assert len(copied) <= 0.02 * len(questions), copied
+    for path in (QUESTIONS, DEV_QUESTIONS):  # neither set may leak into what the matcher learns
+        copied = [q.text for q in load_questions(path) if q.text in _phrasings(content)]
+        assert len(copied) <= 0.02 * len(questions), (path.name, copied)
+
+
+def _phrasings(content) -> set[str]:
+    """Example questions of the sections and of what is out of scope. (Command and flow
+    phrasings are short fixed forms, "stop", "welke stap past bij mij": both sides have them.)"""
+    texts = [e for s in content.sections.values() for e in s.examples]
+    texts += content.intents.out_of_scope_examples
+    return {" ".join(t.lower().split()) for t in texts}
 
 
 def test_question_set_accuracy_is_measured_not_assumed(matcher):
-    """Guards the measured figures against regressions (measured: 92.6% right, 4/71 false
+    """Guards the measured figures against regressions (measured: 96.8% right, 3/71 false
     accepts; the issue's targets are 95% and 5%, see `kiosk bench --questions`)."""
     result = evaluate(matcher, load_questions(QUESTIONS))
-    assert result["false_accept_rate"] <= 0.06
-    assert result["accuracy"] >= 0.90
+    assert result["false_accept_rate"] <= 0.05
+    assert result["accuracy"] >= 0.95
+
+
+def test_development_set_accuracy_is_measured_not_assumed(matcher):
+    """The set the matcher was tuned on (measured: 89.9% right, 12/151 false accepts)."""
+    result = evaluate(matcher, load_questions(DEV_QUESTIONS))
+    assert result["false_accept_rate"] <= 0.09
+    assert result["accuracy"] >= 0.88

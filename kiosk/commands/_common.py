@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kiosk.classifier_store import cached_train
 from kiosk.content import DEFAULT_CONTENT_DIR, Content, load_content
+from kiosk.matching import Matcher
 
 
 def add_content_option(parser: argparse.ArgumentParser) -> None:
@@ -28,3 +30,8 @@ def content_dir_from_args(args: argparse.Namespace) -> Path:
 def content_from_args(args: argparse.Namespace) -> Content:
     """The validated content of :func:`content_dir_from_args`."""
     return load_content(content_dir_from_args(args))
+
+
+def matcher_for(content: Content) -> Matcher:
+    """A matcher whose trained classifier is kept on disk between runs."""
+    return Matcher(content, trainer=cached_train)

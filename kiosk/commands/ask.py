@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from kiosk.commands._common import add_content_option, content_from_args
+from kiosk.commands._common import add_content_option, content_from_args, matcher_for
 from kiosk.dialog import Dialog, Heard, Say, Wake
 from kiosk.matching import Matcher
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     started = time.perf_counter()
     content = content_from_args(args)
-    matcher = Matcher(content)
+    matcher = matcher_for(content)
     load_s = time.perf_counter() - started
     lines = [args.question] if args.question is not None else (l.rstrip("\n") for l in args.batch)
     for line in lines:

@@ -40,10 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.questions:
         from kiosk import bench_text  # noqa: PLC0415
-        from kiosk.matching import Matcher  # noqa: PLC0415
+        from kiosk.commands._common import matcher_for  # noqa: PLC0415
 
         wers = [float(w) for w in args.wer.split(",") if w.strip()]
-        result = bench_text.run_text_bench(args.questions, Matcher(content_from_args(args)),
+        result = bench_text.run_text_bench(args.questions, matcher_for(content_from_args(args)),
                                            wers, args.seed)
         table = bench_text.format_table
     elif args.audio:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import TextIO
 
-from kiosk.commands._common import add_content_option, content_from_args
+from kiosk.commands._common import add_content_option, content_from_args, matcher_for
 from kiosk.dialog import (
     ApplyVoice, Button, Count, Dialog, End, Heard, Listen, Say, Silence, SpeechFinished,
     StopSpeaking,
@@ -72,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
     content = content_from_args(args)
     if sys.stdin.isatty():
         print("Typ wat een bezoeker zegt. Lege regel = stilte, /knop = de knop, Ctrl-D = stoppen.")
-    converse(Dialog(content), sys.stdin, sys.stdout)
+    converse(Dialog(content, matcher_for(content)), sys.stdin, sys.stdout)
     return 0

@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-from kiosk.commands._common import add_content_option
+from kiosk.commands._common import add_content_option, matcher_for
 from kiosk.config import Config, load_config
 from kiosk.content import load_content
 from kiosk.dialog import Dialog
@@ -85,7 +85,7 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     sink = WavFileSink(out) if out else SpeakerSink(config.output_device)
     speaker = Speaker(make_engine(engine), sink, load_lexicon(content.directory))
     stats = Stats()
-    dialog = Dialog(content, question_timeout_s=config.question_timeout_s,
+    dialog = Dialog(content, matcher_for(content), question_timeout_s=config.question_timeout_s,
                     answer_timeout_s=config.answer_timeout_s)
     runner = Runner(dialog, recognizer, source, speaker, count=stats.count,
                     wake_phrases=config.wake_phrases)
@@ -135,5 +135,5 @@ def _typed(args: argparse.Namespace, config: Config) -> int:
     content = load_content(args.content or config.content_dir)
     if sys.stdin.isatty():
         print("Typ wat een bezoeker zegt. Lege regel = stilte, /knop = de knop, Ctrl-D = stoppen.")
-    converse(Dialog(content), sys.stdin, sys.stdout)
+    converse(Dialog(content, matcher_for(content)), sys.stdin, sys.stdout)
     return 0

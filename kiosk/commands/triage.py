@@ -14,10 +14,9 @@ import argparse
 import sys
 from typing import Callable, TextIO
 
-from kiosk.commands._common import add_content_option, content_from_args
+from kiosk.commands._common import add_content_option, content_from_args, matcher_for
 from kiosk.content import FLOWS, Content
 from kiosk.errors import KioskError
-from kiosk.matching import Matcher
 from kiosk.triage import Step, TriageSession
 
 
@@ -65,7 +64,7 @@ def converse(content: Content, flow: str, lines: TextIO, out: TextIO) -> Step:
         raise KioskError(f"no triage flows: {content.directory / 'triage.nl.yaml'} is missing")
     if flow not in content.triage.flows:
         raise KioskError(f"unknown flow {flow!r}; the triage file has: {', '.join(content.triage.flows)}")
-    matcher = Matcher(content)
+    matcher = matcher_for(content)
 
     def interpret(text: str) -> tuple[str, str]:
         # A yes/no answer is expected, so the answer lexicon goes first: "ja, ik heb veel pijn"
