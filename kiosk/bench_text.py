@@ -126,7 +126,9 @@ def format_table(result: dict[str, Any], show_misses: int = 15) -> str:
         (f"WER {wer} ({res['measured_wer']:.2f})", res)
         for wer, res in result.get("simulated", {}).items()
     ]
-    lines = [f"questions: {result['file']}",
+    ready = (f" (matcher ready in {result['matcher_ready_s']:.2f} s)"
+             if "matcher_ready_s" in result else "")
+    lines = [f"questions: {result['file']}{ready}",
              f"{'condition':<19} {'accuracy':>9} {'false acc.':>11} {'in/out':>9} {'p90 ms':>8}"]
     for name, res in rows:
         accuracy = f"{100 * res['accuracy']:.1f}%" if res["accuracy"] is not None else "-"

@@ -136,3 +136,14 @@ def test_development_set_accuracy_is_measured_not_assumed(matcher):
     result = evaluate(matcher, load_questions(DEV_QUESTIONS))
     assert result["false_accept_rate"] <= 0.09
     assert result["accuracy"] >= 0.88
+
+
+def test_bench_command_reports_side_by_side_and_readiness(tmp_path, capsys):
+    questions = tmp_path / "q.tsv"
+    questions.write_text("question\texpected\nhoe kan ik het beste afvallen\tafvallen|meer-afvallen\n"
+                         "hoe laat gaat de bus\tnone\nstop\tcommand:stop\n", encoding="utf-8")
+    assert main(["bench", "--questions", str(questions), "--wer", "0.2", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["clean"]["accuracy"] == 1.0 and result["clean"]["false_accepts"] == 0
+    assert set(result["simulated"]) == {"0.20"}
+    assert result["matcher_ready_s"] >= 0

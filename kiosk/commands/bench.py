@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 import json
 from pathlib import Path
 
@@ -43,8 +44,12 @@ def run(args: argparse.Namespace) -> int:
         from kiosk.commands._common import matcher_for  # noqa: PLC0415
 
         wers = [float(w) for w in args.wer.split(",") if w.strip()]
-        result = bench_text.run_text_bench(args.questions, matcher_for(content_from_args(args)),
-                                           wers, args.seed)
+        content = content_from_args(args)
+        started = time.perf_counter()
+        matcher = matcher_for(content)  # trains the classifier unless it is cached
+        ready_s = time.perf_counter() - started
+        result = bench_text.run_text_bench(args.questions, matcher, wers, args.seed)
+        result["matcher_ready_s"] = round(ready_s, 3)
         table = bench_text.format_table
     elif args.audio:
         from kiosk import bench_audio  # noqa: PLC0415
