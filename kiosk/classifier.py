@@ -75,20 +75,12 @@ class Classifier:
         self.model = LogisticRegression(C=C, max_iter=3000)
         self.model.fit(matrix, training.labels)
         self.labels: tuple[str, ...] = tuple(str(label) for label in self.model.classes_)
-        self._examples = matrix
-        self._example_labels = training.labels
 
     def ranked(self, text: str, limit: int = 5) -> list[tuple[str, float]]:
         """The ``limit`` most likely labels with their probabilities, best first."""
         probabilities = self.model.predict_proba(self.features.transform([text]))[0]
         order = np.argsort(-probabilities)[:limit]
         return [(self.labels[i], float(probabilities[i])) for i in order]
-
-    def nearest(self, text: str) -> tuple[str, float]:
-        """Label of the most similar training text and its cosine similarity (0..1)."""
-        similarities = (self._examples @ self.features.transform([text]).T).toarray().ravel()
-        best = int(np.argmax(similarities))
-        return self._example_labels[best], float(similarities[best])
 
     def probabilities(self, text: str) -> dict[str, float]:
         probabilities = self.model.predict_proba(self.features.transform([text]))[0]

@@ -66,6 +66,9 @@ def _write(trained: classifier.Classifier, path: Path) -> None:
             pickle.dump(trained, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
         log.info("matcher model cached in %s", path)
+        for older in path.parent.glob("matcher-*.pickle"):  # models of earlier content
+            if older != path:
+                older.unlink(missing_ok=True)
     except OSError as err:
         log.warning("could not cache the matcher model in %s: %s", path.parent, err)
         if temporary:

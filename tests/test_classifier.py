@@ -102,3 +102,10 @@ def test_store_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("CACHE_DIRECTORY")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "c"))
     assert classifier_store.default_directory() == tmp_path / "c" / "kiosk"
+
+
+def test_store_keeps_only_the_model_of_the_current_content(tmp_path):
+    earlier = tmp_path / "matcher-0123456789abcdef0123-sklearn0.pickle"
+    earlier.write_bytes(b"model of yesterday's content")
+    classifier_store.cached_train(TINY, tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [classifier_store.cache_path(TINY, tmp_path).name]
