@@ -37,6 +37,12 @@ POLARITY_WORDS = frozenset({"ja", "nee", "niet", "wel", "geen", "nooit", "zeker"
 UNCLEAR_CUTOFF = 80.0
 #: Below this score an answer counts as unclear.
 MIN_SCORE = 0.6
+#: Words that open a question, not an answer: "wat is een stilzitter precies" is no "ja".
+QUESTION_WORDS = frozenset({"wat", "hoe", "waarom", "wanneer", "welke", "welk", "wie", "waar",
+                            "hoeveel", "hoelang", "waarmee", "waardoor"})
+#: In a misheard phrase of as many words as heard, every word must be a near miss of its
+#: counterpart (rapidfuzz ratio): "dat heb ik eigenlijk niet" is not "dat weet ik eigenlijk niet".
+WORD_AGREEMENT = 50.0
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,9 @@ class AnswerLexicon:
 
     def classify(self, text: str) -> AnswerMatch | None:
         """Read one heard answer. ``None`` when it is no answer, a command, or unclear."""
+        tokens = self._tokens(text)
+        if tokens and tokens[0] in QUESTION_WORDS:
+            return None
         segments = self._segments(text)
         if not segments:
             return None
@@ -218,7 +227,7 @@ class AnswerLexicon:
                 and (after not in POLARITY_WORDS or set(k.split()) & POLARITY_WORDS <= polar)
             ]
             hits = process.extract(window, keys, scorer=fuzz.ratio, limit=8)
-            hits = [h for h in hits if _ends_agree(window, h[0])]
+            hits = [h for h in hits if _words_agree(window, h[0])]
             if not hits or hits[0][1] < FUZZY_CUTOFF:
                 continue
             kind, score = self._kind_of[hits[0][0]], hits[0][1]
@@ -232,12 +241,15 @@ class AnswerLexicon:
         return best
 
 
-def _ends_agree(heard: str, phrase: str) -> bool:
+def _words_agree(heard: str, phrase: str) -> bool:
     """A misheard phrase keeps its first and last word roughly: "geen ide" ~ "geen idee", but
-    "ik heb geen andere" is not "ik heb geen idee"."""
+    "ik heb geen andere" is not "ik heb geen idee"; with as many words as the phrase, no word
+    may be another word altogether ("heb" for "weet")."""
     a, b = heard.split(), phrase.split()
     if len(a) < 2 or len(b) < 2:
         return True  # one word, or words run together ("weetikniet")
+    if len(a) == len(b) and any(fuzz.ratio(x, y) < WORD_AGREEMENT for x, y in zip(a, b)):
+        return False
     return fuzz.ratio(a[0], b[0]) >= 75 and fuzz.ratio(a[-1], b[-1]) >= 75
 
 

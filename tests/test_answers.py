@@ -99,6 +99,8 @@ def test_commands_step_aside(lexicon):
         ("nee dat weet ik niet", "weet-niet"),  # don't-know wins over nee: the safe reading
         ("ja ik weet het niet", "weet-niet"),
         ("misschien", "weet-niet"),  # hedges go to the tree's safer branch
+        ("nee dat heb ik eigenlijk niet", "nee"),  # "heb" is no misheard "weet"
+        ("dat weet ik eigelijk niet", "weet-niet"),  # but a misspelt word still is
     ],
 )
 def test_rules(lexicon, text, value):
@@ -107,7 +109,8 @@ def test_rules(lexicon, text, value):
 
 
 @pytest.mark.parametrize("text", ["", "   ", "eh", "nou eh", "ja nee", "ja maar", "ik weet het wel",
-                                  "ja ik heb geen pijn", "ja maa"])
+                                  "ja ik heb geen pijn", "ja maa",
+                                  "wat is een stilzitter precies"])  # a question, not "precies!"
 def test_unclear_is_none(lexicon, text):
     assert lexicon.classify(text) is None
 
