@@ -104,7 +104,8 @@ def run_text_bench(questions_path: str | Path, matcher: Any, wers: Sequence[floa
     if wers:
         from kiosk.errorsim import ErrorSimulator, word_error_rate  # noqa: PLC0415
 
-        simulator = ErrorSimulator(sorted(getattr(matcher, "vocabulary", ())))
+        words = getattr(matcher, "spoken_vocabulary", None) or getattr(matcher, "vocabulary", ())
+        simulator = ErrorSimulator(sorted(words))
         result["simulated"] = {}
         for wer in wers:
             rng = random.Random(f"{seed}:{wer}")

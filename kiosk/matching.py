@@ -271,6 +271,13 @@ class Matcher:
                 texts += phrases
         return {w for text in texts for w in self._words(text)}
 
+    @property
+    def spoken_vocabulary(self) -> set[str]:
+        """The content's words as a recogniser could write them (without the matcher's own
+        joined step tokens such as "stapeen")."""
+        steps = {"stap" + number for number in STEP_NUMBERS.values()}
+        return self.vocabulary - steps
+
     def _build_anchors(self, content: Content) -> set[str]:
         """Stems of the leaflet's own words, the curated keywords and titles, and the command
         and flow phrasings. Example questions bring incidental words (the dog, the car,

@@ -147,3 +147,9 @@ def test_bench_command_reports_side_by_side_and_readiness(tmp_path, capsys):
     assert result["clean"]["accuracy"] == 1.0 and result["clean"]["false_accepts"] == 0
     assert set(result["simulated"]) == {"0.20"}
     assert result["matcher_ready_s"] >= 0
+
+
+def test_simulated_errors_use_words_a_recogniser_can_write(matcher):
+    assert "stapeen" in matcher.vocabulary  # "stap een" is kept together inside the matcher
+    assert "stapeen" not in matcher.spoken_vocabulary
+    assert {"stap", "een", "artrose"} <= matcher.spoken_vocabulary
