@@ -213,13 +213,16 @@ class Content:
 
     def recognizer_phrases(self) -> list[str]:
         """Every phrasing the recogniser should expect: examples, keywords, titles,
-        commands, flows and answers, lower case, without duplicates, in a stable order."""
+        commands, flows, answers and the out-of-scope examples (so that speech about other
+        things has phrases of its own to land on, instead of being forced onto a leaflet
+        question), lower case, without duplicates, in a stable order."""
         phrases: list[str] = []
         for section in self.sections.values():
             phrases += [section.title, *section.keywords, *section.examples]
         for group in (self.intents.commands, self.intents.flows):
             for options in group.values():
                 phrases += options
+        phrases += self.intents.out_of_scope_examples
         if self.answers is not None:
             phrases += self.answers.phrases()
         seen: dict[str, str] = {}

@@ -189,6 +189,7 @@ class Matcher:
         #: they say nothing about which topic is meant.
         self.generic = {word for word, count in df.items() if count > n / 4}
         self._repair_choices = sorted(w for w in self.vocabulary if len(w) >= REPAIR_MIN_LEN)
+        # the classifier learns from phrasings repaired as heard text is: the same tokens
         self.classifier = trainer(self.training_set(content))
 
     # ------------------------------------------------------------------ building
@@ -254,14 +255,15 @@ class Matcher:
                 pairs += [(text, f"{kind}:{name}") for text in phrases]
         pairs += [(text, classifier.NONE_LABEL) for text in content.intents.out_of_scope_examples]
         return classifier.TrainingSet(
-            tuple(" ".join(self._words(text)) for text, _ in pairs),
+            tuple(" ".join(self.repair(self._words(text))) for text, _ in pairs),
             tuple(label for _, label in pairs),
             self.stopwords,
         )
 
     def _build_vocabulary(self, content: Content) -> set[str]:
-        """Every word the content uses, for repairing what a recogniser split or misheard."""
-        texts: list[str] = []
+        """Every word the content uses, for repairing what a recogniser split or misheard. The
+        out-of-scope examples count too: "hoofdpijn" is a word, not "hoofd pijn" glued."""
+        texts: list[str] = list(content.intents.out_of_scope_examples)
         for section in content.sections.values():
             texts += [section.title, *section.keywords, *section.examples]
             for paragraph in section.paragraphs:

@@ -207,3 +207,11 @@ def test_out_of_scope_example_may_not_be_a_section_example(content_copy, content
     [message] = _errors(content_copy)
     assert message.startswith(f"{declined}:3: error:"), message
     assert "section afvallen" in message
+
+
+def test_recogniser_expects_out_of_scope_phrases_too(content):
+    """Speech about other things needs phrases to land on in grammar mode; otherwise the
+    recogniser forces it onto a leaflet question."""
+    phrases = set(content.recognizer_phrases())
+    assert "ik heb last van mijn schouder" in phrases
+    assert set(content.sections["afvallen"].examples) <= phrases

@@ -59,7 +59,7 @@ def test_commands_and_flows(matcher, question, label):
     "hoe laat gaat de bus", "hoe laat is het", "wat voor weer wordt het morgen",
     "drie", "twee twee", "ik heb een blaasontsteking",
     "waar kan ik parkeren", "ik heb hoofdpijn", "", "eh", "ehm nou",
-    "wanneer begint de volgende cursus", "mijn kat heeft een stijve poot",
+    "wanneer begint de volgende cursus", "mijn kat heeft een stijve poot", "ik heb buikpijn",
 ])
 def test_out_of_domain_is_nothing(matcher, question):
     assert matcher.match(question).intent == Intent("none")
@@ -124,7 +124,7 @@ def _phrasings(content) -> set[str]:
 
 
 def test_question_set_accuracy_is_measured_not_assumed(matcher):
-    """Guards the measured figures against regressions (measured: 96.4% right, 2/71 false
+    """Guards the measured figures against regressions (measured: 97.4% right, 3/71 false
     accepts; the issue's targets are 95% and 5%, see `kiosk bench --questions`)."""
     result = evaluate(matcher, load_questions(QUESTIONS))
     assert result["false_accept_rate"] <= 0.05
@@ -132,10 +132,10 @@ def test_question_set_accuracy_is_measured_not_assumed(matcher):
 
 
 def test_development_set_accuracy_is_measured_not_assumed(matcher):
-    """The set the matcher was tuned on (measured: 91.3% right, 10/151 false accepts)."""
+    """The set the matcher was tuned on (measured: 93.2% right, 4/151 false accepts)."""
     result = evaluate(matcher, load_questions(DEV_QUESTIONS))
-    assert result["false_accept_rate"] <= 0.08
-    assert result["accuracy"] >= 0.90
+    assert result["false_accept_rate"] <= 0.06
+    assert result["accuracy"] >= 0.91
 
 
 def test_bench_command_reports_side_by_side_and_readiness(tmp_path, capsys):
@@ -153,3 +153,8 @@ def test_simulated_errors_use_words_a_recogniser_can_write(matcher):
     assert "stapeen" in matcher.vocabulary  # "stap een" is kept together inside the matcher
     assert "stapeen" not in matcher.spoken_vocabulary
     assert {"stap", "een", "artrose"} <= matcher.spoken_vocabulary
+
+
+def test_compounds_of_the_out_of_scope_examples_stay_whole(matcher):
+    """"hoofdpijn" is a word the kiosk knows (to decline), not "hoofd" + "pijn" glued."""
+    assert matcher.repair(["ik", "heb", "hoofdpijn"]) == ["ik", "heb", "hoofdpijn"]
