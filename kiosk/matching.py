@@ -63,7 +63,7 @@ from kiosk.content import Content
 from kiosk.normalize import NUMBER_WORDS, strip_leading_markers, tokens
 
 #: Below this score nothing matches and the kiosk says it did not understand.
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.45
 #: Two topics closer than this are both offered ("bedoelt u A of B?").
 DEFAULT_MARGIN = 0.06
 #: A topic's own "lees meer" section must beat it by more than this to be read first.

@@ -124,7 +124,7 @@ def _phrasings(content) -> set[str]:
 
 
 def test_question_set_accuracy_is_measured_not_assumed(matcher):
-    """Guards the measured figures against regressions (measured: 97.4% right, 3/71 false
+    """Guards the measured figures against regressions (measured: 97.7% right, 3/71 false
     accepts; the issue's targets are 95% and 5%, see `kiosk bench --questions`)."""
     result = evaluate(matcher, load_questions(QUESTIONS))
     assert result["false_accept_rate"] <= 0.05
@@ -132,10 +132,10 @@ def test_question_set_accuracy_is_measured_not_assumed(matcher):
 
 
 def test_development_set_accuracy_is_measured_not_assumed(matcher):
-    """The set the matcher was tuned on (measured: 93.2% right, 4/151 false accepts)."""
+    """The set the matcher was tuned on (measured: 94.2% right, 6/151 false accepts)."""
     result = evaluate(matcher, load_questions(DEV_QUESTIONS))
     assert result["false_accept_rate"] <= 0.06
-    assert result["accuracy"] >= 0.91
+    assert result["accuracy"] >= 0.92
 
 
 def test_bench_command_reports_side_by_side_and_readiness(tmp_path, capsys):
