@@ -132,7 +132,7 @@ def test_question_set_accuracy_is_measured_not_assumed(matcher):
 
 
 def test_development_set_accuracy_is_measured_not_assumed(matcher):
-    """The set the matcher was tuned on (measured: 94.1% right, 7/151 false accepts)."""
+    """The set the matcher was tuned on (measured: 93.9% right, 6/151 false accepts)."""
     result = evaluate(matcher, load_questions(DEV_QUESTIONS))
     assert result["false_accept_rate"] <= 0.06
     assert result["accuracy"] >= 0.92
