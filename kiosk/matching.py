@@ -37,7 +37,7 @@ How it works:
 Why this (measured with ``kiosk bench --questions tests/data/dev-questions.nl.tsv --wer
 0.2,0.3``, a set written blind by two other writers; the held-out ``questions.nl.tsv`` is
 measured after each change, never tuned on; figures in the issue notes). Right / false accepts,
-clean | 20% | 30% simulated recogniser errors:
+clean | 20% | 30% simulated recogniser errors, after the fourth round of content examples:
 
 - word evidence alone, with the content of before the classifier: 80.0/13.2 | 67.1/16.6 |
   60.7/18.8 -- it misses phrasings that share no stem with an example and knows nothing of
