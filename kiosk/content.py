@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from rapidfuzz import fuzz
 
@@ -211,17 +211,16 @@ class Content:
     def section_utterances(self, section_id: str) -> list[Utterance]:
         return self.sections[section_id].utterances()
 
+    def phrasings(self) -> Iterator[tuple[str, str]]:
+        """(label, text) of every phrasing that names an intent: see :func:`labelled_phrasings`."""
+        return labelled_phrasings(self.sections, self.intents)
+
     def recognizer_phrases(self) -> list[str]:
         """Every phrasing the recogniser should expect: examples, keywords, titles,
         commands, flows, answers and the out-of-scope examples (so that speech about other
         things has phrases of its own to land on, instead of being forced onto a leaflet
         question), lower case, without duplicates, in a stable order."""
-        phrases: list[str] = []
-        for section in self.sections.values():
-            phrases += [section.title, *section.keywords, *section.examples]
-        for group in (self.intents.commands, self.intents.flows):
-            for options in group.values():
-                phrases += options
+        phrases = [text for _, text in self.phrasings()]
         phrases += self.intents.out_of_scope_examples
         if self.answers is not None:
             phrases += self.answers.phrases()
@@ -450,25 +449,27 @@ def _optional_out_of_scope(directory: Path, sections: dict[str, Section], intent
         c.problems.append(Problem(str(path), 0, "expected a mapping with a list 'examples'"))
         return ()
     examples = _texts(data, "examples", c, minimum=1)
-    claimed = {normalize(text): name for name, text in _phrasings(sections, intents)}
+    claimed = {normalize(text): label for label, text in labelled_phrasings(sections, intents)}
     value = data.get("examples")
     for i, text in enumerate(value if isinstance(value, LineList) else []):
-        owner = isinstance(text, str) and claimed.get(normalize(text))
-        if owner:
+        label = isinstance(text, str) and claimed.get(normalize(text))
+        if label:
+            owner = label.replace(":", " ") if ":" in label else f"section {label}"
             c.error(value, f"{text!r} is out of scope here but also a phrasing of {owner}",
                     line=value.line_at(i))
     return examples
 
 
-def _phrasings(sections: dict[str, Section], intents: Intents) -> Iterable[tuple[str, str]]:
-    """(owner, text) for every example, keyword, title, command and flow phrasing."""
+def labelled_phrasings(sections: dict[str, Section], intents: Intents) -> Iterator[tuple[str, str]]:
+    """(label, text) in file order: every section's title, keywords and examples (label: the
+    section id), then every command and flow phrasing (``command:NAME``, ``flow:NAME``)."""
     for section in sections.values():
         for text in (section.title, *section.keywords, *section.examples):
-            yield f"section {section.id}", text
+            yield section.id, text
     for kind, table in (("command", intents.commands), ("flow", intents.flows)):
         for name, phrases in table.items():
             for text in phrases:
-                yield f"{kind} {name}", text
+                yield f"{kind}:{name}", text
 
 
 def _optional_answers(directory: Path, c: _Collector) -> Any:

@@ -253,16 +253,11 @@ class Matcher:
     def training_set(self, content: Content) -> classifier.TrainingSet:
         """(normalised text, label) pairs for the classifier: every section's title, keywords
         and examples, every command and flow phrasing, and the out-of-scope examples."""
-        pairs: list[tuple[str, str]] = []
-        for section in content.sections.values():
-            pairs += [(text, section.id) for text in (section.title, *section.keywords, *section.examples)]
-        for kind, table in (("command", content.intents.commands), ("flow", content.intents.flows)):
-            for name, phrases in table.items():
-                pairs += [(text, f"{kind}:{name}") for text in phrases]
-        pairs += [(text, classifier.NONE_LABEL) for text in content.intents.out_of_scope_examples]
+        pairs = list(content.phrasings())
+        pairs += [(classifier.NONE_LABEL, text) for text in content.intents.out_of_scope_examples]
         return classifier.TrainingSet(
-            tuple(" ".join(self.repair(self._words(text))) for text, _ in pairs),
-            tuple(label for _, label in pairs),
+            tuple(" ".join(self.repair(self._words(text))) for _, text in pairs),
+            tuple(label for label, _ in pairs),
             self.stopwords,
         )
 
