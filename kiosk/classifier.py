@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
-import numpy as np
 import snowballstemmer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -37,7 +37,9 @@ class TrainingSet:
     labels: tuple[str, ...]
     stopwords: frozenset[str] = frozenset()
 
+    @cached_property
     def fingerprint(self) -> str:
+        """SHA-256 of the stopwords and every (label, text) pair: equal data, equal model."""
         digest = hashlib.sha256(" ".join(sorted(self.stopwords)).encode())
         for text, label in zip(self.texts, self.labels):
             digest.update(f"{label}\t{text}\n".encode())
@@ -65,7 +67,7 @@ class Classifier:
     """Label probabilities for normalised text (words joined by spaces)."""
 
     def __init__(self, training: TrainingSet):
-        self.fingerprint = training.fingerprint()
+        self.fingerprint = training.fingerprint
         stems = _Stems(training.stopwords)
         self.features = FeatureUnion([
             ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
@@ -76,15 +78,13 @@ class Classifier:
         self.model.fit(matrix, training.labels)
         self.labels: tuple[str, ...] = tuple(str(label) for label in self.model.classes_)
 
-    def ranked(self, text: str, limit: int = 5) -> list[tuple[str, float]]:
-        """The ``limit`` most likely labels with their probabilities, best first."""
-        probabilities = self.model.predict_proba(self.features.transform([text]))[0]
-        order = np.argsort(-probabilities)[:limit]
-        return [(self.labels[i], float(probabilities[i])) for i in order]
-
     def probabilities(self, text: str) -> dict[str, float]:
         probabilities = self.model.predict_proba(self.features.transform([text]))[0]
         return {label: float(p) for label, p in zip(self.labels, probabilities)}
+
+    def ranked(self, text: str, limit: int = 5) -> list[tuple[str, float]]:
+        """The ``limit`` most likely labels with their probabilities, best first."""
+        return sorted(self.probabilities(text).items(), key=lambda pair: pair[1], reverse=True)[:limit]
 
 
 #: Trained classifiers by fingerprint of their training data (a few contents at most).
@@ -94,7 +94,7 @@ _CACHE_SIZE = 4
 
 def train(training: TrainingSet) -> Classifier:
     """A classifier for this training set, shared with earlier calls on the same data."""
-    key = training.fingerprint()
+    key = training.fingerprint
     if key not in _CACHE:
         remember(Classifier(training))
     return _CACHE[key]

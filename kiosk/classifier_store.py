@@ -32,7 +32,7 @@ def default_directory() -> Path:
 
 
 def cache_path(training: classifier.TrainingSet, directory: Path) -> Path:
-    return directory / f"matcher-{training.fingerprint()[:20]}-sklearn{sklearn.__version__}.pickle"
+    return directory / f"matcher-{training.fingerprint[:20]}-sklearn{sklearn.__version__}.pickle"
 
 
 def cached_train(training: classifier.TrainingSet, directory: Path | None = None) -> classifier.Classifier:
@@ -43,7 +43,7 @@ def cached_train(training: classifier.TrainingSet, directory: Path | None = None
     try:
         with path.open("rb") as file:
             trained = pickle.load(file)
-        if isinstance(trained, classifier.Classifier) and trained.fingerprint == training.fingerprint():
+        if isinstance(trained, classifier.Classifier) and trained.fingerprint == training.fingerprint:
             classifier.remember(trained)
             return trained
         log.warning("ignoring %s: it holds a different model", path)

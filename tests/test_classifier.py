@@ -48,7 +48,7 @@ def test_fingerprint_changes_with_text_label_or_stopwords():
     changed_text = TrainingSet(TINY.texts[:-1] + ("waar is de uitgang",), TINY.labels, STOPWORDS)
     changed_label = TrainingSet(TINY.texts, TINY.labels[:-1] + ("intro",), STOPWORDS)
     changed_stopwords = TrainingSet(TINY.texts, TINY.labels, STOPWORDS | {"hoe"})
-    prints = {t.fingerprint() for t in (TINY, changed_text, changed_label, changed_stopwords)}
+    prints = {t.fingerprint for t in (TINY, changed_text, changed_label, changed_stopwords)}
     assert len(prints) == 4
 
 
@@ -81,7 +81,7 @@ def test_store_ignores_a_broken_cache_file_and_replaces_it(tmp_path, caplog):
     assert trained.ranked("hou op")[0][0] == "command:stop"
     assert "unreadable matcher cache" in caplog.text
     classifier._CACHE.clear()
-    assert pickle.loads(path.read_bytes()).fingerprint == TINY.fingerprint()
+    assert pickle.loads(path.read_bytes()).fingerprint == TINY.fingerprint
 
 
 def test_store_that_cannot_write_still_gives_a_classifier(tmp_path, caplog):
