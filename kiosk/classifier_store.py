@@ -22,6 +22,10 @@ from kiosk import classifier
 
 log = logging.getLogger(__name__)
 
+#: Cache files this process has loaded or written: a matcher uses two models, so writing one
+#: must not remove the other; files of earlier content (not used here) are removed.
+_in_use: set[Path] = set()
+
 
 def default_directory() -> Path:
     for variable in ("KIOSK_CACHE_DIR", "CACHE_DIRECTORY"):
@@ -45,6 +49,7 @@ def cached_train(training: classifier.TrainingSet, directory: Path | None = None
             trained = pickle.load(file)
         if isinstance(trained, classifier.Classifier) and trained.fingerprint == training.fingerprint:
             classifier.remember(trained)
+            _in_use.add(path)
             return trained
         log.warning("ignoring %s: it holds a different model", path)
     except FileNotFoundError:
@@ -65,9 +70,10 @@ def _write(trained: classifier.Classifier, path: Path) -> None:
         with os.fdopen(handle, "wb") as file:
             pickle.dump(trained, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
+        _in_use.add(path)
         log.info("matcher model cached in %s", path)
         for older in path.parent.glob("matcher-*.pickle"):  # models of earlier content
-            if older != path:
+            if older not in _in_use:
                 older.unlink(missing_ok=True)
     except OSError as err:
         log.warning("could not cache the matcher model in %s: %s", path.parent, err)

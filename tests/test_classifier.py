@@ -109,3 +109,17 @@ def test_store_keeps_only_the_model_of_the_current_content(tmp_path):
     earlier.write_bytes(b"model of yesterday's content")
     classifier_store.cached_train(TINY, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == [classifier_store.cache_path(TINY, tmp_path).name]
+
+
+def test_store_keeps_both_models_a_matcher_uses(tmp_path, monkeypatch):
+    monkeypatch.setattr(classifier_store, "_in_use", set())
+    misheard = TrainingSet(TINY.texts + ("wat is art rose",), TINY.labels + ("intro",), STOPWORDS)
+    classifier_store.cached_train(TINY, tmp_path)
+    classifier_store.cached_train(misheard, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        classifier_store.cache_path(t, tmp_path).name for t in (TINY, misheard))
+    # a later start on other content keeps only its own model
+    monkeypatch.setattr(classifier_store, "_in_use", set())
+    other = TrainingSet(TINY.texts + ("hoe laat gaat de bus",), TINY.labels + ("none",), STOPWORDS)
+    classifier_store.cached_train(other, tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [classifier_store.cache_path(other, tmp_path).name]
