@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
-from kiosk.bench_text import evaluate, load_questions
+from kiosk.bench_text import evaluate, load_questions, run_text_bench
 from kiosk.cli import main
 from kiosk.matching import Intent
 
@@ -132,10 +133,20 @@ def test_question_set_accuracy_is_measured_not_assumed(matcher):
 
 
 def test_development_set_accuracy_is_measured_not_assumed(matcher):
-    """The set the matcher was tuned on (measured: 93.9% right, 6/151 false accepts)."""
+    """The set the matcher was tuned on (measured: 94.6% right, 6/151 false accepts)."""
     result = evaluate(matcher, load_questions(DEV_QUESTIONS))
     assert result["false_accept_rate"] <= 0.06
     assert result["accuracy"] >= 0.92
+
+
+@pytest.mark.slow
+def test_development_set_with_simulated_recogniser_errors(matcher):
+    """Robustness to recogniser errors, guarded against regressions: the development set
+    once with 20% simulated word errors (measured: 83.6% right, 7/151 false accepts; the
+    issue's target, on the held-out set, is 90% and 5%, see `kiosk bench --wer`)."""
+    result = run_text_bench(DEV_QUESTIONS, matcher, [0.2], repeats=1)["simulated"]["0.20"]
+    assert result["false_accept_rate"] <= 0.06
+    assert result["accuracy"] >= 0.82
 
 
 def test_bench_command_reports_side_by_side_and_readiness(tmp_path, capsys):
@@ -158,3 +169,16 @@ def test_simulated_errors_use_words_a_recogniser_can_write(matcher):
 def test_compounds_of_the_out_of_scope_examples_stay_whole(matcher):
     """"hoofdpijn" is a word the kiosk knows (to decline), not "hoofd" + "pijn" glued."""
     assert matcher.repair(["ik", "heb", "hoofdpijn"]) == ["ik", "heb", "hoofdpijn"]
+
+
+def test_only_the_ranking_classifier_learns_from_misheard_phrasings(matcher):
+    """Misheard copies of the in-domain phrasings train the classifier that ranks intents;
+    the one that decides what is out of scope learns from the phrasings as written."""
+    as_written = matcher.training_set(matcher.content)
+    with_misheard = matcher.training_set(matcher.content, misheard=True)
+    assert matcher.classifier.fingerprint == as_written.fingerprint
+    assert matcher.ranking_classifier.fingerprint == with_misheard.fingerprint
+    assert set(as_written.texts) < set(with_misheard.texts)
+    copies = Counter(with_misheard.labels) - Counter(as_written.labels)
+    assert "none" not in copies
+    assert sum(copies.values()) > len(as_written.texts)
