@@ -56,6 +56,8 @@ def cached_train(training: classifier.TrainingSet, directory: Path | None = None
         pass
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError) as err:
         log.warning("ignoring unreadable matcher cache %s: %s", path, err)
+    log.info("no cached matcher model for this content in %s: training one on %d phrasings "
+             "(seconds on a PC, a minute or more on a Raspberry Pi)", directory, len(training.texts))
     trained = classifier.train(training)
     _write(trained, path)
     return trained

@@ -58,16 +58,21 @@ def test_a_trained_classifier_survives_pickling():
     assert again.probabilities("ik wil afvallen") == pytest.approx(trained.probabilities("ik wil afvallen"))
 
 
-def test_store_trains_once_then_loads_from_disk(tmp_path, monkeypatch):
-    first = classifier_store.cached_train(TINY, tmp_path)
+def test_store_trains_once_then_loads_from_disk(tmp_path, monkeypatch, caplog):
+    with caplog.at_level(logging.INFO, logger="kiosk.classifier_store"):
+        first = classifier_store.cached_train(TINY, tmp_path)
+    assert "training one on 9 phrasings" in caplog.text  # staff see why the first start is slow
     [stored] = tmp_path.glob("matcher-*.pickle")
     classifier._CACHE.clear()
+    caplog.clear()
 
     def no_training(_training):
         raise AssertionError("trained again although the model was on disk")
 
     monkeypatch.setattr(classifier, "train", no_training)
-    loaded = classifier_store.cached_train(TINY, tmp_path)
+    with caplog.at_level(logging.INFO, logger="kiosk.classifier_store"):
+        loaded = classifier_store.cached_train(TINY, tmp_path)
+    assert "training" not in caplog.text
     assert loaded is not first
     assert loaded.probabilities("hou op") == pytest.approx(first.probabilities("hou op"))
     assert stored.exists() and not list(tmp_path.glob(".tmp-*"))
