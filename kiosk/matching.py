@@ -209,11 +209,11 @@ class Matcher:
         #: they say nothing about which topic is meant.
         self.generic = {word for word, count in df.items() if count > n / 4}
         self._repair_choices = sorted(w for w in self.vocabulary if len(w) >= REPAIR_MIN_LEN)
-        # both classifiers learn from phrasings repaired as heard text is: the same tokens.
-        # One, trained on the phrasings as written, decides what is out of scope; the other
-        # has also seen them misheard and ranks the intents.
-        self.classifier = trainer(self.training_set(content))
-        self.ranking_classifier = trainer(self.training_set(content, misheard=True))
+        # One classifier, trained on the phrasings as written, decides what is out of scope;
+        # the other has also seen them misheard and ranks the intents.
+        as_written, with_misheard = self.training_sets(content)
+        self.classifier = trainer(as_written)
+        self.ranking_classifier = trainer(with_misheard)
 
     # ------------------------------------------------------------------ building
     def _build_documents(self, content: Content) -> list[_Document]:
@@ -267,19 +267,26 @@ class Matcher:
             doc.phrases.append(words)
             doc.vocabulary.update(words)
 
-    def training_set(self, content: Content, misheard: bool = False) -> classifier.TrainingSet:
-        """(normalised text, label) pairs for a classifier: every section's title, keywords
-        and examples, every command and flow phrasing, and the out-of-scope examples; with
-        ``misheard``, also each in-domain phrasing as a recogniser might mishear it
-        (:mod:`kiosk.misheard`)."""
-        pairs = list(content.phrasings())
-        if misheard:
-            pairs += misheard_copies(content.phrasings(), self.spoken_vocabulary)
-        pairs += [(classifier.NONE_LABEL, text) for text in content.intents.out_of_scope_examples]
+    def training_sets(self, content: Content) -> tuple[classifier.TrainingSet, classifier.TrainingSet]:
+        """Training data of the two classifiers, as (normalised text, label) pairs: every
+        section's title, keywords and examples, every command and flow phrasing, and the
+        out-of-scope examples; the second also has each in-domain phrasing as a recogniser
+        might mishear it (:mod:`kiosk.misheard`). Each phrasing is normalised once."""
+        in_domain = list(content.phrasings())
+        out_of_scope = [(classifier.NONE_LABEL, text) for text in content.intents.out_of_scope_examples]
+        as_written = self._normalised(in_domain)
+        declined = self._normalised(out_of_scope)
+        misheard = self._normalised(misheard_copies(in_domain, self.spoken_vocabulary))
+        return (self._training_set(as_written + declined),
+                self._training_set(as_written + misheard + declined))
+
+    def _normalised(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """(label, text) with the text repaired as heard text is: the same tokens."""
+        return [(label, " ".join(self.repair(self._words(text)))) for label, text in pairs]
+
+    def _training_set(self, pairs: list[tuple[str, str]]) -> classifier.TrainingSet:
         return classifier.TrainingSet(
-            tuple(" ".join(self.repair(self._words(text))) for _, text in pairs),
-            tuple(label for label, _ in pairs),
-            self.stopwords,
+            tuple(text for _, text in pairs), tuple(label for label, _ in pairs), self.stopwords,
         )
 
     def _build_vocabulary(self, content: Content) -> set[str]:

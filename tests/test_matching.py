@@ -174,8 +174,7 @@ def test_compounds_of_the_out_of_scope_examples_stay_whole(matcher):
 def test_only_the_ranking_classifier_learns_from_misheard_phrasings(matcher):
     """Misheard copies of the in-domain phrasings train the classifier that ranks intents;
     the one that decides what is out of scope learns from the phrasings as written."""
-    as_written = matcher.training_set(matcher.content)
-    with_misheard = matcher.training_set(matcher.content, misheard=True)
+    as_written, with_misheard = matcher.training_sets(matcher.content)
     assert matcher.classifier.fingerprint == as_written.fingerprint
     assert matcher.ranking_classifier.fingerprint == with_misheard.fingerprint
     assert set(as_written.texts) < set(with_misheard.texts)
