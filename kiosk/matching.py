@@ -30,8 +30,9 @@ How it works:
 3. **Decide**: a short yes/no/weet-niet (answer lexicon) -> answer; nothing, when the best
    score is below ``threshold``, a second classifier, trained on the phrasings as written
    only, finds "out of scope" likelier than the best intent (the ranking one has seen
-   misheard questions but no misheard out-of-scope lines, so it declines too little), the question opens like a waiting-room question ("waar is", "hoe laat"), it is
-   made of numbers only, or it shares no word with the leaflet, the keywords or the commands.
+   misheard questions but no misheard out-of-scope lines, so it declines too little), the
+   question opens like a waiting-room question ("waar is", "hoe laat"), it is made of
+   numbers only, or it shares no word with the leaflet, the keywords or the commands.
    "lees meer over X" is scored as "X" and answered with X's "lees meer" section; a section
    and its own "lees meer" close together -> the first, simpler one. Two other topics within
    ``margin`` -> the runner-up goes under ``candidates`` so the dialog can ask "bedoelt u A of
