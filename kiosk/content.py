@@ -404,7 +404,7 @@ REQUIRED_PROMPTS = (
     "welcome", "menu", "not_understood", "not_understood_again", "which_one", "offer_more",
     "offer_more_again", "anything_else", "goodbye", "disclaimer", "stopped", "nothing_to_repeat",
     "nothing_before", "rate_changed", "rate_limit", "volume_changed", "volume_limit",
-    "still_there", "no_more", "go_ahead",
+    "still_there", "no_more", "go_ahead", "did_you_mean", "rephrase",
 )
 
 

@@ -11,6 +11,7 @@ States:
 - ``question``: listening for a question or command;
 - ``offer``: after a section, "wilt u meer horen over X?" waits for yes/no;
 - ``choose``: "bedoelt u A of B?" waits for the choice;
+- ``confirm``: "bedoelt u X?" (the matcher's guess at an unsure question) waits for yes/no;
 - ``triage``: a yes/no flow of :mod:`kiosk.triage` runs; its answers go to the flow.
 """
 
@@ -33,7 +34,8 @@ SILENCES_BEFORE_GOODBYE = 2
 #: "Not understood" in a row before the kiosk offers the menu.
 MISSES_BEFORE_HELP = 2
 
-IDLE, QUESTION, OFFER, CHOOSE, TRIAGE = "idle", "question", "offer", "choose", "triage"
+IDLE, QUESTION, OFFER, CHOOSE, CONFIRM, TRIAGE = (
+    "idle", "question", "offer", "choose", "confirm", "triage")
 
 _FIRST = {"eerste", "een", "1", "de eerste", "het eerste", "a", "die eerste", "eerste optie"}
 _SECOND = {"tweede", "twee", "de tweede", "het tweede", "laatste", "de laatste", "b",
@@ -120,6 +122,7 @@ class _Visit:
     offered: str | None = None  # section id offered by "wilt u meer horen over ..."
     offer_retried: bool = False
     choices: tuple[str, ...] = ()
+    guessed: str | None = None  # section id asked about with "bedoelt u ...?"
     misses: int = 0
     silences: int = 0
     disclaimer_said: bool = False
@@ -163,7 +166,7 @@ class Dialog:
         is open: "ja ik heb veel pijn" answers the question, it does not ask about pain."""
         match = self.matcher.match(text)
         lexicon = self.content.answers
-        if self.state in (OFFER, TRIAGE) and lexicon is not None and match.intent.kind != "command":
+        if self.state in (OFFER, CONFIRM, TRIAGE) and lexicon is not None and match.intent.kind != "command":
             answer = lexicon.classify(text)
             if answer is not None:
                 return Match(text, match.normalized, Intent("answer", answer.value), answer.score)
@@ -213,8 +216,8 @@ class Dialog:
         visit = self.visit
         if self.state == TRIAGE:
             return self._triage_step(visit.triage.on_silence())
-        if self.state in (OFFER, CHOOSE):
-            visit.offered, visit.choices = None, ()
+        if self.state in (OFFER, CHOOSE, CONFIRM):
+            visit.offered, visit.choices, visit.guessed = None, (), None
             return [self._say(self._prompt("anything_else"), remember=False),
                     self._listen(QUESTION)]
         visit.silences += 1
@@ -233,6 +236,8 @@ class Dialog:
             return self._offer_reply(intent)
         if self.state == CHOOSE:
             return self._choose_reply(match)
+        if self.state == CONFIRM:
+            return self._confirm_reply(match)
         return self._question(match)
 
     # ---------------------------------------------------------------- questions
@@ -250,6 +255,8 @@ class Dialog:
             if intent.key == "weet-niet":
                 return self._command("menu")
             return [self._say(self._prompt("go_ahead"), remember=False), self._listen(QUESTION)]
+        if match.guess is not None:
+            return self._confirm_guess(match.guess[0].key)
         return self._not_understood()
 
     def _related(self, a: str, b: str) -> bool:
@@ -270,10 +277,21 @@ class Dialog:
         prompt = self._prompt("which_one", a=self._title(a), b=self._title(b))
         return [self._say(prompt, remember=False), self._listen(CHOOSE)]
 
+    def _confirm_guess(self, section_id: str) -> list[Action]:
+        """An unsure question: ask before reading rather than read the wrong section or
+        give up ("bedoelt u afvallen?")."""
+        self.visit.guessed = section_id
+        return [Count("guess", section_id)] + self._ask_guess()
+
+    def _ask_guess(self) -> list[Action]:
+        prompt = self._prompt("did_you_mean", title=self._title(self.visit.guessed or ""))
+        return [self._say(prompt, remember=False), self._listen(CONFIRM)]
+
     def _read(self, section_id: str, remember_history: bool = True) -> list[Action]:
         visit = self.visit
         visit.misses = 0
         visit.choices = ()
+        visit.guessed = None
         if remember_history and (not visit.history or visit.history[-1] != section_id):
             visit.history.append(section_id)
         visit.read.add(section_id)
@@ -338,6 +356,19 @@ class Dialog:
             return self._question(match)
         return self._read(a)  # the best guess of the original question
 
+    def _confirm_reply(self, match: Match) -> list[Action]:
+        """Yes reads the guess; no asks for the question again in other words; a new
+        question is answered as one; anything else counts as not understood."""
+        guessed, self.visit.guessed = self.visit.guessed, None
+        intent = match.intent
+        if intent.kind == "answer" and intent.key == "ja" and guessed:
+            return self._read(guessed)
+        if intent.kind == "answer":
+            return [self._say(self._prompt("rephrase"), remember=False), self._listen(QUESTION)]
+        if intent.kind in ("topic", "flow") or match.guess is not None:
+            return self._question(match)
+        return self._not_understood()
+
     # ---------------------------------------------------------------- commands
     def _command(self, name: str) -> list[Action]:
         visit = self.visit
@@ -348,6 +379,8 @@ class Dialog:
                         self._listen(QUESTION)]
             return self._end_visit()
         if name == "herhaal":
+            if self.state == CONFIRM and visit.guessed:
+                return self._ask_guess()
             if not visit.last_said:
                 return [self._say(self._prompt("nothing_to_repeat"), remember=False),
                         self._listen(QUESTION)]
@@ -374,7 +407,7 @@ class Dialog:
         return self._adjust_voice(name)
 
     def _resume_state(self) -> str:
-        return self.state if self.state in (QUESTION, OFFER, CHOOSE) else QUESTION
+        return self.state if self.state in (QUESTION, OFFER, CHOOSE, CONFIRM) else QUESTION
 
     def _adjust_voice(self, name: str) -> list[Action]:
         kind = "rate" if name in ("langzamer", "sneller") else "volume"

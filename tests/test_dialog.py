@@ -8,9 +8,10 @@ import pytest
 
 from kiosk.commands.chat import converse
 from kiosk.dialog import (
-    CHOOSE, IDLE, OFFER, QUESTION, ApplyVoice, Button, Count, Dialog, End, Heard, Listen, Say,
+    CHOOSE, CONFIRM, IDLE, OFFER, QUESTION, ApplyVoice, Button, Count, Dialog, End, Heard, Listen, Say,
     Silence, SpeechFinished, StopSpeaking, Wake,
 )
+from kiosk.matching import NOTHING, Match, Matcher
 from kiosk.voice_settings import VoiceSettings
 
 
@@ -93,6 +94,59 @@ def test_not_understood_then_help(dialog):
     assert Count("no_match") in first and said(first)[0] == "kiosk:not_understood"
     second = dialog.handle(Heard("waar kan ik parkeren"))
     assert said(second)[0] == "kiosk:not_understood_again"
+
+
+class UnsureMatcher(Matcher):
+    """Test double: the real matcher, except that every topic it finds comes back as only a
+    guess (when the real one guesses is tested in test_matching.py)."""
+
+    def match(self, heard: str) -> Match:
+        found = super().match(heard)
+        if found.intent.kind != "topic":
+            return found
+        return Match(found.heard, found.normalized, NOTHING, found.score,
+                     guess=(found.intent, found.score))
+
+
+@pytest.fixture
+def unsure_dialog(content) -> Dialog:
+    d = Dialog(content, UnsureMatcher(content))
+    d.handle(Button())
+    return d
+
+
+def test_an_unsure_question_is_asked_about_and_yes_reads_it(unsure_dialog):
+    actions = unsure_dialog.handle(Heard("vertel over afvallen"))
+    assert set(said(actions)) == {"kiosk:did_you_mean"} and Count("guess", "afvallen") in actions
+    assert "Afvallen" in texts(actions)
+    assert unsure_dialog.state == CONFIRM and listen(actions).expect == "yesno"
+    actions = unsure_dialog.handle(Heard("ja graag"))
+    assert "leaflet:afvallen" in said(actions) and Count("topic", "afvallen") in actions
+
+
+def test_no_to_a_guess_asks_for_the_question_in_other_words(unsure_dialog):
+    unsure_dialog.handle(Heard("vertel over afvallen"))
+    actions = unsure_dialog.handle(Heard("nee"))
+    assert said(actions) == ["kiosk:rephrase"] and unsure_dialog.state == QUESTION
+    assert not any(o.startswith("leaflet:") for o in said(actions))
+
+
+def test_a_guess_takes_a_new_question_repeat_and_silence(unsure_dialog):
+    unsure_dialog.handle(Heard("vertel over afvallen"))
+    again = unsure_dialog.handle(Heard("herhaal"))
+    assert said(again)[0] == "kiosk:did_you_mean" and "Afvallen" in texts(again)
+    assert unsure_dialog.state == CONFIRM
+    other = unsure_dialog.handle(Heard("helpt een rollator"))  # a new question, itself unsure
+    assert Count("guess", "hulpmiddelen") in other and unsure_dialog.state == CONFIRM
+    moved_on = unsure_dialog.handle(Silence())
+    assert set(said(moved_on)) == {"kiosk:anything_else"} and unsure_dialog.state == QUESTION
+    assert unsure_dialog.visit.guessed is None
+
+
+def test_something_unclear_after_a_guess_is_not_understood(unsure_dialog):
+    unsure_dialog.handle(Heard("vertel over afvallen"))
+    actions = unsure_dialog.handle(Heard("hoe laat gaat de bus"))
+    assert said(actions)[0] == "kiosk:not_understood" and unsure_dialog.state == QUESTION
 
 
 def test_choose_between_two_close_topics(dialog):

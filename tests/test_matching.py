@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.bench_text import evaluate, load_questions, run_text_bench
 from kiosk.cli import main
-from kiosk.matching import Intent
+from kiosk.matching import Intent, Matcher
 
 from conftest import REPO
 
@@ -63,7 +63,24 @@ def test_commands_and_flows(matcher, question, label):
     "wanneer begint de volgende cursus", "mijn kat heeft een stijve poot", "ik heb buikpijn",
 ])
 def test_out_of_domain_is_nothing(matcher, question):
-    assert matcher.match(question).intent == Intent("none")
+    found = matcher.match(question)
+    assert found.intent == Intent("none") and found.guess is None
+
+
+def test_an_unsure_topic_is_a_guess_to_confirm_not_an_answer(matcher):
+    found = matcher.match("ik heb last van mijn heup wat nu")
+    assert found.intent == Intent("none") and found.guess is not None
+    intent, score = found.guess
+    assert intent == Intent("topic", "intro")
+    assert matcher.guess_threshold <= score < matcher.threshold
+    assert found.to_json()["guess"] == {"kind": "topic", "id": "intro", "score": round(score, 3)}
+    assert "guess" not in matcher.match("wat is artrose").to_json()
+
+
+def test_guesses_can_be_switched_off(content, matcher):
+    never = Matcher(content, guess_threshold=matcher.threshold)
+    found = never.match("ik heb last van mijn heup wat nu")
+    assert found.intent == Intent("none") and found.guess is None
 
 
 def test_recogniser_style_variants_agree_with_typed(matcher):
