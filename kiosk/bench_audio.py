@@ -38,7 +38,10 @@ from typing import Any, Callable, Iterable, Optional, Sequence, Union
 from kiosk.audio_in import SAMPLE_RATE, read_wav
 from kiosk.content import Content, load_content
 from kiosk.errors import KioskError
-from kiosk.labels import intent_label, is_correct, parse_expected, percentile
+from kiosk.labels import (
+    asked_about_a_guess, intent_label, is_correct, parse_expected, percentile,
+    right_after_confirming,
+)
 from kiosk.classifier_store import cached_train
 from kiosk.matching import Matcher
 from kiosk.models import find_model
@@ -188,8 +191,9 @@ class Pipeline:
             "intent": matched.get("intent", {"kind": "none"}),
             "score": matched.get("score", 0.0),
         }
-        if matched.get("candidates"):
-            result["candidates"] = matched["candidates"]
+        for optional in ("candidates", "guess"):
+            if matched.get(optional):
+                result[optional] = matched[optional]
         result["confidence"] = round(transcript.confidence, 4)
         result["words"] = transcript.to_json()["words"]
         audio_s = len(samples) / SAMPLE_RATE
@@ -255,6 +259,9 @@ def summarize(files: list[dict[str, Any]], labels: Sequence[Label], pipe: Pipeli
     none_files = [f for f, lab in zip(files, labels) if lab.expects_none]
     false_accepts = [f["file"] for f in none_files if intent_label(f["intent"]) != "none"]
     correct = sum(1 for f in files if f["correct"])
+    confirmed = sum(right_after_confirming(lab.expected, f) for f, lab in zip(files, labels)
+                    if not lab.expects_none)
+    in_domain = len(files) - len(none_files)
     return {
         "files": files,
         "summary": {
@@ -266,6 +273,8 @@ def summarize(files: list[dict[str, Any]], labels: Sequence[Label], pipe: Pipeli
             "false_accepts": len(false_accepts),
             "false_accept_rate": round(len(false_accepts) / len(none_files), 4) if none_files else 0.0,
             "false_accept_files": false_accepts,
+            "right_after_confirming": round(confirmed / in_domain, 4) if in_domain else None,
+            "asked_on_none": sum(asked_about_a_guess(f) for f in none_files),
             "latency_s": {
                 "p50": round(percentile(latencies, 50), 4),
                 "p90": round(percentile(latencies, 90), 4),
@@ -296,7 +305,8 @@ def format_table(result: dict[str, Any]) -> str:
     lines += [
         "",
         f"accuracy      {s['correct']}/{s['n']} = {s['accuracy']:.1%}  (mode {s['mode']})",
-        f"false accepts {s['false_accepts']}/{s['none_expected']} expected 'none'",
+        f"false accepts {s['false_accepts']}/{s['none_expected']} expected 'none'"
+        f" ({s['asked_on_none']} of them asked 'bedoelt u ...?')",
         f"latency       p50 {lat['p50']:.3f} s  p90 {lat['p90']:.3f} s  max {lat['max']:.3f} s"
         " (decode + match per file)",
         f"real-time     {s['rtf']:.3f} x ({s['decode_s']:.1f} s for {s['audio_s']:.1f} s audio)",

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from kiosk.labels import is_correct, parse_expected, percentile
+from kiosk.labels import (
+    asked_about_a_guess, is_correct, parse_expected, percentile, right_after_confirming,
+)
 from kiosk.errors import KioskError
 
 
@@ -65,7 +67,7 @@ def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
         latencies.append(time.perf_counter() - started)
         matched = match.to_json()
         intent = matched["intent"]
-        rows.append({
+        row = {
             "line": question.line,
             "question": question.text,
             "heard": heard,
@@ -73,11 +75,17 @@ def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
             "intent": intent,
             "score": matched["score"],
             "correct": is_correct(question.expected, heard, intent),
-        })
+        }
+        if "guess" in matched:
+            row["guess"] = matched["guess"]
+        rows.append(row)
     in_domain = [r for r, q in zip(rows, questions) if not q.expects_none]
     out_of_domain = [r for r, q in zip(rows, questions) if q.expects_none]
     right = sum(r["correct"] for r in in_domain)
+    confirmed = sum(right_after_confirming(q.expected, r) for r, q in zip(rows, questions)
+                    if not q.expects_none)
     false_accepts = sum(not r["correct"] for r in out_of_domain)
+    asked = sum(asked_about_a_guess(r) for r in out_of_domain)
     return {
         "questions": len(rows),
         "in_domain": len(in_domain),
@@ -85,6 +93,10 @@ def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
         "out_of_domain": len(out_of_domain),
         "false_accepts": false_accepts,
         "false_accept_rate": round(false_accepts / len(out_of_domain), 4) if out_of_domain else None,
+        # With the "bedoelt u X?" question: in-domain questions right at once or after a yes,
+        # and out-of-domain ones that were asked about instead of declined.
+        "right_after_confirming": round(confirmed / len(in_domain), 4) if in_domain else None,
+        "asked_on_none_rate": round(asked / len(out_of_domain), 4) if out_of_domain else None,
         "match_ms": {
             "p50": round(1000 * percentile(latencies, 50), 3),
             "p90": round(1000 * percentile(latencies, 90), 3),
@@ -121,8 +133,14 @@ def run_text_bench(questions_path: str | Path, matcher: Any, wers: Sequence[floa
     return result
 
 
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{100 * rate:.1f}%"
+
+
 def format_table(result: dict[str, Any], show_misses: int = 15) -> str:
-    """A readable summary: one row per condition, side by side, then the clean misses."""
+    """A readable summary: one row per condition, side by side, then the clean misses.
+    "+ yes to guess": right at once or after saying yes to "bedoelt u X?"; "none asked":
+    out-of-domain questions that got that question instead of "not understood"."""
     rows = [("clean", result["clean"])] + [
         (f"WER {wer} ({res['measured_wer']:.2f})", res)
         for wer, res in result.get("simulated", {}).items()
@@ -130,11 +148,13 @@ def format_table(result: dict[str, Any], show_misses: int = 15) -> str:
     ready = (f" (matcher ready in {result['matcher_ready_s']:.2f} s)"
              if "matcher_ready_s" in result else "")
     lines = [f"questions: {result['file']}{ready}",
-             f"{'condition':<19} {'accuracy':>9} {'false acc.':>11} {'in/out':>9} {'p90 ms':>8}"]
+             f"{'condition':<19} {'accuracy':>9} {'false acc.':>11} {'+ yes to guess':>15} "
+             f"{'none asked':>11} {'in/out':>9} {'p90 ms':>8}"]
     for name, res in rows:
-        accuracy = f"{100 * res['accuracy']:.1f}%" if res["accuracy"] is not None else "-"
-        far = f"{100 * res['false_accept_rate']:.1f}%" if res["false_accept_rate"] is not None else "-"
-        lines.append(f"{name:<19} {accuracy:>9} {far:>11} "
+        lines.append(f"{name:<19} {_percent(res['accuracy']):>9} "
+                     f"{_percent(res['false_accept_rate']):>11} "
+                     f"{_percent(res['right_after_confirming']):>15} "
+                     f"{_percent(res['asked_on_none_rate']):>11} "
                      f"{res['in_domain']:>4}/{res['out_of_domain']:<4} {res['match_ms']['p90']:>8}")
     misses = result["clean"]["misses"]
     if misses:

@@ -66,6 +66,20 @@ def is_correct(expected: Sequence[str], heard: str, intent: Optional[dict[str, A
     return False
 
 
+def right_after_confirming(expected: Sequence[str], result: dict[str, Any]) -> bool:
+    """Right at once, or nothing matched but the guess the kiosk asks about ("bedoelt u X?")
+    is one of ``expected``: right after the visitor says yes."""
+    if result["correct"]:
+        return True
+    return intent_label(result.get("intent")) == "none" and \
+        intent_label(result.get("guess")) in expected
+
+
+def asked_about_a_guess(result: dict[str, Any]) -> bool:
+    """Nothing matched, but the kiosk asks "bedoelt u X?" instead of "not understood"."""
+    return intent_label(result.get("intent")) == "none" and bool(result.get("guess"))
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of ``values``; 0.0 when empty."""
     if not values:

@@ -25,6 +25,7 @@ from kiosk.bench_audio import (
 )
 from kiosk.commands.devices import level_bar, mic_test
 from kiosk.errors import KioskError
+from kiosk.labels import asked_about_a_guess, right_after_confirming
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_AUDIO = next((p for p in (REPO.parent / "shared" / "audio", Path("/work/shared/audio"))
@@ -210,6 +211,19 @@ def test_correctness_rules() -> None:
     assert is_correct(("stap-1", "flow:stap"), "", {"kind": "flow", "name": "stap"})
     assert not is_correct(("none",), "", {"kind": "command", "name": "stop"})
     assert is_correct(("text:오늘  좋네요",), "오늘 좋네요", {"kind": "none"})
+
+
+def test_a_guess_counts_only_after_confirming_and_only_when_nothing_matched() -> None:
+    guessed = {"correct": False, "intent": {"kind": "none"},
+               "guess": {"kind": "topic", "id": "afvallen", "score": 0.4}}
+    assert right_after_confirming(("afvallen", "meer-afvallen"), guessed)
+    assert not right_after_confirming(("medicatie",), guessed)
+    assert asked_about_a_guess(guessed)
+    wrong = {"correct": False, "intent": {"kind": "topic", "id": "medicatie"},
+             "guess": {"kind": "topic", "id": "afvallen"}}
+    assert not right_after_confirming(("afvallen",), wrong) and not asked_about_a_guess(wrong)
+    declined = {"correct": True, "intent": {"kind": "none"}}
+    assert right_after_confirming(("none",), declined) and not asked_about_a_guess(declined)
 
 
 def test_percentiles_are_nearest_rank() -> None:

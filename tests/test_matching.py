@@ -174,6 +174,8 @@ def test_bench_command_reports_side_by_side_and_readiness(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["clean"]["accuracy"] == 1.0 and result["clean"]["false_accepts"] == 0
     assert set(result["simulated"]) == {"0.20"}
+    assert result["clean"]["right_after_confirming"] == 1.0
+    assert result["clean"]["asked_on_none_rate"] == 0.0
     assert result["matcher_ready_s"] >= 0
 
 
