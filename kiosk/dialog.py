@@ -357,13 +357,15 @@ class Dialog:
         return self._read(a)  # the best guess of the original question
 
     def _confirm_reply(self, match: Match) -> list[Action]:
-        """Yes reads the guess; no asks for the question again in other words; a new
-        question is answered as one; anything else counts as not understood."""
+        """Yes reads the guess; no asks for the question again in other words (a wrong
+        guess counts as a miss, so one more brings the menu hint); a new question is
+        answered as one; anything else counts as not understood."""
         guessed, self.visit.guessed = self.visit.guessed, None
         intent = match.intent
         if intent.kind == "answer" and intent.key == "ja" and guessed:
             return self._read(guessed)
         if intent.kind == "answer":
+            self.visit.misses += 1
             return [self._say(self._prompt("rephrase"), remember=False), self._listen(QUESTION)]
         if intent.kind in ("topic", "flow") or match.guess is not None:
             return self._question(match)

@@ -129,6 +129,8 @@ def test_no_to_a_guess_asks_for_the_question_in_other_words(unsure_dialog):
     actions = unsure_dialog.handle(Heard("nee"))
     assert said(actions) == ["kiosk:rephrase"] and unsure_dialog.state == QUESTION
     assert not any(o.startswith("leaflet:") for o in said(actions))
+    after = unsure_dialog.handle(Heard("hoe laat gaat de bus"))  # a second miss: the menu hint
+    assert said(after)[0] == "kiosk:not_understood_again"
 
 
 def test_a_guess_takes_a_new_question_repeat_and_silence(unsure_dialog):
