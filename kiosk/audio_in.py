@@ -9,6 +9,7 @@ be tested without a sound card (see ``FakeInputStream`` in the tests).
 from __future__ import annotations
 
 import logging
+import os
 import queue
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,23 @@ def read_wav(path: Union[str, Path]) -> np.ndarray:
             ) from None
         raise KioskError(f"{path}: truncated or damaged WAV header ({_short(err)})") from None
     return to_16k_mono(data, rate)
+
+
+def write_wav(path: Union[str, Path], samples: np.ndarray) -> Path:
+    """Write 16 kHz mono int16 ``samples`` as a 16-bit PCM WAV, atomically: a file that is
+    there is whole (written under a temporary name, then renamed)."""
+    import soundfile as sf
+
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        sf.write(str(partial), np.asarray(samples, dtype=np.int16), SAMPLE_RATE,
+                 subtype="PCM_16", format="WAV")
+        os.replace(partial, path)
+    except (RuntimeError, OSError) as err:
+        partial.unlink(missing_ok=True)
+        raise KioskError(f"{path}: cannot write the recording ({_short(err)})") from None
+    return path
 
 
 def to_16k_mono(data: np.ndarray, rate: int) -> np.ndarray:

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "kiosk.commands.listen",
     "kiosk.commands.models",
     "kiosk.commands.devices",
+    "kiosk.commands.record",
     "kiosk.commands.speak",
     "kiosk.commands.triage",
     "kiosk.commands.run",
