@@ -30,6 +30,12 @@ class LabelledQuestion:
     def expects_none(self) -> bool:
         return self.expected == ("none",)
 
+    @property
+    def kind(self) -> str:
+        """What is asked for: section, command, answer, flow (by the first label) or none."""
+        first = self.expected[0]
+        return first.partition(":")[0] if ":" in first else ("none" if first == "none" else "section")
+
 
 def load_questions(path: str | Path) -> list[LabelledQuestion]:
     """Read ``question<TAB>expected`` lines (header and ``#`` comments allowed)."""
@@ -82,6 +88,12 @@ def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
     in_domain = [r for r, q in zip(rows, questions) if not q.expects_none]
     out_of_domain = [r for r, q in zip(rows, questions) if q.expects_none]
     right = sum(r["correct"] for r in in_domain)
+    by_kind: dict[str, list[int]] = {}
+    for row, question in zip(rows, questions):
+        if not question.expects_none:
+            tally = by_kind.setdefault(question.kind, [0, 0])
+            tally[0] += row["correct"]
+            tally[1] += 1
     confirmed = sum(right_after_confirming(q.expected, r) for r, q in zip(rows, questions)
                     if not q.expects_none)
     false_accepts = sum(not r["correct"] for r in out_of_domain)
@@ -90,6 +102,8 @@ def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
         "questions": len(rows),
         "in_domain": len(in_domain),
         "accuracy": round(right / len(in_domain), 4) if in_domain else None,
+        "accuracy_by_kind": {kind: {"right": good, "of": total, "accuracy": round(good / total, 4)}
+                             for kind, (good, total) in sorted(by_kind.items())},
         "out_of_domain": len(out_of_domain),
         "false_accepts": false_accepts,
         "false_accept_rate": round(false_accepts / len(out_of_domain), 4) if out_of_domain else None,
@@ -156,6 +170,11 @@ def format_table(result: dict[str, Any], show_misses: int = 15) -> str:
                      f"{_percent(res['right_after_confirming']):>15} "
                      f"{_percent(res['asked_on_none_rate']):>11} "
                      f"{res['in_domain']:>4}/{res['out_of_domain']:<4} {res['match_ms']['p90']:>8}")
+    lines.append("\naccuracy by kind of question:")
+    for name, res in rows:
+        kinds = ", ".join(f"{kind} {_percent(k['accuracy'])} ({k['of']})"
+                          for kind, k in res["accuracy_by_kind"].items())
+        lines.append(f"{name:<19} {kinds}")
     misses = result["clean"]["misses"]
     if misses:
         lines.append(f"\nclean misses ({len(misses)}):")

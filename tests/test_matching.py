@@ -176,6 +176,10 @@ def test_bench_command_reports_side_by_side_and_readiness(tmp_path, capsys):
     assert set(result["simulated"]) == {"0.20"}
     assert result["clean"]["right_after_confirming"] == 1.0
     assert result["clean"]["asked_on_none_rate"] == 0.0
+    assert result["clean"]["accuracy_by_kind"] == {
+        "command": {"right": 1, "of": 1, "accuracy": 1.0},
+        "section": {"right": 1, "of": 1, "accuracy": 1.0},
+    }
     assert result["matcher_ready_s"] >= 0
 
 
