@@ -183,6 +183,18 @@ def test_kiosk_check_reports_and_fails(content_copy, capsys):
     assert "duplicate section id" in out and "error(s)" in out
 
 
+def test_kiosk_check_train_leaves_both_matcher_models_in_the_cache(content_copy, tmp_path,
+                                                                   monkeypatch, capsys):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("KIOSK_CACHE_DIR", str(cache))
+    assert main(["check", "--content", str(content_copy), "--train"]) == 0
+    assert f"cached in {cache}" in capsys.readouterr().out
+    assert len(list(cache.glob("matcher-*.pickle"))) == 2  # the ranking and the declining one
+    _break(content_copy / "leaflet.nl.yaml", "id: medicatie", "id: afvallen")
+    assert main(["check", "--content", str(content_copy), "--train"]) == 1
+    assert "matcher models ready" not in capsys.readouterr().out
+
+
 def test_out_of_scope_examples_are_loaded(content):
     assert len(content.intents.out_of_scope_examples) >= 200
     assert "ik heb last van mijn schouder" in content.intents.out_of_scope_examples

@@ -1,8 +1,11 @@
-"""`kiosk check`: validate the content folder and report every problem with file and line."""
+"""`kiosk check`: validate the content folder and report every problem with file and line;
+with ``--train``, also train the matcher's models for it and keep them in the cache folder, so
+that the kiosk's next start (a minute or more of training on a Raspberry Pi) is quick."""
 
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from kiosk.content import DEFAULT_CONTENT_DIR, Content, check_content
@@ -13,6 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("check", help="validate content (exit 1 on errors)")
     parser.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR,
                         help="content folder to check (default: the bundled one)")
+    parser.add_argument("--train", action="store_true",
+                        help="also train the matcher models now and cache them (for the "
+                        "service: run as its user with KIOSK_CACHE_DIR=/var/cache/kiosk)")
     parser.set_defaults(func=run)
 
 
@@ -48,4 +54,14 @@ def run(args: argparse.Namespace) -> int:
               f"{len(content.prompts.variants)} prompts"
               + (f", triage flows: {', '.join(content.triage.flows)}" if content.triage else ""))
     print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
-    return 1 if errors else 0
+    if errors or content is None:
+        return 1
+    if args.train:
+        from kiosk.classifier_store import default_directory  # noqa: PLC0415
+        from kiosk.commands._common import matcher_for  # noqa: PLC0415
+
+        started = time.perf_counter()
+        matcher_for(content)
+        print(f"matcher models ready in {time.perf_counter() - started:.1f} s, "
+              f"cached in {default_directory()}")
+    return 0
