@@ -57,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--shuffle", action="store_true",
                         help="a mixed order (seeded: the same every run), so that a --limit "
                         "sample covers every kind of question")
-    parser.add_argument("--config", type=Path, help="config file (for the input device)")
+    parser.add_argument("--config", type=Path,
+                        help="config file (for the input device and the listening limits)")
     parser.set_defaults(func=run)
 
 
@@ -134,10 +135,11 @@ def run(args: argparse.Namespace) -> int:
     questions = load_questions(args.questions)
     if args.shuffle:
         random.Random("kiosk-record").shuffle(questions)
-    device = args.device
-    if device is None:
-        from kiosk.config import load_config  # noqa: PLC0415
+    from kiosk.config import load_config  # noqa: PLC0415
 
-        device = load_config(args.config).input_device
-    record_set(questions, args.out, lambda: Microphone(device), limit=args.limit)
+    config = load_config(args.config)
+    device = args.device if args.device is not None else config.input_device
+    limits = Endpointing(max_utterance_s=config.max_utterance_s,
+                         no_speech_s=config.question_timeout_s)  # as the kiosk listens
+    record_set(questions, args.out, lambda: Microphone(device), limits=limits, limit=args.limit)
     return 0
