@@ -34,7 +34,9 @@ class LabelledQuestion:
     def kind(self) -> str:
         """What is asked for: section, command, answer, flow (by the first label) or none."""
         first = self.expected[0]
-        return first.partition(":")[0] if ":" in first else ("none" if first == "none" else "section")
+        if ":" in first:
+            return first.partition(":")[0]
+        return "none" if first == "none" else "section"
 
 
 def load_questions(path: str | Path) -> list[LabelledQuestion]:

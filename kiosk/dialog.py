@@ -166,7 +166,8 @@ class Dialog:
         is open: "ja ik heb veel pijn" answers the question, it does not ask about pain."""
         match = self.matcher.match(text)
         lexicon = self.content.answers
-        if self.state in (OFFER, CONFIRM, TRIAGE) and lexicon is not None and match.intent.kind != "command":
+        if (self.state in (OFFER, CONFIRM, TRIAGE) and lexicon is not None
+                and match.intent.kind != "command"):
             answer = lexicon.classify(text)
             if answer is not None:
                 return Match(text, match.normalized, Intent("answer", answer.value), answer.score)

@@ -32,7 +32,8 @@ class Take:
         return self.samples.size / SAMPLE_RATE
 
 
-def take_utterance(blocks: Iterable[np.ndarray], limits: Endpointing = Endpointing()) -> Take | None:
+def take_utterance(blocks: Iterable[np.ndarray],
+                   limits: Endpointing = Endpointing()) -> Take | None:
     """Read ``blocks`` until speech was followed by ``limits.trailing_silence_s`` of silence,
     or ``limits.max_utterance_s`` of audio passed. ``None`` when nobody spoke within
     ``limits.no_speech_s`` (or the blocks ran out first)."""

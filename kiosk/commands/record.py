@@ -80,7 +80,8 @@ def _append_label(labels: Path, question: LabelledQuestion, name: str) -> None:
     with labels.open("a", encoding="utf-8") as out:
         if new:
             out.write("file\texpected\n")
-        out.write(f"# line {question.line}: {question.text}\n{name}\t{'|'.join(question.expected)}\n")
+        out.write(f"# line {question.line}: {question.text}\n")
+        out.write(f"{name}\t{'|'.join(question.expected)}\n")
 
 
 def record_set(
@@ -99,7 +100,8 @@ def record_set(
     if limit is not None:
         todo = todo[:limit]
     for number, question in enumerate(todo, start=1):
-        out.write(f"\n[{number}/{len(todo)}] line {question.line} ({'|'.join(question.expected)}):\n"
+        expected = "|".join(question.expected)
+        out.write(f"\n[{number}/{len(todo)}] line {question.line} ({expected}):\n"
                   f"    {question.text}\n")
         while True:
             try:
@@ -117,7 +119,8 @@ def record_set(
             write_wav(folder / take_name(question), take.samples)
             _append_label(labels, question, take_name(question))
             counts["recorded"] += 1
-            cut = " (cut off at the limit: speak a little shorter)" if take.ended_by == "max-length" else ""
+            cut = (" (cut off at the limit: speak a little shorter)"
+                   if take.ended_by == "max-length" else "")
             out.write(f"    saved {take_name(question)}, {take.seconds:.1f} s{cut}\n")
             break
         if answer == "q":
