@@ -13,7 +13,7 @@ import os
 import queue
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: The sample rate every part of the kiosk works in (what the Vosk models expect).
 SAMPLE_RATE = 16000
+#: A microphone that delivers no block for this long is broken, not quiet (seconds).
+NO_AUDIO_TIMEOUT_S = 2.0
 
 _RIFF_MAGICS = (b"RIFF", b"RIFX", b"RF64")
 _MIN_WAV_HEADER = 44  # RIFF header + fmt chunk + data chunk header
@@ -293,6 +295,16 @@ class Microphone:
             return self.queue.get(timeout=timeout)
         except queue.Empty:
             return None
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """Blocks as they arrive, without end; :class:`KioskError` when none arrives within
+        ``NO_AUDIO_TIMEOUT_S``."""
+        while True:
+            block = self.read(timeout=NO_AUDIO_TIMEOUT_S)
+            if block is None:
+                raise KioskError(
+                    f"the microphone sends no audio (nothing for {NO_AUDIO_TIMEOUT_S:g} s)")
+            yield block
 
     def stop(self) -> None:
         if self._stream is not None:

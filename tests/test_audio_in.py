@@ -160,6 +160,16 @@ def test_microphone_opens_16k_mono_int16_and_delivers_blocks() -> None:
     assert stream.closed
 
 
+def test_blocks_end_in_a_clear_error_when_the_microphone_sends_nothing(monkeypatch) -> None:
+    monkeypatch.setattr("kiosk.audio_in.NO_AUDIO_TIMEOUT_S", 0.05)
+    with make_mic() as mic:
+        FakeInputStream.instances[-1].push(np.full(1600, 7, dtype=np.int16))
+        blocks = mic.blocks()
+        assert next(blocks)[0] == 7
+        with pytest.raises(KioskError, match="sends no audio"):
+            next(blocks)
+
+
 def test_a_full_queue_drops_and_counts_without_blocking(caplog) -> None:
     mic = make_mic(queue_blocks=2).start()
     stream = FakeInputStream.instances[-1]

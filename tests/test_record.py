@@ -130,7 +130,7 @@ def test_a_limit_and_end_of_input_stop_cleanly(tmp_path):
 
 
 def test_a_microphone_that_sends_nothing_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(record, "BLOCK_TIMEOUT_S", 0.05)
+    monkeypatch.setattr("kiosk.audio_in.NO_AUDIO_TIMEOUT_S", 0.05)
     with pytest.raises(KioskError, match="sends no audio"):
         record.record_set(QUESTIONS, tmp_path, speaking_mic(silence(0.0)), answers(""),
                           io.StringIO())

@@ -16,9 +16,7 @@ import argparse
 import random
 import sys
 from pathlib import Path
-from typing import Callable, Iterator, Optional, TextIO
-
-import numpy as np
+from typing import Callable, Optional, TextIO
 
 from kiosk.audio_in import Microphone, write_wav
 from kiosk.bench_text import LabelledQuestion, load_questions
@@ -37,8 +35,6 @@ it, q stops. Every take is saved at once, so stopping loses nothing and the next
 where this one stopped. The recordings stay on this device; delete the folder when done."""
 
 LABELS_FILE = "labels.tsv"
-#: How long to wait for the microphone's next block before calling it broken.
-BLOCK_TIMEOUT_S = 2.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,14 +61,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def take_name(question: LabelledQuestion) -> str:
     """The recording's file name: the question's line in the questions file."""
     return f"q{question.line:04d}.wav"
-
-
-def _blocks(mic: Microphone) -> Iterator[np.ndarray]:
-    while True:
-        block = mic.read(timeout=BLOCK_TIMEOUT_S)
-        if block is None:
-            raise KioskError(f"the microphone sends no audio (nothing for {BLOCK_TIMEOUT_S:.0f} s)")
-        yield block
 
 
 def _append_label(labels: Path, question: LabelledQuestion, name: str) -> None:
@@ -112,7 +100,7 @@ def record_set(
                 break
             out.write("    recording... speak now\n")
             with make_mic() as mic:
-                take = take_utterance(_blocks(mic), limits)
+                take = take_utterance(mic.blocks(), limits)
             if take is None:
                 out.write(f"    heard nothing in {limits.no_speech_s:.0f} s; try again\n")
                 continue
