@@ -87,17 +87,15 @@ def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
         if "guess" in matched:
             row["guess"] = matched["guess"]
         rows.append(row)
-    in_domain = [r for r, q in zip(rows, questions) if not q.expects_none]
+    in_domain = [(r, q) for r, q in zip(rows, questions) if not q.expects_none]
     out_of_domain = [r for r, q in zip(rows, questions) if q.expects_none]
-    right = sum(r["correct"] for r in in_domain)
+    right = sum(r["correct"] for r, _ in in_domain)
+    confirmed = sum(right_after_confirming(q.expected, r) for r, q in in_domain)
     by_kind: dict[str, list[int]] = {}
-    for row, question in zip(rows, questions):
-        if not question.expects_none:
-            tally = by_kind.setdefault(question.kind, [0, 0])
-            tally[0] += row["correct"]
-            tally[1] += 1
-    confirmed = sum(right_after_confirming(q.expected, r) for r, q in zip(rows, questions)
-                    if not q.expects_none)
+    for row, question in in_domain:
+        tally = by_kind.setdefault(question.kind, [0, 0])
+        tally[0] += row["correct"]
+        tally[1] += 1
     false_accepts = sum(not r["correct"] for r in out_of_domain)
     asked = sum(asked_about_a_guess(r) for r in out_of_domain)
     return {

@@ -69,10 +69,8 @@ def is_correct(expected: Sequence[str], heard: str, intent: Optional[dict[str, A
 def right_after_confirming(expected: Sequence[str], result: dict[str, Any]) -> bool:
     """Right at once, or nothing matched but the guess the kiosk asks about ("bedoelt u X?")
     is one of ``expected``: right after the visitor says yes."""
-    if result["correct"]:
-        return True
-    return intent_label(result.get("intent")) == "none" and \
-        intent_label(result.get("guess")) in expected
+    return result["correct"] or (
+        asked_about_a_guess(result) and intent_label(result["guess"]) in expected)
 
 
 def asked_about_a_guess(result: dict[str, Any]) -> bool:
