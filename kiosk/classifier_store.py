@@ -40,8 +40,8 @@ def cache_path(training: classifier.TrainingSet, directory: Path) -> Path:
 
 
 def cached_train(training: classifier.TrainingSet, directory: Path | None = None) -> classifier.Classifier:
-    """The classifier for ``training``: from memory, from the cache folder, or trained now
-    (and then written to the cache folder)."""
+    """The classifier for ``training``: read from the cache folder, else taken from memory
+    (trained earlier in this process) or trained now, and then written to the cache folder."""
     directory = directory or default_directory()
     path = cache_path(training, directory)
     try:
