@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.content import DEFAULT_CONTENT_DIR, Content, load_content
-from kiosk.matching import Matcher
+from kiosk.core.content import DEFAULT_CONTENT_DIR, Content, load_content
+from kiosk.core.matching import Matcher
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

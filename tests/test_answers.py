@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.answers import AnswerLexicon, check_answers, load_answers, validate_answers
-from kiosk.yamlfile import ContentError, load_yaml_text
+from kiosk.core.answers import AnswerLexicon, check_answers, load_answers, validate_answers
+from kiosk.core.yamlfile import ContentError, load_yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSWERS = ROOT / "content" / "answers.nl.yaml"
@@ -156,12 +156,12 @@ def test_missing_list_and_unknown_key(tmp_path):
 
 @pytest.mark.parametrize("wer, min_accuracy", [(0.1, 0.85), (0.2, 0.75)])
 def test_machine_simulated_recogniser_errors(lexicon, wer, min_accuracy):
-    """The labelled set through kiosk.errorsim (seeded): accuracy drops with the word error
+    """The labelled set through kiosk.core.errorsim (seeded): accuracy drops with the word error
     rate, but an answer that is not "ja" rarely turns into "ja" (a dropped "maar" or "nee"
     cannot be seen by anyone: that is the residue)."""
     import random
 
-    from kiosk.errorsim import ErrorSimulator
+    from kiosk.core.errorsim import ErrorSimulator
 
     simulator = ErrorSimulator(vocabulary=lexicon.phrases())
     rng = random.Random(7)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from voice_fixtures import FakeInputStream, tone, write_wav
 
-from kiosk.audio_in import (
+from kiosk.speech.audio_in import (
     SAMPLE_RATE, DeviceInfo, Microphone, list_devices, read_wav, resolve_input_device,
 )
 from kiosk.errors import KioskError
@@ -161,7 +161,7 @@ def test_microphone_opens_16k_mono_int16_and_delivers_blocks() -> None:
 
 
 def test_blocks_end_in_a_clear_error_when_the_microphone_sends_nothing(monkeypatch) -> None:
-    monkeypatch.setattr("kiosk.audio_in.NO_AUDIO_TIMEOUT_S", 0.05)
+    monkeypatch.setattr("kiosk.speech.audio_in.NO_AUDIO_TIMEOUT_S", 0.05)
     with make_mic() as mic:
         FakeInputStream.instances[-1].push(np.full(1600, 7, dtype=np.int16))
         blocks = mic.blocks()

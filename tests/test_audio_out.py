@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from kiosk.audio_out import (
+from kiosk.speech.audio_out import (
     ChunkEvent,
     SilentSink,
     SpeakerSink,

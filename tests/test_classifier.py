@@ -1,5 +1,5 @@
 """The matcher's classifier: trained on phrasings, shared per training set, picklable; and its
-on-disk store (kiosk/classifier_store.py): a second start loads instead of training, a broken
+on-disk store (kiosk/app/classifier_store.py): a second start loads instead of training, a broken
 or unwritable cache only logs."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import pickle
 
 import pytest
 
-from kiosk import classifier, classifier_store
-from kiosk.classifier import Classifier, TrainingSet
+from kiosk.app import classifier_store
+from kiosk.core import classifier
+from kiosk.core.classifier import Classifier, TrainingSet
 
 STOPWORDS = frozenset({"de", "het", "een", "ik", "is", "wat", "mijn"})
 TINY = TrainingSet(
@@ -59,7 +60,7 @@ def test_a_trained_classifier_survives_pickling():
 
 
 def test_store_trains_once_then_loads_from_disk(tmp_path, monkeypatch, caplog):
-    with caplog.at_level(logging.INFO, logger="kiosk.classifier_store"):
+    with caplog.at_level(logging.INFO, logger="kiosk.app.classifier_store"):
         first = classifier_store.cached_train(TINY, tmp_path)
     assert "training one on 9 phrasings" in caplog.text  # staff see why the first start is slow
     [stored] = tmp_path.glob("matcher-*.pickle")
@@ -70,7 +71,7 @@ def test_store_trains_once_then_loads_from_disk(tmp_path, monkeypatch, caplog):
         raise AssertionError("trained again although the model was on disk")
 
     monkeypatch.setattr(classifier, "train", no_training)
-    with caplog.at_level(logging.INFO, logger="kiosk.classifier_store"):
+    with caplog.at_level(logging.INFO, logger="kiosk.app.classifier_store"):
         loaded = classifier_store.cached_train(TINY, tmp_path)
     assert "training" not in caplog.text
     assert loaded is not first

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import Config, load_config
-from kiosk.yamlfile import ContentError
+from kiosk.app.config import Config, load_config
+from kiosk.core.yamlfile import ContentError
 
 from conftest import REPO
 
 
 def test_defaults_without_a_file(monkeypatch, tmp_path):
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
-    monkeypatch.setattr("kiosk.config.SEARCH_PATHS", (tmp_path / "none.yaml",))
+    monkeypatch.setattr("kiosk.app.config.SEARCH_PATHS", (tmp_path / "none.yaml",))
     assert load_config() == Config()
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.content import SECTION_IDS, check_content, load_content, normalize_source
-from kiosk.yamlfile import ContentError
+from kiosk.core.content import SECTION_IDS, check_content, load_content, normalize_source
+from kiosk.core.yamlfile import ContentError
 
 from conftest import SHARED
 
@@ -41,7 +41,7 @@ def test_bundled_content_has_no_errors():
 
 def test_every_spoken_leaflet_sentence_is_traceable(content):
     """Each sentence is found (near-verbatim) in the leaflet after its source reference."""
-    from kiosk.content import LeafletSource, DEFAULT_CONTENT_DIR
+    from kiosk.core.content import LeafletSource, DEFAULT_CONTENT_DIR
 
     source = LeafletSource.from_file(DEFAULT_CONTENT_DIR / "source" / "kngf-artrose-folder.txt")
     checked = 0
@@ -56,7 +56,7 @@ def test_every_spoken_leaflet_sentence_is_traceable(content):
 
 
 def test_traceability_check_rejects_invented_text():
-    from kiosk.content import LeafletSource, DEFAULT_CONTENT_DIR
+    from kiosk.core.content import LeafletSource, DEFAULT_CONTENT_DIR
 
     source = LeafletSource.from_file(DEFAULT_CONTENT_DIR / "source" / "kngf-artrose-folder.txt")
     problems = source.untraceable("Afvallen:", "De knieën en heupen dragen",

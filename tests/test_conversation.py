@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import soundfile
 
-from kiosk.audio_in import read_wav
-from kiosk.audio_out import SilentSink, WavFileSink
-from kiosk.dialog import Count, Dialog, Say
-from kiosk.lexicon import load_lexicon
-from kiosk.runner import Runner, WavScriptSource, read_script
-from kiosk.stats import Stats, load, save
-from kiosk.tts import EspeakNgEngine, Speaker
+from kiosk.speech.audio_in import read_wav
+from kiosk.speech.audio_out import SilentSink, WavFileSink
+from kiosk.core.dialog import Count, Dialog, Say
+from kiosk.speech.lexicon import load_lexicon
+from kiosk.app.runner import Runner, WavScriptSource, read_script
+from kiosk.app.stats import Stats, load, save
+from kiosk.speech.tts import EspeakNgEngine, Speaker
 
 from voice_fixtures import FakeRecognizer
 

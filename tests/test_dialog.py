@@ -6,13 +6,13 @@ import io
 
 import pytest
 
-from kiosk.commands.chat import converse
-from kiosk.dialog import (
+from kiosk.cli.chat import converse
+from kiosk.core.dialog import (
     CHOOSE, CONFIRM, IDLE, OFFER, QUESTION, ApplyVoice, Button, Count, Dialog, End, Heard, Listen, Say,
     Silence, SpeechFinished, StopSpeaking, Wake,
 )
-from kiosk.matching import NOTHING, Match, Matcher
-from kiosk.voice_settings import VoiceSettings
+from kiosk.core.matching import NOTHING, Match, Matcher
+from kiosk.core.voice_settings import VoiceSettings
 
 
 def said(actions) -> list[str]:
@@ -241,7 +241,7 @@ def test_visit_memory_is_forgotten_after_goodbye(dialog):
 
 
 def test_chat_through_stdin():
-    from kiosk.content import load_content
+    from kiosk.core.content import load_content
 
     out = io.StringIO()
     lines = io.StringIO("wat kan ik vragen\nhelpt een rollator\nnee dank u\nstop\n")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from voice_fixtures import dutch_model_path, espeak_available, speak
 
-from kiosk.bench_audio import Pipeline, is_correct, run_audio_bench
+from kiosk.bench.audio import Pipeline, is_correct, run_audio_bench
 
 pytestmark = [pytest.mark.slow, pytest.mark.dutch_model]
 
@@ -41,7 +41,7 @@ def nl_model_path() -> Path:
     found = dutch_model_path()
     if isinstance(found, str):
         pytest.skip(found)
-    from kiosk.recognizer import load_model
+    from kiosk.speech.recognizer import load_model
 
     model, _ = load_model(found)
     if any(model.vosk_model_find_word(w) == -1 for w in ("niet", "goed", "vandaag")):

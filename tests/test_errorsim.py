@@ -1,4 +1,4 @@
-"""The recogniser-error simulator (kiosk/errorsim.py): seeded, near the asked WER, realistic."""
+"""The recogniser-error simulator (kiosk/core/errorsim.py): seeded, near the asked WER, realistic."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from kiosk.errors import KioskError
-from kiosk.errorsim import (
+from kiosk.core.errorsim import (
     ErrorSimulator, numbers_as_words, simulate, word_error_rate, words_of,
 )
 
@@ -89,7 +89,7 @@ class _FakeMatch:
 
 
 class FakeMatcher:
-    """Test double for kiosk.matching.Matcher: knows one topic word and one command."""
+    """Test double for kiosk.core.matching.Matcher: knows one topic word and one command."""
 
     vocabulary = {"afvallen", "stop", "gewicht"}
 
@@ -103,7 +103,7 @@ class FakeMatcher:
 
 
 def test_noisy_text_bench_reports_accuracy_and_false_accepts(tmp_path) -> None:
-    from kiosk.bench_text import run_text_bench
+    from kiosk.bench.text import run_text_bench
 
     tsv = tmp_path / "q.tsv"
     tsv.write_text(
@@ -123,7 +123,7 @@ def test_noisy_text_bench_reports_accuracy_and_false_accepts(tmp_path) -> None:
 
 
 def test_noisy_text_bench_names_bad_lines(tmp_path) -> None:
-    from kiosk.bench_text import run_text_bench
+    from kiosk.bench.text import run_text_bench
 
     tsv = tmp_path / "q.tsv"
     tsv.write_text("wat is artrose\tIntro Sectie\n", encoding="utf-8")

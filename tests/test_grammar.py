@@ -1,4 +1,4 @@
-"""Grammar building (kiosk/grammar.py) against a vocabulary test double: fast, no libvosk."""
+"""Grammar building (kiosk/speech/grammar.py) against a vocabulary test double: fast, no libvosk."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 
 from voice_fixtures import FakeVocabulary
 
-from kiosk.grammar import UNK, build_grammar, normalize_phrase
+from kiosk.speech.grammar import UNK, build_grammar, normalize_phrase
 
 
 def test_normalize_lowercases_and_strips_punctuation() -> None:
@@ -20,7 +20,7 @@ def test_normalize_lowercases_and_strips_punctuation() -> None:
 
 def test_unknown_words_are_dropped_from_the_phrase_and_reported(caplog) -> None:
     vocab = FakeVocabulary(["wat", "is", "artrose", "eigenlijk", "afvallen"])
-    with caplog.at_level(logging.WARNING, logger="kiosk.grammar"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.speech.grammar"):
         grammar = build_grammar(["Wat is artrose eigenlijk?", "wat is slijtage", "afvallen"], vocab)
     assert grammar.phrases == ["wat is artrose eigenlijk", "wat is", "afvallen"]
     assert grammar.unknown_words == ["slijtage"]

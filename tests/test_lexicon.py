@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.lexicon import Entry, Lexicon, find_unhandled, load_lexicon
-from kiosk.yamlfile import ContentError
+from kiosk.speech.lexicon import Entry, Lexicon, find_unhandled, load_lexicon
+from kiosk.core.yamlfile import ContentError
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON_PATH = ROOT / "content" / "lexicon.nl.yaml"
@@ -162,7 +162,7 @@ def test_leaflet_text_has_nothing_unhandled_but_footnotes(lexicon: Lexicon) -> N
 
 def test_leaflet_sections_have_nothing_unhandled(lexicon: Lexicon) -> None:
     content_module = pytest.importorskip(
-        "kiosk.content", reason="kiosk.content (the lead's loader) is not written yet"
+        "kiosk.core.content", reason="kiosk.core.content (the lead's loader) is not written yet"
     )
     content = content_module.load_content(ROOT / "content")
     texts = [u.text for sid in content.sections for u in content.section_utterances(sid)]

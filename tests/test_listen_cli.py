@@ -1,4 +1,4 @@
-"""``kiosk listen``, ``kiosk devices``/``mic-test`` and the audio bench (kiosk/bench_audio.py).
+"""``kiosk listen``, ``kiosk devices``/``mic-test`` and the audio bench (kiosk/bench/audio.py).
 
 Recognition runs on the real libvosk with the Korean test model and espeak-ng Korean audio, so
 ``--phrases`` gives a Korean grammar (the content's Dutch phrases are unknown to that model);
@@ -18,14 +18,14 @@ from voice_fixtures import (  # noqa: F401  (fixtures)
 )
 
 from kiosk import cli
-from kiosk.audio_in import SAMPLE_RATE, Microphone, list_devices
-from kiosk.bench_audio import (
+from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, list_devices
+from kiosk.bench.audio import (
     format_table, intent_label, is_correct, load_labels, percentile, run_audio_bench,
     synth_korean_set,
 )
-from kiosk.commands.devices import level_bar, mic_test
+from kiosk.cli.devices import level_bar, mic_test
 from kiosk.errors import KioskError
-from kiosk.labels import asked_about_a_guess, right_after_confirming
+from kiosk.bench.labels import asked_about_a_guess, right_after_confirming
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_AUDIO = next((p for p in (REPO.parent / "shared" / "audio", Path("/work/shared/audio"))
@@ -137,7 +137,7 @@ def test_devices_command_runs_without_a_sound_card(capsys) -> None:
 
 
 def test_mic_test_without_a_microphone_is_a_clear_error(capsys, monkeypatch) -> None:
-    monkeypatch.setattr("kiosk.audio_in.list_devices", lambda query=None: [])
+    monkeypatch.setattr("kiosk.speech.audio_in.list_devices", lambda query=None: [])
     code, _out, err = run_cli(capsys, "mic-test", "--seconds", "1")
     assert code == 1 and "no microphone found" in err and "Traceback" not in err
 
@@ -239,7 +239,7 @@ def test_percentiles_are_nearest_rank() -> None:
 @slow
 def test_audio_bench_on_espeak_korean(tmp_path, ko_model_path) -> None:  # noqa: F811
     labels, phrases = synth_korean_set(tmp_path, ["감사합니다", "안녕하세요", "네"], repeats=1)
-    from kiosk.bench_audio import read_phrases
+    from kiosk.bench.audio import read_phrases
 
     result = run_audio_bench(tmp_path, labels, ko_model_path, "grammar",
                              phrases=read_phrases(phrases))
@@ -260,7 +260,7 @@ def test_audio_bench_counts_false_accepts_on_out_of_domain_audio(tmp_path, ko_mo
     lines = (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines()[:4]
     tsv = tmp_path / "transcripts.tsv"
     tsv.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    from kiosk.bench_audio import read_phrases
+    from kiosk.bench.audio import read_phrases
 
     result = run_audio_bench(folder, tsv, ko_model_path, "grammar", all_none=True,
                              phrases=read_phrases(phrases_file))

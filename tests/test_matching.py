@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from kiosk.bench_text import evaluate, load_questions, run_text_bench
+from kiosk.bench.text import evaluate, load_questions, run_text_bench
 from kiosk.cli import main
-from kiosk.matching import Intent, Matcher
+from kiosk.core.matching import Intent, Matcher
 
 from conftest import REPO
 

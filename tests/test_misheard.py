@@ -1,9 +1,9 @@
-"""Misheard copies of the phrasings (kiosk/misheard.py): seeded, labelled, really misheard."""
+"""Misheard copies of the phrasings (kiosk/core/misheard.py): seeded, labelled, really misheard."""
 
 from __future__ import annotations
 
-from kiosk.errorsim import word_error_rate
-from kiosk.misheard import misheard_copies
+from kiosk.core.errorsim import word_error_rate
+from kiosk.core.misheard import misheard_copies
 
 PHRASINGS = [
     ("intro", "wat is artrose eigenlijk"),

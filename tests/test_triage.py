@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.content import LeafletSource, check_content, split_sentences
-from kiosk.triage import (
+from kiosk.core.content import LeafletSource, check_content, split_sentences
+from kiosk.core.triage import (
     ANSWERS,
     EXIT,
     NO_ANSWER,
@@ -22,8 +22,8 @@ from kiosk.triage import (
     check_triage,
     load_triage,
 )
-from kiosk.utterance import Utterance
-from kiosk.yamlfile import ContentError
+from kiosk.core.utterance import Utterance
+from kiosk.core.yamlfile import ContentError
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"

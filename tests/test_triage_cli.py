@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.content import load_content
-from kiosk.triage import ANSWERS, NO_ANSWER, NOT_UNDERSTOOD, STOPPED
+from kiosk.core.content import load_content
+from kiosk.core.triage import ANSWERS, NO_ANSWER, NOT_UNDERSTOOD, STOPPED
 
 ROOT = Path(__file__).resolve().parents[1]
 #: How a visitor says each answer (longer forms, as the kiosk invites them), in turn.

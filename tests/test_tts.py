@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from kiosk.audio_out import SilentSink, WavFileSink
+from kiosk.speech.audio_out import SilentSink, WavFileSink
 from kiosk.errors import KioskError
-from kiosk.lexicon import Entry, Lexicon, load_lexicon
-from kiosk.tts import (
+from kiosk.speech.lexicon import Entry, Lexicon, load_lexicon
+from kiosk.speech.tts import (
     EspeakNgEngine,
     Pyttsx3Engine,
     Speaker,
@@ -27,8 +27,8 @@ from kiosk.tts import (
     split_clauses,
     trim_trailing_silence,
 )
-from kiosk.utterance import Utterance
-from kiosk.voice_settings import VoiceSettings
+from kiosk.core.utterance import Utterance
+from kiosk.core.voice_settings import VoiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 RATE = 1000  # samples per second of the fake engines: easy arithmetic
@@ -187,7 +187,7 @@ def test_repeat_the_current_sentence() -> None:
 
 def test_failing_engine_is_logged_and_speech_goes_on(caplog: pytest.LogCaptureFixture) -> None:
     sink = SilentSink()
-    with caplog.at_level(logging.ERROR, logger="kiosk.tts"):
+    with caplog.at_level(logging.ERROR, logger="kiosk.speech.tts"):
         result = Speaker(FailingEngine(), sink).speak(utts("goed.", "dit is kapot.", "weer goed."))
     assert result.completed and result.failed == [1]
     assert [e.text for e in result.events] == ["goed.", "weer goed."]
@@ -329,7 +329,7 @@ def test_pyttsx3_engine_speaks_dutch() -> None:
 @pytest.mark.slow
 @needs_espeak
 def test_every_section_renders_to_a_wav_of_plausible_length(tmp_path: Path) -> None:
-    from kiosk.content import load_content
+    from kiosk.core.content import load_content
 
     content = load_content(ROOT / "content")
     lexicon = load_lexicon(ROOT / "content")
@@ -354,7 +354,7 @@ def test_every_section_renders_to_a_wav_of_plausible_length(tmp_path: Path) -> N
 def test_tts_bench_reports_every_figure() -> None:
     import json
 
-    from kiosk.bench_tts import format_table, run_tts_bench
+    from kiosk.bench.tts import format_table, run_tts_bench
 
     result = run_tts_bench(None, engines=("espeak-ng", "no-such-engine"), repeats=1)
     row = result["engines"]["espeak-ng"]

@@ -21,8 +21,8 @@ from typing import Any, Callable, Iterable, Optional, Sequence, Union
 import numpy as np
 import pytest
 
-from kiosk.audio_in import SAMPLE_RATE, read_wav
-from kiosk.recognizer import Event, Final, NoSpeech, Partial, Transcript, Word
+from kiosk.speech.audio_in import SAMPLE_RATE, read_wav
+from kiosk.speech.recognizer import Event, Final, NoSpeech, Partial, Transcript, Word
 
 KOREAN_PHRASES = ["감사합니다", "안녕하세요", "오늘 날씨가 좋네요"]
 
@@ -31,7 +31,7 @@ KOREAN_PHRASES = ["감사합니다", "안녕하세요", "오늘 날씨가 좋네
 
 
 class FakeRecognizer:
-    """Test double for :class:`kiosk.recognizer.Recognizer`: the transcripts it "hears" are
+    """Test double for :class:`kiosk.speech.recognizer.Recognizer`: the transcripts it "hears" are
     given in order. ``None`` in the list means nobody spoke (``NoSpeech``).
 
     Streaming: every ``feed`` returns ``Partial("")`` until ``utterance_seconds`` of audio
@@ -192,8 +192,8 @@ def ko_model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def ko_model(ko_model_path: Path) -> Any:
-    """The Korean Vosk model, loaded once per process (kiosk.recognizer caches it)."""
-    from kiosk.recognizer import load_model
+    """The Korean Vosk model, loaded once per process (kiosk.speech.recognizer caches it)."""
+    from kiosk.speech.recognizer import load_model
 
     model, _seconds = load_model(ko_model_path)
     return model

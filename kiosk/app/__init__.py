@@ -1,0 +1,1 @@
+"""The application: the live loop (runner), configuration, statistics and the matcher cache."""

@@ -1,0 +1,1 @@
+"""Benchmarks and their labelled sets; may import any layer."""

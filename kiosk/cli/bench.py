@@ -1,0 +1,72 @@
+"""`kiosk bench`: measure on this machine, in one process.
+
+- ``--questions FILE.tsv [--wer 0.1,0.2,0.3]``: the matcher on labelled typed questions, and
+  on the same questions with simulated recogniser errors, side by side;
+- ``--audio DIR --labels FILE.tsv``: recogniser + matcher on labelled recordings (accuracy,
+  false accepts on ``none``, latency, real-time factor, peak RSS, model load time);
+- ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import json
+from pathlib import Path
+
+from kiosk.cli._common import add_content_option, content_from_args
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bench", help="measure accuracy and speed (see --help)")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--questions", type=Path, help="labelled questions: question<TAB>expected")
+    what.add_argument("--audio", type=Path, help="folder of recordings (with --labels)")
+    what.add_argument("--tts", action="store_true", help="measure speech output")
+    parser.add_argument("--labels", type=Path, help="file<TAB>expected for --audio")
+    parser.add_argument("--all-none", action="store_true",
+                        help="with --audio: every recording is out of domain (expected: none)")
+    parser.add_argument("--model", type=Path, help="Vosk model folder (default: lookup)")
+    parser.add_argument("--mode", choices=("grammar", "free"), default="grammar")
+    parser.add_argument("--phrases", type=Path,
+                        help="with --audio: grammar phrases, one a line (default: from content)")
+    parser.add_argument("--wer", default="",
+                        help="with --questions: simulated word error rates, e.g. 0.1,0.2,0.3")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the error simulator")
+    parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    add_content_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.questions:
+        from kiosk.bench import text as bench_text  # noqa: PLC0415
+        from kiosk.cli._common import matcher_for  # noqa: PLC0415
+
+        wers = [float(w) for w in args.wer.split(",") if w.strip()]
+        content = content_from_args(args)
+        started = time.perf_counter()
+        matcher = matcher_for(content)  # trains the classifier unless it is cached
+        ready_s = time.perf_counter() - started
+        result = bench_text.run_text_bench(args.questions, matcher, wers, args.seed)
+        result["matcher_ready_s"] = round(ready_s, 3)
+        table = bench_text.format_table
+    elif args.audio:
+        from kiosk.bench import audio as bench_audio  # noqa: PLC0415
+
+        if not args.labels:
+            print("kiosk bench: --audio needs --labels FILE.tsv")
+            return 2
+        phrases = bench_audio.read_phrases(args.phrases) if args.phrases else None
+        result = bench_audio.run_audio_bench(
+            args.audio, args.labels, args.model, args.mode, content_from_args(args),
+            all_none=args.all_none, phrases=phrases,
+        )
+        table = bench_audio.format_table
+    else:
+        from kiosk.bench import tts as bench_tts  # noqa: PLC0415
+
+        result = bench_tts.run_tts_bench(content_from_args(args))
+        table = bench_tts.format_table
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else table(result))
+    return 0

@@ -1,0 +1,67 @@
+"""`kiosk check`: validate the content folder and report every problem with file and line;
+with ``--train``, also train the matcher's models for it and keep them in the cache folder, so
+that the kiosk's next start (a minute or more of training on a Raspberry Pi) is quick."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from kiosk.core.content import DEFAULT_CONTENT_DIR, Content, check_content
+from kiosk.core.yamlfile import Problem
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("check", help="validate content (exit 1 on errors)")
+    parser.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR,
+                        help="content folder to check (default: the bundled one)")
+    parser.add_argument("--train", action="store_true",
+                        help="also train the matcher models now and cache them (for the "
+                        "service: run as its user with KIOSK_CACHE_DIR=/var/cache/kiosk)")
+    parser.set_defaults(func=run)
+
+
+def pronunciation_warnings(content: Content) -> list[Problem]:
+    """Abbreviations and symbols in spoken text that the pronunciation lexicon does not cover."""
+    path = content.directory / "lexicon.nl.yaml"
+    if not path.exists():
+        return [Problem(str(path), 0, "no pronunciation lexicon: abbreviations are not checked",
+                        "warning")]
+    from kiosk.speech.lexicon import load_lexicon  # noqa: PLC0415
+
+    lexicon = load_lexicon(path)
+    texts = [u.text for s in content.sections for u in content.section_utterances(s)]
+    for key in content.prompts.variants:
+        texts += list(content.prompts.variants[key])
+    return [
+        Problem(str(path), 0, f"no lexicon entry for {token!r}: check how it sounds", "warning")
+        for token in lexicon.find_unhandled(texts)
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    content, problems = check_content(args.content)
+    if content is not None:
+        problems += pronunciation_warnings(content)
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        print(problem)
+    if content is not None:
+        examples = sum(len(s.examples) for s in content.sections.values())
+        print(f"{args.content}: {len(content.sections)} sections, {examples} example questions, "
+              f"{len(content.intents.out_of_scope_examples)} out-of-scope examples, "
+              f"{len(content.prompts.variants)} prompts"
+              + (f", triage flows: {', '.join(content.triage.flows)}" if content.triage else ""))
+    print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
+    if errors or content is None:
+        return 1
+    if args.train:
+        from kiosk.app.classifier_store import default_directory  # noqa: PLC0415
+        from kiosk.cli._common import matcher_for  # noqa: PLC0415
+
+        started = time.perf_counter()
+        matcher_for(content)
+        print(f"matcher models ready in {time.perf_counter() - started:.1f} s, "
+              f"cached in {default_directory()}")
+    return 0

@@ -1,0 +1,139 @@
+"""`kiosk run`: the voice kiosk (microphone, Vosk, speech, button); typed when there is no model.
+
+``--script A.wav B.wav ...`` plays recordings instead of the microphone (one per visitor turn,
+``-`` for a turn of silence), starting with the button pressed, and writes what the kiosk
+says to ``--out`` (a WAV): a whole conversation from files, for checking a set-up without a
+visitor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import queue
+import sys
+import threading
+from pathlib import Path
+
+from kiosk.cli._common import add_content_option, matcher_for
+from kiosk.app.config import Config, load_config
+from kiosk.core.content import load_content
+from kiosk.core.dialog import Dialog
+from kiosk.errors import KioskError
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="start the kiosk (voice; typed without a model)")
+    parser.add_argument("--config", type=Path, help="config file (default: see kiosk/app/config.py)")
+    parser.add_argument("--typed", action="store_true", help="the typed conversation, no audio")
+    parser.add_argument("--model", type=Path, help="Vosk model folder (overrides the config)")
+    parser.add_argument("--script", type=Path, nargs="+", metavar="WAV",
+                        help="recordings to play instead of the microphone ('-' = silence)")
+    parser.add_argument("--out", type=Path, help="with --script: write the speech to this WAV")
+    parser.add_argument("--engine", default="auto", help="speech engine: auto, espeak-ng, pyttsx3")
+    add_content_option(parser)
+    parser.set_defaults(func=run)
+
+
+def _keyboard_button(buttons: "queue.Queue[object]") -> None:
+    """Enter on the terminal stands in for the big button (for set-up and demos)."""
+    for _ in sys.stdin:
+        buttons.put(object())
+
+
+def _terminal_cue(hearing: bool) -> None:
+    """The "listening..." cue on a terminal (the words themselves are never shown)."""
+    sys.stderr.write("\r[ik hoor u...]   " if hearing else "\r[ik luister...]  ")
+    sys.stderr.flush()
+
+
+def _gpio_button(pin: int, buttons: "queue.Queue[object]") -> object:
+    try:
+        from gpiozero import Button as GpioButton  # noqa: PLC0415 - only on the Pi
+    except ImportError:
+        raise KioskError(
+            "button_gpio is set but gpiozero is not installed: pip install gpiozero"
+        ) from None
+    button = GpioButton(pin, bounce_time=0.05)
+    button.when_pressed = lambda: buttons.put(object())
+    return button
+
+
+def build_runner(config: Config, content_dir: Path | None, model: Path | None, engine: str,
+                 script: list[Path] | None, out: Path | None):
+    """Everything the voice kiosk needs, from the config; raises KioskError when a part is
+    missing (model, sound device, Dutch voice) with what to do about it."""
+    from kiosk.speech.audio_in import Microphone  # noqa: PLC0415
+    from kiosk.speech.audio_out import SpeakerSink, WavFileSink  # noqa: PLC0415
+    from kiosk.speech.lexicon import load_lexicon  # noqa: PLC0415
+    from kiosk.speech.models import find_model  # noqa: PLC0415
+    from kiosk.speech.recognizer import Endpointing, VoskRecognizer  # noqa: PLC0415
+    from kiosk.app.runner import Runner, read_script  # noqa: PLC0415
+    from kiosk.app.stats import Stats  # noqa: PLC0415
+    from kiosk.speech.tts import Speaker, make_engine  # noqa: PLC0415
+
+    content = load_content(content_dir or config.content_dir)
+    model_path = find_model(model or config.model_path, name=config.model_name)
+    phrases = content.recognizer_phrases() + list(config.wake_phrases)
+    endpointing = Endpointing(max_utterance_s=config.max_utterance_s,
+                              no_speech_s=config.question_timeout_s)
+    recognizer = VoskRecognizer.from_path(model_path, mode=config.recognizer_mode,
+                                          phrases=phrases, endpointing=endpointing)
+    source = read_script(script) if script else Microphone(config.input_device).start()
+    sink = WavFileSink(out) if out else SpeakerSink(config.output_device)
+    speaker = Speaker(make_engine(engine), sink, load_lexicon(content.directory))
+    stats = Stats()
+    dialog = Dialog(content, matcher_for(content), question_timeout_s=config.question_timeout_s,
+                    answer_timeout_s=config.answer_timeout_s)
+    runner = Runner(dialog, recognizer, source, speaker, count=stats.count,
+                    wake_phrases=config.wake_phrases)
+    return runner, stats
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.typed:
+        return _typed(args, config)
+    from kiosk.speech.models import ModelNotFound  # noqa: PLC0415
+
+    try:
+        runner, stats = build_runner(config, args.content, args.model, args.engine,
+                                     args.script, args.out)
+    except ModelNotFound as err:
+        if args.script or not sys.stdin.isatty():
+            raise
+        log.warning("%s", err)
+        log.warning("no voice model: starting the typed conversation instead")
+        return _typed(args, config)
+    gpio = None  # kept referenced while the kiosk runs
+    if args.script:
+        runner.buttons.put(object())  # a scripted visit begins with the button
+    else:
+        if config.button_gpio is not None:
+            gpio = _gpio_button(config.button_gpio, runner.buttons)
+        if sys.stdin.isatty():
+            threading.Thread(target=_keyboard_button, args=(runner.buttons,), daemon=True).start()
+            runner.on_listening = _terminal_cue
+            log.info("press Enter for the button")
+    log.info("kiosk ready%s", " (GPIO button)" if gpio else "")
+    try:
+        runner.run()
+    finally:
+        runner.speech.sink.close()
+        if config.stats_file:
+            from kiosk.app.stats import save  # noqa: PLC0415
+
+            save(stats, config.stats_file)
+    return 0
+
+
+def _typed(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.cli.chat import converse  # noqa: PLC0415
+
+    content = load_content(args.content or config.content_dir)
+    if sys.stdin.isatty():
+        print("Typ wat een bezoeker zegt. Lege regel = stilte, /knop = de knop, Ctrl-D = stoppen.")
+    converse(Dialog(content, matcher_for(content)), sys.stdin, sys.stdout)
+    return 0
