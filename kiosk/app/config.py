@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.core.content import DEFAULT_CONTENT_DIR
+from kiosk.core.dialog import Timeouts
 from kiosk.core.yamlfile import ContentError, LineDict, Problem, load_yaml
 
 SEARCH_PATHS = (Path("/etc/kiosk/config.yaml"), Path.home() / ".config" / "kiosk" / "config.yaml")
@@ -33,8 +34,8 @@ class Config:
     #: Words that start a visit without the button; empty disables the wake phrase.
     wake_phrases: tuple[str, ...] = ("hallo kiosk", "hallo folder")
     #: Seconds of silence before a question or an answer counts as not given.
-    question_timeout_s: float = 8.0
-    answer_timeout_s: float = 6.0
+    question_timeout_s: float = Timeouts().question_s
+    answer_timeout_s: float = Timeouts().answer_s
     #: Longest utterance the recogniser waits for, in seconds.
     max_utterance_s: float = 12.0
     #: Where anonymous counters go (topic ids, misses, triage outcomes; never audio or text).

@@ -18,7 +18,7 @@ from pathlib import Path
 from kiosk.cli._common import add_content_option, matcher_for
 from kiosk.app.config import Config, load_config
 from kiosk.core.content import load_content
-from kiosk.core.dialog import Dialog
+from kiosk.core.dialog import Dialog, Timeouts
 from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
@@ -77,16 +77,18 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     content = load_content(content_dir or config.content_dir)
     model_path = find_model(model or config.model_path, name=config.model_name)
     phrases = content.recognizer_phrases() + list(config.wake_phrases)
+    timeouts = Timeouts(question_s=config.question_timeout_s, answer_s=config.answer_timeout_s)
+    # The dialog's Listen timeouts decide when silence is reported; the recogniser's own
+    # no-speech limit only backs them up, so it is the longest of them.
     endpointing = Endpointing(max_utterance_s=config.max_utterance_s,
-                              no_speech_s=config.question_timeout_s)
+                              no_speech_s=timeouts.longest_s)
     recognizer = VoskRecognizer.from_path(model_path, mode=config.recognizer_mode,
                                           phrases=phrases, endpointing=endpointing)
     source = read_script(script) if script else Microphone(config.input_device).start()
     sink = WavFileSink(out) if out else SpeakerSink(config.output_device)
     speaker = Speaker(make_engine(engine), sink, load_lexicon(content.directory))
     stats = Stats()
-    dialog = Dialog(content, matcher_for(content), question_timeout_s=config.question_timeout_s,
-                    answer_timeout_s=config.answer_timeout_s)
+    dialog = Dialog(content, matcher_for(content), timeouts=timeouts)
     runner = Runner(dialog, recognizer, source, speaker, count=stats.count,
                     wake_phrases=config.wake_phrases)
     return runner, stats

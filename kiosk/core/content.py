@@ -142,6 +142,9 @@ class Section:
     related: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
+    #: How the kiosk names the section in offers, guesses and choices ("het misverstand dat
+    #: artrose slijtage is"); the title when not given.
+    spoken_name: str = ""
 
     @property
     def follow_ups(self) -> tuple[str, ...]:
@@ -196,6 +199,11 @@ class Intents:
     #: Questions the leaflet does not answer (content/out_of_scope.nl.yaml): the matcher
     #: learns from them what to decline.
     out_of_scope_examples: tuple[str, ...] = ()
+    #: Ways to end the visit ("tot ziens", "dag"): the dialog says goodbye.
+    goodbyes: tuple[str, ...] = ()
+    #: Words of a complaint ("kniepijn", "stijf"): said without a question, the dialog
+    #: offers the step test or tips.
+    complaint_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,7 @@ class Content:
     directory: Path
     answers: Any = None  # kiosk.core.answers.AnswerLexicon when content/answers.nl.yaml exists
     triage: Any = None  # kiosk.core.triage.TriageBook when content/triage.nl.yaml exists
+    red_flags: Any = None  # kiosk.core.safety.RedFlags (content/red_flags.nl.yaml)
     warnings: tuple[Problem, ...] = field(default=())
 
     def section_utterances(self, section_id: str) -> list[Utterance]:
@@ -340,6 +349,7 @@ def _section(node: Any, c: _Collector, source: LeafletSource | None) -> Section 
         related=_texts(node, "related", c),
         file=node.file,
         line=node.line,
+        spoken_name=_text(node, "spoken_name", c, required=False),
     )
 
 
@@ -404,7 +414,8 @@ REQUIRED_PROMPTS = (
     "welcome", "menu", "not_understood", "not_understood_again", "which_one", "offer_more",
     "offer_more_again", "anything_else", "goodbye", "disclaimer", "stopped", "nothing_to_repeat",
     "nothing_before", "rate_changed", "rate_limit", "volume_changed", "volume_limit",
-    "still_there", "no_more", "go_ahead", "did_you_mean", "rephrase",
+    "still_there", "no_more", "go_ahead", "did_you_mean", "rephrase", "choose_again",
+    "complaint", "name_stap_test",
 )
 
 
@@ -434,7 +445,9 @@ def _load_intents(path: Path, c: _Collector) -> Intents:
     flows = phrase_table("flows", FLOWS)
     stopwords = frozenset(normalize(w) for w in _texts(data, "stopwords", c, minimum=1))
     openings = tuple(normalize(p) for p in _texts(data, "out_of_scope_openings", c))
-    return Intents(commands, flows, stopwords, openings)
+    return Intents(commands, flows, stopwords, openings,
+                   goodbyes=_texts(data, "goodbyes", c),
+                   complaint_words=_texts(data, "complaint_words", c))
 
 
 def _optional_out_of_scope(directory: Path, sections: dict[str, Section], intents: Intents,
