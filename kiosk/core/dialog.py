@@ -7,7 +7,7 @@ voice, count an anonymous statistic, end the visit.
 
 How to read it: :meth:`Dialog.handle` turns each event into a :class:`Cue` (for heard text
 :meth:`Dialog.understand` decides which, in a fixed order: red flag first, then goodbye,
-commands, answers, topics), then looks up ``TRANSITIONS[state][cue]``: the name of the handler
+commands, answers, complaints, topics), then looks up ``TRANSITIONS[state][cue]``: the name of the handler
 that answers it. A handler returns a :class:`Turn`: the actions and the next state; only
 :meth:`Dialog.handle` changes the state. ``docs/dialog.md`` is this table, printed by
 :func:`transition_table` (a test keeps it up to date).
@@ -31,7 +31,7 @@ from typing import Any, Callable, Protocol, Sequence, Union
 from rapidfuzz import fuzz
 
 from kiosk.core.content import GROUPS, Content
-from kiosk.core.matching import Intent, Match, Matcher
+from kiosk.core.matching import Match, Matcher
 from kiosk.core.normalize import normalize, tokens
 from kiosk.core.utterance import LEAFLET, Utterance
 from kiosk.core.voice_settings import VoiceSettings
@@ -214,9 +214,10 @@ class Turn:
 
 
 # ------------------------------------------------------------------------------- parts
-class RedFlagLike(Protocol):
-    group: str
-    advice: tuple[Utterance, ...]
+class TextMatcher(Protocol):
+    """What the dialog needs of :class:`kiosk.core.matching.Matcher`."""
+
+    def match(self, heard: str) -> Match: ...
 
 
 class RedFlagDetector(Protocol):
@@ -326,7 +327,7 @@ TRANSITIONS: dict[State, dict[Cue, str]] = {
 class Dialog:
     """One kiosk's conversation. Call :meth:`handle` with each event; do what it returns."""
 
-    def __init__(self, content: Content, matcher: Matcher | None = None, *,
+    def __init__(self, content: Content, matcher: TextMatcher | None = None, *,
                  timeouts: Timeouts = Timeouts(),
                  red_flags: RedFlagDetector | None = None):
         self.content = content
@@ -369,8 +370,8 @@ class Dialog:
 
     def understand(self, text: str) -> Reading:
         """What heard text means in the current state. The order is the rule: a red flag
-        beats everything; then a goodbye; then commands; then, while a yes/no question is
-        open, a clear answer beats a topic; then a choice by number or name; then what the
+        beats everything; then a goodbye; then commands; then a choice by number or name
+        (choose); then, while a question is open, a clear yes/no beats a topic; then what the
         matcher found."""
         if self.red_flags is not None:
             flag = self.red_flags.detect(text)
@@ -382,23 +383,23 @@ class Dialog:
         kind = IntentKind(match.intent.kind)
         if kind == IntentKind.COMMAND:
             return Reading(_COMMAND_CUES[match.intent.key], text, match, match.intent.key)
+        if self.state == State.CHOOSE:
+            choice = self._choice(text, match)
+            if choice >= 0:
+                return Reading(Cue.CHOICE, text, match, choice=choice)
         lexicon = self.content.answers
         if self.state in YESNO_STATES and lexicon is not None:
             answer = lexicon.classify(text)
             if answer is not None:
                 return Reading(_ANSWER_CUES[answer.value], text, match, answer.value)
-        if self.state == State.CHOOSE:
-            choice = self._choice(text, match)
-            if choice >= 0:
-                return Reading(Cue.CHOICE, text, match, choice=choice)
         if kind == IntentKind.ANSWER:
             return Reading(_ANSWER_CUES[match.intent.key], text, match, match.intent.key)
-        if kind == IntentKind.TOPIC:
-            return Reading(Cue.TOPIC, text, match, match.intent.key)
         if kind == IntentKind.FLOW:
             return Reading(Cue.FLOW, text, match, match.intent.key)
-        if self._is_complaint(text):
-            return Reading(Cue.COMPLAINT, text, match)
+        if self._is_complaint(text):  # even when a topic matched: "mijn heup doet zeer"
+            return Reading(Cue.COMPLAINT, text, match)  # is no question about misverstand-pijn
+        if kind == IntentKind.TOPIC:
+            return Reading(Cue.TOPIC, text, match, match.intent.key)
         if match.guess is not None:
             return Reading(Cue.GUESS, text, match, match.guess[0].key)
         return Reading(Cue.UNCLEAR, text, match)
@@ -840,9 +841,10 @@ def transition_table() -> str:
         "> docs/dialog.md`.",
         "",
         "Heard text becomes a cue in this order: red flag, goodbye (\"tot ziens\", \"dag\"), a",
-        "command, a clear yes/no/weet-niet while a question is open (offer, choose, confirm,",
-        "triage), a choice by number or name (choose), then what the matcher found: an answer, a",
-        "topic, a test (flow), a complaint that asks nothing, an unsure topic (guess), or unclear.",
+        "command, a choice by number or name (choose), a clear yes/no/weet-niet while a question",
+        "is open (offer, choose, confirm, triage), then what the matcher found: an answer, a",
+        "test (flow); then a complaint that asks nothing (\"ik heb kniepijn\"), a topic, an unsure",
+        "topic (guess), or unclear.",
         "",
     ]
     for state, row in TRANSITIONS.items():
