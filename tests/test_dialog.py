@@ -644,3 +644,12 @@ def test_every_count_the_dialog_makes_is_an_anonymous_statistic_the_kiosk_keeps(
                                       "triage_start", "triage_outcome", "red_flag"}
     for count in made:
         stats.count(count.name, count.key)
+
+
+def test_triage_terug_asks_the_previous_question_again(dialog):
+    first = dialog.handle(Heard("welke stap past bij mij"))
+    question = [u.text for a in first if isinstance(a, Say) for u in a.utterances][-1]
+    second = dialog.handle(Heard("nee hoor"))
+    assert question not in texts(second) and dialog.state == State.TRIAGE
+    back = dialog.handle(Heard("terug"))
+    assert question in texts(back) and dialog.state == State.TRIAGE

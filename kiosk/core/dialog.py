@@ -309,12 +309,12 @@ TRANSITIONS: dict[State, dict[Cue, str]] = {
         Cue.BUTTON: "_button",
         Cue.WAKE: "_button",
         Cue.SILENCE: "_triage_silence",
-        Cue.RED_FLAG: "_red_flag",
+        Cue.RED_FLAG: "_triage_red_flag",
         Cue.GOODBYE: "_triage_goodbye",
         Cue.STOP: "_triage_stop",
-        Cue.REPEAT: "_triage_repeat",
-        Cue.MORE: "_triage_repeat",
-        Cue.BACK: "_triage_back",
+        Cue.REPEAT: "_triage_command",
+        Cue.MORE: "_triage_command",
+        Cue.BACK: "_triage_command",
         Cue.MENU: "_triage_menu",
         Cue.VOICE: "_triage_voice",
         Cue.YES: "_triage_answer",
@@ -529,14 +529,13 @@ class Dialog:
         return self._ask_question("anything_else")
 
     def _red_flag(self, reading: Reading) -> Turn:
-        """Stop, say the red flag's own advice (never leaflet text), count its group, leave a
-        running test, and listen for a question."""
+        """Stop, say the red flag's own advice (never leaflet text), count its group, and
+        listen for a question."""
         self.visit.silences = 0
         actions: list[Action] = []
         if self.speaking:
             actions.append(StopSpeaking())
         actions.append(Count("red_flag", reading.key))
-        self.visit.triage = None  # a running test ends: this advice replaces its outcome
         self._clear_pending()
         advice = list(reading.red_flag.advice)
         actions.append(self._say(advice, remember=True))
@@ -761,13 +760,21 @@ class Dialog:
         leave the test, pointing to the physiotherapist."""
         return self._triage_step(self.visit.triage.on_unclear())
 
-    def _triage_repeat(self, reading: Reading) -> Turn:
-        """The current question again ("meer" too: the test goes on where it is)."""
-        return self._triage_step(self.visit.triage.on_repeat())
+    def _triage_command(self, reading: Reading) -> Turn:
+        """ "herhaal" and "meer": the question again; "terug": the question before it."""
+        return self._triage_step(self.visit.triage.on_command(reading.key))
 
-    def _triage_back(self, reading: Reading) -> Turn:
-        """The question before this one again."""
-        return self._triage_step(self.visit.triage.on_back())
+    def _triage_red_flag(self, reading: Reading) -> Turn:
+        """A red flag, even inside an answer ("nee, ik kan niet meer staan"): the test ends
+        with the red flag's own advice; listen for a question."""
+        actions: list[Action] = []
+        if self.speaking:
+            self.speaking = False
+            actions.append(StopSpeaking())
+        actions.append(Count("red_flag", reading.key))
+        left = self._triage_step(self.visit.triage.on_red_flag(reading.red_flag), *actions,
+                                 follow_up=False)
+        return self._then(State.QUESTION, *left.actions)
 
     def _triage_stop(self, reading: Reading) -> Turn:
         """Stop talking and leave the test, pointing to the physiotherapist."""
@@ -775,24 +782,24 @@ class Dialog:
         if self.speaking:
             self.speaking = False
             actions = (StopSpeaking(),)
-        return self._triage_step(self.visit.triage.on_stop(), *actions)
+        return self._triage_step(self.visit.triage.on_command("stop"), *actions)
 
     def _triage_menu(self, reading: Reading) -> Turn:
         """Leave the test (pointing to the physiotherapist), then the menu."""
-        left = self._triage_step(self.visit.triage.on_stop(), follow_up=False)
+        left = self._triage_step(self.visit.triage.on_command("menu"), follow_up=False)
         menu = self._menu(reading)
         return Turn(left.actions + menu.actions, menu.state)
 
     def _triage_goodbye(self, reading: Reading) -> Turn:
         """Leave the test (pointing to the physiotherapist), then goodbye."""
-        left = self._triage_step(self.visit.triage.on_stop(), follow_up=False)
+        left = self._triage_step(self.visit.triage.on_command("stop"), follow_up=False)
         bye = self._end_visit(reading)
         return Turn(left.actions + bye.actions, bye.state)
 
     def _triage_voice(self, reading: Reading) -> Turn:
         """Slower, faster, louder or softer; then the question again."""
         adjusted = tuple(self._adjust_voice(reading.key))
-        return self._triage_step(self.visit.triage.on_repeat(), *adjusted)
+        return self._triage_step(self.visit.triage.on_command(reading.key), *adjusted)
 
     def _triage_step(self, step: Any, *before: Action, follow_up: bool = True) -> Turn:
         """Say the step; listen for the answer, or the flow is over: count its outcome and
