@@ -8,10 +8,15 @@ import numpy as np
 import pytest
 from voice_fixtures import FakeInputStream, tone, write_wav
 
-from kiosk.speech.audio_in import (
-    SAMPLE_RATE, DeviceInfo, Microphone, list_devices, read_wav, resolve_input_device,
-)
 from kiosk.errors import KioskError
+from kiosk.speech.audio_in import (
+    SAMPLE_RATE,
+    DeviceInfo,
+    Microphone,
+    list_devices,
+    read_wav,
+    resolve_input_device,
+)
 
 # --------------------------------------------------------------------------- read_wav
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from kiosk.errors import KioskError
 from kiosk.speech.audio_out import (
     ChunkEvent,
     SilentSink,
@@ -15,7 +16,6 @@ from kiosk.speech.audio_out import (
     WavFileSink,
     resolve_output_device,
 )
-from kiosk.errors import KioskError
 
 DEVICES = [
     {"name": "USB Microphone", "max_input_channels": 1, "max_output_channels": 0},

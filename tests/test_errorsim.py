@@ -7,10 +7,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from kiosk.errors import KioskError
 from kiosk.core.errorsim import (
-    ErrorSimulator, numbers_as_words, simulate, word_error_rate, words_of,
+    ErrorSimulator,
+    numbers_as_words,
+    simulate,
+    word_error_rate,
+    words_of,
 )
+from kiosk.errors import KioskError
 
 SENTENCES = [
     "wat is artrose eigenlijk",

@@ -14,18 +14,29 @@ from pathlib import Path
 import numpy as np
 import pytest
 from voice_fixtures import (  # noqa: F401  (fixtures)
-    KOREAN_PHRASES, FakeInputStream, ko_audio, ko_model, ko_model_path, speak, write_wav,
+    KOREAN_PHRASES,
+    FakeInputStream,
+    ko_audio,
+    ko_model,
+    ko_model_path,
+    speak,
+    write_wav,
 )
 
 from kiosk import cli
-from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, list_devices
 from kiosk.bench.audio import (
-    format_table, intent_label, is_correct, load_labels, percentile, run_audio_bench,
+    format_table,
+    intent_label,
+    is_correct,
+    load_labels,
+    percentile,
+    run_audio_bench,
     synth_korean_set,
 )
+from kiosk.bench.labels import asked_about_a_guess, right_after_confirming
 from kiosk.cli.devices import level_bar, mic_test
 from kiosk.errors import KioskError
-from kiosk.bench.labels import asked_about_a_guess, right_after_confirming
+from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, list_devices
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_AUDIO = next((p for p in (REPO.parent / "shared" / "audio", Path("/work/shared/audio"))

@@ -6,12 +6,11 @@ import json
 from collections import Counter
 
 import pytest
+from conftest import REPO
 
 from kiosk.bench.text import evaluate, load_questions, run_text_bench
 from kiosk.cli import main
 from kiosk.core.matching import Intent, Matcher
-
-from conftest import REPO
 
 QUESTIONS = REPO / "tests" / "data" / "questions.nl.tsv"
 DEV_QUESTIONS = REPO / "tests" / "data" / "dev-questions.nl.tsv"

@@ -21,9 +21,9 @@ from types import SimpleNamespace
 import pytest
 
 from kiosk import cli
-from kiosk.speech import models
-from kiosk.errors import KioskError
 from kiosk.core.yamlfile import ContentError
+from kiosk.errors import KioskError
+from kiosk.speech import models
 
 SHARED_SHA256 = Path("/work/shared/voice_models/vosk-model-small-nl-0.22.sha256")
 NAME = "test-model-0.1"
@@ -91,7 +91,7 @@ class Server:
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 server.requests.append({"path": self.path, "range": self.headers.get("Range")})
                 if self.path not in server.routes:
                     self.send_error(404, "Not Found")

@@ -12,15 +12,29 @@ import json
 import numpy as np
 import pytest
 from voice_fixtures import (  # noqa: F401  (fixtures)
-    KOREAN_PHRASES, FakeRecognizer, chunked, ko_audio, ko_model, ko_model_path, run_stream,
+    KOREAN_PHRASES,
+    FakeRecognizer,
+    chunked,
+    ko_audio,
+    ko_model,
+    ko_model_path,
+    run_stream,
     silence,
 )
 
-from kiosk.speech.audio_in import SAMPLE_RATE
 from kiosk.errors import KioskError
+from kiosk.speech.audio_in import SAMPLE_RATE
 from kiosk.speech.recognizer import (
-    Endpointing, EnergyVad, Final, NoSpeech, Partial, Recognizer, Transcript, VoskRecognizer,
-    check_model_dir, load_model,
+    Endpointing,
+    EnergyVad,
+    Final,
+    NoSpeech,
+    Partial,
+    Recognizer,
+    Transcript,
+    VoskRecognizer,
+    check_model_dir,
+    load_model,
 )
 
 # --------------------------------------------------------------------------- pure parts

@@ -31,19 +31,24 @@ import subprocess
 import sys
 import time
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable
 
-from kiosk.speech.audio_in import SAMPLE_RATE, read_wav
-from kiosk.core.content import Content, load_content
-from kiosk.errors import KioskError
+from kiosk.app.classifier_store import cached_train
 from kiosk.bench.labels import (
-    asked_about_a_guess, intent_label, is_correct, parse_expected, percentile,
+    asked_about_a_guess,
+    intent_label,
+    is_correct,
+    parse_expected,
+    percentile,
     right_after_confirming,
 )
-from kiosk.app.classifier_store import cached_train
+from kiosk.core.content import Content, load_content
 from kiosk.core.matching import Matcher
+from kiosk.errors import KioskError
+from kiosk.speech.audio_in import SAMPLE_RATE, read_wav
 from kiosk.speech.models import find_model
 from kiosk.speech.recognizer import GRAMMAR, MODES, VoskRecognizer, check_model_dir, load_model
 
@@ -69,7 +74,7 @@ class Label:
 
 
 def load_labels(
-    labels_tsv: Union[str, Path], audio_dir: Union[str, Path], *, all_none: bool = False
+    labels_tsv: str | Path, audio_dir: str | Path, *, all_none: bool = False
 ) -> list[Label]:
     """Read a label file (see the module docstring); every error names file and line."""
     labels_tsv, audio_dir = Path(labels_tsv), Path(audio_dir)
@@ -117,14 +122,14 @@ def _load_content(content: Any) -> Content:
     return load_content(content) if content is not None else load_content()
 
 
-def resolve_model_path(model_path: Union[str, Path, None]) -> Path:
+def resolve_model_path(model_path: str | Path | None) -> Path:
     """The model folder: the given one (checked), else :func:`kiosk.speech.models.find_model`."""
     if model_path:
         return check_model_dir(model_path)
     return find_model()
 
 
-def read_phrases(path: Union[str, Path]) -> list[str]:
+def read_phrases(path: str | Path) -> list[str]:
     """One grammar phrase per line (blank lines and ``#`` comments skipped)."""
     path = Path(path)
     if not path.is_file():
@@ -152,11 +157,11 @@ class Pipeline:
     @classmethod
     def create(
         cls,
-        model_path: Union[str, Path, None] = None,
+        model_path: str | Path | None = None,
         mode: str = GRAMMAR,
         content: Any = None,
-        phrases: Optional[Iterable[str]] = None,
-    ) -> "Pipeline":
+        phrases: Iterable[str] | None = None,
+    ) -> Pipeline:
         """Load content, model and recogniser. ``phrases`` overrides the content's grammar
         phrases (for a model in another language, e.g. the Korean test model)."""
         if mode not in MODES:
@@ -178,7 +183,7 @@ class Pipeline:
             out = dict(self.matcher.match(text).to_json())
         return out, self._clock() - start
 
-    def listen_file(self, path: Union[str, Path], samples: Any = None) -> dict[str, Any]:
+    def listen_file(self, path: str | Path, samples: Any = None) -> dict[str, Any]:
         """The ``kiosk listen --json`` object for one recording (``samples``: already read
         16 kHz mono int16 audio of ``path``)."""
         if samples is None:
@@ -219,15 +224,15 @@ def peak_rss_mb() -> float:
 
 
 def run_audio_bench(
-    audio_dir: Union[str, Path],
-    labels_tsv: Union[str, Path],
-    model_path: Union[str, Path, None] = None,
+    audio_dir: str | Path,
+    labels_tsv: str | Path,
+    model_path: str | Path | None = None,
     mode: str = GRAMMAR,
     content: Any = None,
     *,
     all_none: bool = False,
-    phrases: Optional[Iterable[str]] = None,
-    pipeline: Optional[Pipeline] = None,
+    phrases: Iterable[str] | None = None,
+    pipeline: Pipeline | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Run every labelled recording through recogniser + matcher in one process.
@@ -333,7 +338,7 @@ KOREAN_PHRASES = ("감사합니다", "안녕하세요", "오늘 좋네요", "네
 
 
 def synth_korean_set(
-    out_dir: Union[str, Path], phrases: Sequence[str] = KOREAN_PHRASES, repeats: int = 2
+    out_dir: str | Path, phrases: Sequence[str] = KOREAN_PHRASES, repeats: int = 2
 ) -> tuple[Path, Path]:
     """Speak ``phrases`` with ``espeak-ng -v ko`` into ``out_dir``; write ``labels.tsv``
     (``text:`` labels) and ``phrases.txt``. Returns ``(labels_tsv, phrases_txt)``.
@@ -360,7 +365,7 @@ def synth_korean_set(
     return labels, phrases_txt
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """``python -m kiosk.bench.audio``: the audio bench without the rest of the CLI."""
     parser = argparse.ArgumentParser(prog="python -m kiosk.bench.audio", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

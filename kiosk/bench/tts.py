@@ -13,16 +13,17 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from kiosk.speech.audio_out import PacedSilentSink, SilentSink
-from kiosk.errors import KioskError
-from kiosk.speech.lexicon import LEXICON_FILE, Lexicon, load_lexicon
-from kiosk.speech.tts import Speaker, SpeechEngine, make_engine, plan_chunks
 from kiosk.core.utterance import Utterance
 from kiosk.core.voice_settings import VoiceSettings
+from kiosk.errors import KioskError
+from kiosk.speech.audio_out import PacedSilentSink, SilentSink
+from kiosk.speech.lexicon import LEXICON_FILE, Lexicon, load_lexicon
+from kiosk.speech.tts import Speaker, SpeechEngine, make_engine, plan_chunks
 
 TARGET_FIRST_AUDIO_S = 0.15
 TARGET_STOP_S = 0.1

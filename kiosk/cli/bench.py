@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 import argparse
-import time
 import json
+import time
 from pathlib import Path
 
 from kiosk.cli._common import add_content_option, content_from_args
@@ -40,8 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.questions:
-        from kiosk.bench import text as bench_text  # noqa: PLC0415
-        from kiosk.cli._common import matcher_for  # noqa: PLC0415
+        from kiosk.bench import text as bench_text
+        from kiosk.cli._common import matcher_for
 
         wers = [float(w) for w in args.wer.split(",") if w.strip()]
         content = content_from_args(args)
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         result["matcher_ready_s"] = round(ready_s, 3)
         table = bench_text.format_table
     elif args.audio:
-        from kiosk.bench import audio as bench_audio  # noqa: PLC0415
+        from kiosk.bench import audio as bench_audio
 
         if not args.labels:
             print("kiosk bench: --audio needs --labels FILE.tsv")
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         )
         table = bench_audio.format_table
     else:
-        from kiosk.bench import tts as bench_tts  # noqa: PLC0415
+        from kiosk.bench import tts as bench_tts
 
         result = bench_tts.run_tts_bench(content_from_args(args))
         table = bench_tts.format_table

@@ -13,7 +13,16 @@ from typing import TextIO
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
 from kiosk.core.dialog import (
-    ApplyVoice, Button, Count, Dialog, End, Heard, Listen, Say, Silence, SpeechFinished,
+    ApplyVoice,
+    Button,
+    Count,
+    Dialog,
+    End,
+    Heard,
+    Listen,
+    Say,
+    Silence,
+    SpeechFinished,
     StopSpeaking,
 )
 

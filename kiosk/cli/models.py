@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.speech import models
 from kiosk.errors import KioskError
+from kiosk.speech import models
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

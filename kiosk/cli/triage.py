@@ -16,8 +16,8 @@ from typing import Callable, TextIO
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
 from kiosk.core.content import FLOWS, Content
-from kiosk.errors import KioskError
 from kiosk.core.triage import Step, TriageSession
+from kiosk.errors import KioskError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

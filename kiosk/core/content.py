@@ -7,9 +7,10 @@ problem names its file and line. Pure: files are read once at load time, nothing
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -476,7 +477,7 @@ def _optional_answers(directory: Path, c: _Collector) -> Any:
     path = directory / "answers.nl.yaml"
     if not path.exists():
         return None
-    from kiosk.core import answers  # noqa: PLC0415 - optional part, loaded only when its data exists
+    from kiosk.core import answers
 
     try:
         return answers.load_answers(path)
@@ -490,7 +491,7 @@ def _optional_triage(directory: Path, sections: dict[str, Section], source: Leaf
     path = directory / "triage.nl.yaml"
     if not path.exists():
         return None
-    from kiosk.core import triage  # noqa: PLC0415
+    from kiosk.core import triage
 
     try:
         return triage.load_triage(path, set(sections), source)

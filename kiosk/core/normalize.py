@@ -39,10 +39,7 @@ LEADING_MARKERS = (
 
 _UNITS = ["nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen"]
 NUMBER_WORDS = _NUMBER_PARTS = frozenset(
-    _UNITS[1:]
-    + ["tien", "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien",
-       "achttien", "negentien", "twintig", "dertig", "veertig", "vijftig", "zestig", "zeventig",
-       "tachtig", "negentig", "honderd", "duizend"]
+    [*_UNITS[1:], "tien", "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien", "achttien", "negentien", "twintig", "dertig", "veertig", "vijftig", "zestig", "zeventig", "tachtig", "negentig", "honderd", "duizend"]
 )
 _MULTIPLIERS = frozenset({"honderd", "duizend"})
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")

@@ -20,14 +20,15 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any
 
-from kiosk.errors import KioskError
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
+from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
@@ -541,7 +542,7 @@ def _download(url: str, part: Path, entry: ModelEntry, progress: bool, timeout: 
     if have:
         request.add_header("Range", f"bytes={have}-")
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - manifest url
+        response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as err:
         if err.code == 416 and have:  # range not satisfiable: the part is stale or complete
             part.unlink()

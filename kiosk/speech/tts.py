@@ -24,16 +24,17 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from kiosk.speech.audio_out import AudioSink, ChunkEvent
-from kiosk.errors import KioskError
-from kiosk.speech.lexicon import Lexicon
 from kiosk.core.utterance import Utterance
 from kiosk.core.voice_settings import VoiceSettings
+from kiosk.errors import KioskError
+from kiosk.speech.audio_out import AudioSink, ChunkEvent
+from kiosk.speech.lexicon import Lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -497,7 +498,7 @@ class Speaker:
                 return
             try:
                 samples: np.ndarray | None = self.engine.synthesize(chunk.text, self.settings)
-            except Exception:  # noqa: BLE001 - one bad chunk must not silence the kiosk
+            except Exception:
                 logger.exception("speech synthesis failed for %r; skipping it", chunk.text)
                 samples = None
             if not self._put(ready, (chunk, samples), stop):
@@ -528,7 +529,7 @@ class Speaker:
             self._speaking.set()
             try:
                 self._result = self._speak(utterances, start, stop)
-            except Exception:  # noqa: BLE001 - a background thread must log, not vanish
+            except Exception:
                 logger.exception("speaking failed")
                 self._result = SpeakResult(False, [], [], self._current)
             finally:
