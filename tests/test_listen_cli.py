@@ -250,7 +250,7 @@ def test_percentiles_are_nearest_rank() -> None:
 @slow
 def test_audio_bench_on_espeak_korean(tmp_path, ko_model_path) -> None:  # noqa: F811
     labels, phrases = synth_korean_set(tmp_path, ["감사합니다", "안녕하세요", "네"], repeats=1)
-    from kiosk.bench.audio import read_phrases
+    from kiosk.app.pipeline import read_phrases
 
     result = run_audio_bench(tmp_path, labels, ko_model_path, "grammar",
                              phrases=read_phrases(phrases))
@@ -271,7 +271,7 @@ def test_audio_bench_counts_false_accepts_on_out_of_domain_audio(tmp_path, ko_mo
     lines = (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines()[:4]
     tsv = tmp_path / "transcripts.tsv"
     tsv.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    from kiosk.bench.audio import read_phrases
+    from kiosk.app.pipeline import read_phrases
 
     result = run_audio_bench(folder, tsv, ko_model_path, "grammar", all_none=True,
                              phrases=read_phrases(phrases_file))
