@@ -1,4 +1,4 @@
-"""Labels of the benchmarks and evaluations, as DESIGN.md's evaluation contract defines them.
+"""Labels of the benchmarks and evaluations, as the evaluation contract (docs/contract.md) defines them.
 
 An expected answer is a section id, ``command:NAME``, ``answer:VALUE``, ``flow:NAME`` or
 ``none``; several acceptable ones are separated by ``|``. ``text:WORDS`` (an extension for

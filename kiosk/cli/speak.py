@@ -58,7 +58,7 @@ def register(subparsers: Any) -> None:
 
     read = subparsers.add_parser(
         "read", help="read one leaflet section aloud",
-        description="Read one section of the leaflet as the kiosk would (see DESIGN.md for ids).",
+        description="Read one section of the leaflet as the kiosk would (ids: docs/sections.md).",
     )
     read.add_argument("section_id", help="section id, e.g. afvallen or stap-2")
     _common_options(read)

@@ -21,7 +21,7 @@ from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_
 #: The bundled content folder (``content/`` at the top of the repository).
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
-#: Section ids of DESIGN.md: stable, tests and evaluations refer to them.
+#: Section ids (docs/sections.md): stable, tests and evaluations refer to them.
 SECTION_IDS = (
     "intro", "misverstanden", "misverstand-slijtage", "misverstand-ouderen",
     "misverstand-nieuw-gewricht", "misverstand-bewegen", "misverstand-pijn", "beweegtypes",
