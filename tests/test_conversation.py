@@ -51,7 +51,7 @@ def origins(actions):
 def test_wake_question_follow_up_and_goodbye_to_a_wav(content, tmp_path):
     turns = ["hallo kiosk", "vertel over afvallen", "ja graag"]
     paths = [dutch_wav(tmp_path, t) for t in turns] + ["-", "-"]
-    source = read_script([p if p == "-" else p for p in paths])
+    source = read_script(paths)
     out = tmp_path / "kiosk.wav"
     actions, stats = run_conversation(content, source, turns, WavFileSink(out))
     said = origins(actions)

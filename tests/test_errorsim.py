@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 
@@ -95,7 +96,7 @@ class _FakeMatch:
 class FakeMatcher:
     """Test double for kiosk.core.matching.Matcher: knows one topic word and one command."""
 
-    vocabulary = {"afvallen", "stop", "gewicht"}
+    vocabulary: ClassVar[set[str]] = {"afvallen", "stop", "gewicht"}
 
     def match(self, text: str) -> _FakeMatch:
         words = text.split()

@@ -86,7 +86,7 @@ def test_endpointing_limits_must_be_positive() -> None:
 def test_model_folder_errors_are_clear(tmp_path) -> None:
     with pytest.raises(KioskError, match="does not exist"):
         check_model_dir(tmp_path / "missing")
-    with pytest.raises(KioskError, match="am/final.mdl"):
+    with pytest.raises(KioskError, match=r"am/final.mdl"):
         check_model_dir(tmp_path)
 
 

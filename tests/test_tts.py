@@ -280,12 +280,12 @@ def test_pyttsx3_without_dutch_voice_is_a_clear_error() -> None:
         def getProperty(self, name: str) -> list:
             return [voice("gmw/en", "en")]
 
-    with pytest.raises(KioskError, match="no Dutch.*apt-get install espeak-ng"):
+    with pytest.raises(KioskError, match=r"no Dutch.*apt-get install espeak-ng"):
         Pyttsx3Engine(init=FakePyttsx3)
 
 
 def test_missing_espeak_program_says_how_to_install_it() -> None:
-    with pytest.raises(KioskError, match="not found.*apt-get install espeak-ng"):
+    with pytest.raises(KioskError, match=r"not found.*apt-get install espeak-ng"):
         EspeakNgEngine(executable="espeak-ng-that-is-not-there")
 
 

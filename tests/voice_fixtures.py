@@ -17,7 +17,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import pytest
@@ -98,7 +98,7 @@ class FakeInputStream:
     """Test double for ``sounddevice.RawInputStream``: records its settings; the test calls
     :meth:`push` to deliver a block through the audio callback, as PortAudio would."""
 
-    instances: list[FakeInputStream] = []
+    instances: ClassVar[list[FakeInputStream]] = []
 
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs

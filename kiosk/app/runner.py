@@ -132,7 +132,7 @@ class Runner:
                 return Heard(event.text) if event.text.strip() else Silence()
             if isinstance(event, NoSpeech):
                 return Silence()
-            if not heard_something and getattr(event, "text", ""):
+            if not heard_something and str(getattr(event, "text", "")):
                 heard_something = True
                 self.on_listening(True)
             if limit is not None and fed >= limit and not heard_something:

@@ -135,13 +135,16 @@ def run_text_bench(questions_path: str | Path, matcher: Any, wers: Sequence[floa
     if wers:
         from kiosk.core.errorsim import ErrorSimulator, word_error_rate
 
-        words = getattr(matcher, "spoken_vocabulary", None) or getattr(matcher, "vocabulary", ())
+        vocabulary = getattr(matcher, "spoken_vocabulary", None) or getattr(matcher, "vocabulary", ())
+        words = [str(word) for word in vocabulary]
         simulator = ErrorSimulator(sorted(words))
         result["simulated"] = {}
         for wer in wers:
             rng = random.Random(f"{seed}:{wer}")
-            noisy = evaluate(matcher, list(questions) * repeats,
-                             lambda text, w=wer, r=rng: simulator.simulate(text, w, r))
+            def mishear(text: str, w: float = wer, r: random.Random = rng) -> str:
+                return simulator.simulate(text, w, r)
+
+            noisy = evaluate(matcher, list(questions) * repeats, mishear)
             noisy["measured_wer"] = round(
                 statistics.mean(word_error_rate(m["question"], m["heard"]) for m in noisy.pop("rows")),
                 4,

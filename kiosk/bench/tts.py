@@ -101,7 +101,7 @@ def _summary(values: list[float]) -> dict[str, float]:
 
 
 def run_tts_bench(content: Any = None, engines: Sequence[str] = ("espeak-ng", "pyttsx3"),
-                  repeats: int = 5, settings: VoiceSettings | None = None) -> dict:
+                  repeats: int = 5, settings: VoiceSettings | None = None) -> dict[str, Any]:
     """Measure every engine in ``engines`` on the content's sections (see module doc)."""
     settings = settings or VoiceSettings()
     lexicon: Lexicon | None = None
@@ -151,7 +151,7 @@ def run_tts_bench(content: Any = None, engines: Sequence[str] = ("espeak-ng", "p
     return result
 
 
-def format_table(result: dict) -> str:
+def format_table(result: dict[str, Any]) -> str:
     """A plain-text table of :func:`run_tts_bench`'s result (medians, with maxima in brackets)."""
     lines = [
         f"speech output at {result['settings']['rate_wpm']} wpm; longest section: "
@@ -167,7 +167,7 @@ def format_table(result: dict) -> str:
             lines.append(f"{name:<10} not available: {row['error']}")
             continue
 
-        def cell(key: str) -> str:
+        def cell(key: str, row: dict[str, Any] = row) -> str:
             return f"{row[key]['median']:.3f} ({row[key]['max']:.3f})"
 
         lines.append(

@@ -14,11 +14,12 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 from kiosk.cli._common import add_content_option, content_from_args
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("bench", help="measure accuracy and speed (see --help)")
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--questions", type=Path, help="labelled questions: question<TAB>expected")
@@ -43,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    table: Callable[[dict[str, Any]], str]
     if args.questions:
         from kiosk.bench import text as bench_text
         from kiosk.cli._common import matcher_for

@@ -12,7 +12,7 @@ from kiosk.core.content import DEFAULT_CONTENT_DIR, Content, check_content
 from kiosk.core.yamlfile import Problem
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("check", help="validate content (exit 1 on errors)")
     parser.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR,
                         help="content folder to check (default: the bundled one)")

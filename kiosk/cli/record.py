@@ -37,7 +37,7 @@ where this one stopped. The recordings stay on this device; delete the folder wh
 LABELS_FILE = "labels.tsv"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "record", help="record the labelled questions, read aloud, for `kiosk bench --audio`",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -14,6 +14,7 @@ import queue
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.app.config import Config, load_config
 from kiosk.cli._common import add_content_option, matcher_for
@@ -21,10 +22,14 @@ from kiosk.core.content import load_content
 from kiosk.core.dialog import Dialog
 from kiosk.errors import KioskError
 
+if TYPE_CHECKING:
+    from kiosk.app.runner import Runner
+    from kiosk.app.stats import Stats
+
 log = logging.getLogger(__name__)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("run", help="start the kiosk (voice; typed without a model)")
     parser.add_argument("--config", type=Path, help="config file (default: see kiosk/app/config.py)")
     parser.add_argument("--typed", action="store_true", help="the typed conversation, no audio")
@@ -62,7 +67,7 @@ def _gpio_button(pin: int, buttons: queue.Queue[object]) -> object:
 
 
 def build_runner(config: Config, content_dir: Path | None, model: Path | None, engine: str,
-                 script: list[Path] | None, out: Path | None):
+                 script: list[Path] | None, out: Path | None) -> tuple[Runner, Stats]:
     """Everything the voice kiosk needs, from the config; raises KioskError when a part is
     missing (model, sound device, Dutch voice) with what to do about it."""
     from kiosk.app.runner import Runner, read_script

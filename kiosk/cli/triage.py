@@ -20,7 +20,7 @@ from kiosk.core.triage import Step, TriageSession
 from kiosk.errors import KioskError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "triage", help="answer the kiosk's yes/no questions in the terminal",
         description="Run one triage flow: type ja / nee / weet ik niet (or herhaal, stop); an "

@@ -395,7 +395,7 @@ def _load_prompts(path: Path, c: _Collector) -> Prompts:
     return Prompts(variants, str(path))
 
 
-class _AnyField(dict):
+class _AnyField(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return ""
 

@@ -557,8 +557,9 @@ class Matcher:
         if best_intent.kind != "topic":
             return Match(heard, normalized, best_intent, min(best_score, 1.0))
         sections = self.content.sections
-        if self._wants_more(words) and sections[best_intent.key].more:
-            deeper = Intent("topic", sections[best_intent.key].more)
+        more = sections[best_intent.key].more
+        if self._wants_more(words) and more:
+            deeper = Intent("topic", more)
             return Match(heard, normalized, deeper, min(best_score, 1.0))
         close = [
             (intent, score) for intent, score in scored[1:]

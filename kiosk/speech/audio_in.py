@@ -103,7 +103,8 @@ def to_16k_mono(data: np.ndarray, rate: int) -> np.ndarray:
     mono = np.asarray(mono, dtype=np.float32)
     if rate != SAMPLE_RATE:
         mono = soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ")
-    return (np.clip(mono, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+    samples: np.ndarray = (np.clip(mono, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+    return samples
 
 
 def _looks_like_text(head: bytes) -> bool:

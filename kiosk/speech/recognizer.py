@@ -254,7 +254,8 @@ def load_model(path: str | Path, *, clock: Callable[[], float] = time.perf_count
     path = check_model_dir(path).resolve()
     key = str(path)
     if key in _MODEL_CACHE:
-        return _MODEL_CACHE[key]
+        cached: tuple[Any, float] = _MODEL_CACHE[key]
+        return cached
     import vosk
 
     vosk.SetLogLevel(-1)
@@ -354,7 +355,8 @@ class VoskRecognizer:
         return endpoint
 
     def _parse(self, raw: str) -> dict[str, Any]:
-        return json.loads(raw)
+        parsed: dict[str, Any] = json.loads(raw)
+        return parsed
 
     def _heard_anything(self) -> bool:
         return bool(self._partial) or any(seg.get("text") for seg in self._segments)
