@@ -135,7 +135,7 @@ def run_text_bench(questions_path: str | Path, matcher: Any, wers: Sequence[floa
     if wers:
         from kiosk.core.errorsim import ErrorSimulator, word_error_rate
 
-        vocabulary = getattr(matcher, "spoken_vocabulary", None) or getattr(matcher, "vocabulary", ())
+        vocabulary: Any = getattr(matcher, "spoken_vocabulary", None) or getattr(matcher, "vocabulary", ())
         words = [str(word) for word in vocabulary]
         simulator = ErrorSimulator(sorted(words))
         result["simulated"] = {}
