@@ -11,14 +11,32 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from kiosk.cli.chat import converse
 from kiosk.core.content import SECTION_IDS, Content, Paragraph, Section, SourceRef, load_content
 from kiosk.core.dialog import (
-    EXPECT, TRANSITIONS, ApplyVoice, Button, Count, Cue, Dialog, End, Expect, Heard, Listen,
-    Say, Silence, SpeechFinished, State, StopSpeaking, Timeouts, Wake, transition_table,
+    EXPECT,
+    TRANSITIONS,
+    ApplyVoice,
+    Button,
+    Count,
+    Cue,
+    Dialog,
+    End,
+    Expect,
+    Heard,
+    Listen,
+    Say,
+    Silence,
+    SpeechFinished,
+    State,
+    StopSpeaking,
+    Timeouts,
+    Wake,
+    transition_table,
 )
 from kiosk.core.matching import NOTHING, Intent, Match
 from kiosk.core.normalize import normalize
@@ -79,7 +97,7 @@ def topic(key: str, *others: str) -> Match:
 class MatcherDouble:
     """Test double for the matcher: knows a few lines by heart, anything else is nothing."""
 
-    LINES = {
+    LINES: ClassVar[dict[str, Match]] = {
         "vertel over afvallen": topic("afvallen"),
         "helpt een rollator": topic("hulpmiddelen"),
         "welke medicijnen helpen": topic("medicatie"),
@@ -602,7 +620,8 @@ def test_chat_command_reads_stdin():
     assert "rollator" in result.stdout and "Tot ziens" in result.stdout
 
 
-REAL_RED_FLAGS = ["mijn knie is ineens dik rood en warm", "ik ben gevallen en kan niet meer op mijn been staan",
+REAL_RED_FLAGS = ["mijn knie is ineens dik rood en warm",
+                  "ik ben gevallen en kan niet meer op mijn been staan",
                   "mijn kuit is dik na de operatie", "mijn nieuwe knie is rood en warm na de operatie"]
 
 

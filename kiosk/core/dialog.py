@@ -24,9 +24,10 @@ States (:class:`State`):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Protocol, Sequence, Union
+from typing import Any, Callable, Protocol, Union
 
 from rapidfuzz import fuzz
 
