@@ -1,77 +1,11 @@
 """Heard text -> intent (topic, command, answer, flow or nothing), with a score.
 
-How it works:
-
-1. **Clean up** what a recogniser writes (:mod:`kiosk.core.normalize`: case, accents, punctuation,
-   numbers, hesitations), fold "je/jij" onto "u", keep a step number with its step ("stap
-   een"), then repair words against the content's own vocabulary: join words a recogniser
-   split ("fysio therapeut", "tweede lijns zorg"), split ones it glued ("ikniet"), and correct
-   near-misses of about the same length with rapidfuzz ("artrosen" -> "artrose").
-2. **Score every intent** with two kinds of evidence:
-   - *word evidence*: each section, command and flow is one "document" of its examples,
-     keywords and title (a section also knows the words of its leaflet text, at half weight).
-     Words are Dutch stems (snowball) without stopwords, weighted by inverse document
-     frequency. A topic or flow scores by *coverage* (how much of the question's weight the
-     intent's words explain; a word the kiosk has never seen weighs the most, so "hoe laat
-     gaat de bus" scores low everywhere), by its *closest example* (weighted overlap with the
-     single most similar example, which separates neighbours such as afvallen and
-     meer-afvallen), and a small tie-break for the closest phrasing as a whole string;
-   - *a ranking classifier* (:mod:`kiosk.core.classifier`): logistic regression over character
-     n-grams and stems, trained on the same phrasings, each also twice as a recogniser might
-     mishear it (:mod:`kiosk.core.misheard`), plus the out-of-scope examples
-     (``content/out_of_scope.nl.yaml``) as a class of their own. It generalises to phrasings
-     no example has ("geopereerd" against "operatie") and to misheard ones ("wat zijn die
-     draaien type").
-   A topic or flow scores ``CLASSIFIER_WEIGHT`` x its probability + the rest x its word
-   evidence. Commands score by whole-phrase similarity (or containing a command phrase and
-   nothing else informative: "hoe laat is het" must not become "laat maar" = stop), or by the
-   classifier when it is sure and the utterance is short. Flows need a first-person question
-   ("welke stap past bij mij"; "wat is een stilzitter" is a topic).
-3. **Decide**: a short yes/no/weet-niet (answer lexicon) -> answer; nothing, when the best
-   score is below ``threshold``, a second classifier, trained on the phrasings as written
-   only, finds "out of scope" likelier than the best intent (the ranking one has seen
-   misheard questions but no misheard out-of-scope lines, so it declines too little), the
-   question opens like a waiting-room question ("waar is", "hoe laat"), it is made of
-   numbers only, or it shares no word with the leaflet, the keywords or the commands.
-   "lees meer over X" is scored as "X" and answered with X's "lees meer" section; a section
-   and its own "lees meer" close together -> the first, simpler one. Two other topics within
-   ``margin`` -> the runner-up goes under ``candidates`` so the dialog can ask "bedoelt u A of
-   B?". A topic below ``threshold`` but at least ``guess_threshold``, that none of the checks
-   above turned down, comes back as ``guess`` beside nothing: the dialog asks "bedoelt u X?"
-   and reads X after a yes. On the development set this recovers 0.9 (clean) and 1.8 (20%
-   simulated errors) points of the in-domain questions, while 1.3 and 2.0% of the
-   out-of-domain ones get that question instead of "not understood". Letting the "out of
-   scope" classifier's declines be guessed at too would recover more (3.4 points at 20%) but
-   would ask about one in five out-of-domain questions (18.5%).
-
-Why this (measured with ``kiosk bench --questions tests/data/dev-questions.nl.tsv --wer
-0.2,0.3``, a set written blind by two other writers; the held-out ``questions.nl.tsv`` is
-measured after each change, never tuned on; figures in the issue notes). Right / false accepts,
-clean | 20% | 30% simulated recogniser errors, after the fourth round of content examples:
-
-- word evidence alone, with the content of before the classifier: 80.0/13.2 | 67.1/16.6 |
-  60.7/18.8 -- it misses phrasings that share no stem with an example and knows nothing of
-  what is out of scope beyond unknown words;
-- today's content, topics by word evidence only: 88.7/3.3 | 75.3/4.0 | 70.4/4.6;
-- topics by the classifier only: 92.9/2.6 | 83.7/5.1 | 79.4/4.9;
-- both (``CLASSIFIER_WEIGHT`` 0.5, ``threshold`` 0.45): 94.1/4.6 | 84.4/5.1 | 80.1/5.1;
-- after the fifth round, one classifier: 93.9/4.0 | 84.5/5.3 | 80.6/4.4; ranking by the
-  classifier that has also seen misheard phrasings, declining by the one that has not
-  (``threshold`` 0.5): 94.6/4.0 | 85.7/4.9 | 82.3/4.9. The misheard copies come from the same
-  simulator the benchmark uses, with another seed; with the benchmark's simulator set
-  differently (more dropped words, no confusion table: errors the copies never had) the gain
-  at 20% held (84.1/4.9 -> 86.1/5.3 at the same threshold, replayed offline on the
-  development set).
-
-Most of the gain came from data: blind rounds of examples and of out-of-scope lines each moved
-the figures by one to three points. Weight and threshold were swept on the development set;
-they trade accuracy against false accepts along one curve. Tried and not kept: one classifier
-trained with misheard copies of the in-domain and the out-of-scope lines (it ranks better but
-accepts more: 85.3/7.5 at 20%), a declining classifier trained on misheard out-of-scope lines
-(fewer false accepts, as many fewer right answers), four misheard copies instead of two (the
-same curve), a learned accept/reject model over the scores (no better than the threshold and
-the "out of scope" rule), other n-gram ranges, word bigrams, other regularisation (within a
-point). No Dutch sentence-embedding model installs offline from the registries.
+Clean up and repair the words, map visitors' words onto the leaflet's (content/synonyms.nl.yaml),
+score every intent by word evidence (examples, keywords and the leaflet's own paragraphs) and by
+a classifier trained on the content's phrasings, then decide: an answer, an intent, or nothing
+-- and when nothing, whether the question is one the leaflet does not cover
+(content/not_in_leaflet.nl.yaml: ``Match.not_in_leaflet``). The design, the alternatives tried
+and the measured figures with their dates are in docs/matcher.md.
 """
 
 from __future__ import annotations
