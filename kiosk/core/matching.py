@@ -15,10 +15,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import simplemma
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from kiosk.core import classifier
+from kiosk.core.not_in_leaflet import LABEL_PREFIX as NOT_IN_LEAFLET_PREFIX
 from kiosk.core.content import Content
 from kiosk.core.misheard import misheard_copies
 from kiosk.core.normalize import NUMBER_WORDS, strip_leading_markers, tokens
@@ -77,6 +79,14 @@ LONG_COMMAND_WORDS = 12
 LONG_COMMAND_PROBABILITY = 0.85
 #: Answers are taken only from short utterances ("ja graag", "nee hoor dank u wel").
 MAX_ANSWER_WORDS = 6
+#: A question not answered by the leaflet (content/not_in_leaflet.nl.yaml) gets that entry's
+#: own answer when the entry scores at least this; below it the kiosk says "not understood".
+NOT_IN_LEAFLET_THRESHOLD = 0.5
+#: Weight of paragraph retrieval (lemmas of the question found in one paragraph of the
+#: section) in a section's word evidence; 0 switches it off.
+RETRIEVAL_WEIGHT = 0.0
+#: Internal kind of the entries of content/not_in_leaflet.nl.yaml; never reported as such.
+ABSENT = "absent"
 
 
 @dataclass(frozen=True)
@@ -91,9 +101,12 @@ class Intent:
         return {"kind": self.kind, field_name[self.kind]: self.key}
 
     def label(self) -> str:
-        """The form used in label files: section id, ``command:NAME``, ``answer:V``, ``none``."""
+        """The form used in label files: section id, ``command:NAME``, ``answer:V``, ``none``
+        (and ``niet:KEY`` for an entry of "not in the leaflet", a training label only)."""
         if self.kind == "none":
             return "none"
+        if self.kind == ABSENT:
+            return NOT_IN_LEAFLET_PREFIX + self.key
         return self.key if self.kind == "topic" else f"{self.kind}:{self.key}"
 
 
@@ -109,6 +122,9 @@ class Match:
     candidates: tuple[tuple[Intent, float], ...] = ()
     #: With ``intent`` none: a topic that is too unsure to read but worth asking about.
     guess: tuple[Intent, float] | None = None
+    #: With ``intent`` none: the key of the entry of content/not_in_leaflet.nl.yaml this
+    #: question is about (the kiosk says that entry's own answer, never a section).
+    not_in_leaflet: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -124,6 +140,8 @@ class Match:
         if self.guess:
             intent, score = self.guess
             out["guess"] = {**intent.to_json(), "score": round(score, 3)}
+        if self.not_in_leaflet:
+            out["not_in_leaflet"] = self.not_in_leaflet
         return out
 
 
@@ -133,6 +151,7 @@ class _Document:
     phrases: list[list[str]] = field(default_factory=list)  # informative words per phrase
     vocabulary: set[str] = field(default_factory=set)
     body: set[str] = field(default_factory=set)  # words of the section's leaflet text
+    paragraphs: list[set[str]] = field(default_factory=list)  # lemmas of each paragraph
     whole: list[str] = field(default_factory=list)  # normalised phrases, whole-string compare
 
 
@@ -141,19 +160,31 @@ class Matcher:
 
     def __init__(self, content: Content, threshold: float = DEFAULT_THRESHOLD,
                  margin: float = DEFAULT_MARGIN, trainer: classifier.Trainer = classifier.train,
-                 guess_threshold: float = DEFAULT_GUESS_THRESHOLD):
+                 guess_threshold: float = DEFAULT_GUESS_THRESHOLD, *,
+                 use_synonyms: bool = True, use_not_in_leaflet: bool = True,
+                 retrieval_weight: float = RETRIEVAL_WEIGHT):
         self.content = content
         self.threshold = threshold
         self.margin = margin
         self.guess_threshold = guess_threshold
         self.stopwords = content.intents.stopwords
+        #: The parts below can be switched off to measure what each one gains.
+        self.synonyms = content.synonyms if use_synonyms else None
+        self.not_in_leaflet = content.not_in_leaflet if use_not_in_leaflet else None
+        self.retrieval_weight = retrieval_weight
         self._stemmer = snowballstemmer.stemmer("dutch")
         self._stems: dict[str, str] = {}
+        self._lemmas: dict[str, str] = {}
         self.documents = self._build_documents(content)
         self.vocabulary = self._build_vocabulary(content)
         self.anchors = self._build_anchors(content)
         df = Counter(word for doc in self.documents for word in doc.vocabulary | doc.body)
         n = len(self.documents)
+        paragraph_df = Counter(lemma for doc in self.documents for p in doc.paragraphs for lemma in p)
+        n_paragraphs = sum(len(doc.paragraphs) for doc in self.documents)
+        self.paragraph_idf = {lemma: math.log((n_paragraphs + 1) / (count + 1)) + 1
+                              for lemma, count in paragraph_df.items()}
+        self.unknown_paragraph_weight = math.log(n_paragraphs + 1) + 1
         self.idf = {word: math.log((n + 1) / (count + 1)) + 1 for word, count in df.items()}
         self.unknown_weight = UNKNOWN_WEIGHT * (math.log(n + 1) + 1)
         #: Words in more than a quarter of all intents (artrose, knie, pijn): on their own
@@ -178,7 +209,18 @@ class Matcher:
                 w for p in section.paragraphs for text in p.sentences()
                 for w in self._informative(self._words(text))
             }
+            doc.paragraphs = [
+                {lemma for text in p.sentences() for lemma in self._content_lemmas(self._words(text))}
+                for p in section.paragraphs
+            ]
             docs.append(doc)
+        if self.not_in_leaflet is not None:
+            for entry in self.not_in_leaflet.entries.values():
+                doc = _Document(Intent(ABSENT, entry.key))
+                for phrase in entry.examples:
+                    self._add_phrase(doc, phrase)
+                    doc.whole.append(" ".join(self._words(phrase)))
+                docs.append(doc)
         for kind, table in (("command", content.intents.commands), ("flow", content.intents.flows)):
             for name, phrases in table.items():
                 doc = _Document(Intent(kind, name))
@@ -188,11 +230,13 @@ class Matcher:
                 docs.append(doc)
         return docs
 
-    @staticmethod
-    def _words(text: str) -> list[str]:
-        """Normalised words with informal pronouns folded onto formal ones, and a step
-        number kept with its step ("stap een" -> "stapeen": "een" is no stopword there)."""
+    def _words(self, text: str) -> list[str]:
+        """Normalised words with informal pronouns folded onto formal ones, visitors' words
+        replaced by the leaflet's (synonyms), and a step number kept with its step ("stap
+        een" -> "stapeen": "een" is no stopword there)."""
         words = [PRONOUNS.get(w, w) for w in tokens(text)]
+        if self.synonyms is not None:
+            words = self.synonyms.apply(words)
         out: list[str] = []
         for word in words:
             if out and out[-1] == "stap" and word in STEP_NUMBERS:
@@ -212,6 +256,17 @@ class Matcher:
         """Stems of the words that carry meaning (stopwords left out)."""
         return [self._stem(w) for w in words if w not in self.stopwords]
 
+    def _lemma(self, word: str) -> str:
+        """Dutch dictionary form (simplemma): "knieën" -> "knie", "gefietst" -> "fietsen"."""
+        lemma = self._lemmas.get(word)
+        if lemma is None:
+            lemma = self._lemmas[word] = simplemma.lemmatize(word, lang="nl")
+        return lemma
+
+    def _content_lemmas(self, words: Iterable[str]) -> list[str]:
+        """Lemmas of the words that carry meaning."""
+        return [self._lemma(w) for w in words if w not in self.stopwords]
+
     def _add_phrase(self, doc: _Document, phrase: str) -> None:
         words = self._informative(self._words(phrase))
         if words:
@@ -224,6 +279,8 @@ class Matcher:
         out-of-scope examples; the second also has each in-domain phrasing as a recogniser
         might mishear it (:mod:`kiosk.core.misheard`). Each phrasing is normalised once."""
         in_domain = list(content.phrasings())
+        if self.not_in_leaflet is not None:
+            in_domain += list(self.not_in_leaflet.phrasings())
         out_of_scope = [(classifier.NONE_LABEL, text) for text in content.intents.out_of_scope_examples]
         as_written = self._normalised(in_domain)
         declined = self._normalised(out_of_scope)
@@ -244,6 +301,8 @@ class Matcher:
         """Every word the content uses, for repairing what a recogniser split or misheard. The
         out-of-scope examples count too: "hoofdpijn" is a word, not "hoofd pijn" glued."""
         texts: list[str] = list(content.intents.out_of_scope_examples)
+        if content.not_in_leaflet is not None:
+            texts += [text for _, text in content.not_in_leaflet.phrasings()]
         for section in content.sections.values():
             texts += [section.title, *section.keywords, *section.examples]
             for paragraph in section.paragraphs:
@@ -361,6 +420,16 @@ class Matcher:
             best = max(best, shared / union if union else 0.0)
         return COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * best
 
+    def _paragraph_score(self, doc: _Document, lemmas: list[str]) -> float:
+        """How much of the question's weight (lemmas, weighted by how few paragraphs have
+        them) the section's best-fitting single paragraph contains."""
+        if not lemmas or not doc.paragraphs:
+            return 0.0
+        weights = {lemma: self.paragraph_idf.get(lemma, self.unknown_paragraph_weight)
+                   for lemma in set(lemmas)}
+        total = sum(weights.values())
+        return max(sum(weights[l] for l in weights if l in p) for p in doc.paragraphs) / total
+
     @staticmethod
     def _closest_phrase(doc: _Document, text: str) -> float:
         """Whole-string similarity (0..1) of ``text`` to the intent's closest phrase."""
@@ -392,6 +461,7 @@ class Matcher:
         classifier's for these words, if already known."""
         query = self._informative(words)
         total = sum(self._weight(w) for w in query)
+        lemmas = self._content_lemmas(words) if self.retrieval_weight else []
         text = " ".join(words)
         personal = not FIRST_PERSON.isdisjoint(words)
         if probabilities is None:
@@ -408,6 +478,8 @@ class Matcher:
                 score = 0.0
             else:
                 evidence = min(self._topic_score(doc, query, total), 1.0)
+                if lemmas and doc.paragraphs:
+                    evidence = max(evidence, self.retrieval_weight * self._paragraph_score(doc, lemmas))
                 score = CLASSIFIER_WEIGHT * probability + (1 - CLASSIFIER_WEIGHT) * evidence
                 if evidence > 0:  # ties between neighbours go to the closer phrasing
                     closest = self._closest_phrase(doc, text)
@@ -479,15 +551,19 @@ class Matcher:
             answer[1] >= best_score and (best_intent.kind != "topic" or len(raw) <= 3)
         )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
             return Match(heard, normalized, answer[0], answer[1])
+        absent = self._not_in_leaflet(scored)
+        if best_intent.kind == ABSENT:
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         if best_intent.kind in ("topic", "flow") and (
             self._out_of_scope(words) or self._only_numbers(words) or not self._anchored(words)
             or self._declined(scoring_words, best_intent)
         ):
-            return Match(heard, normalized, NOTHING, min(best_score, 1.0))
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         if best_score < self.threshold:
             guess = ((best_intent, best_score) if best_intent.kind == "topic"
                      and best_score >= self.guess_threshold else None)
-            return Match(heard, normalized, NOTHING, best_score, guess=guess)
+            return Match(heard, normalized, NOTHING, best_score, guess=guess,
+                         not_in_leaflet=None if guess else absent)
         if best_intent.kind != "topic":
             return Match(heard, normalized, best_intent, min(best_score, 1.0))
         sections = self.content.sections
@@ -512,6 +588,13 @@ class Matcher:
             (best_intent, best_score), close = close[0], [(best_intent, best_score)]
         candidates = tuple((intent, min(score, 1.0)) for intent, score in close)
         return Match(heard, normalized, best_intent, min(best_score, 1.0), candidates)
+
+    def _not_in_leaflet(self, scored: list[tuple[Intent, float]]) -> str | None:
+        """The best-scoring entry of "not in the leaflet", if it scores enough."""
+        for intent, score in scored:
+            if intent.kind == ABSENT:
+                return intent.key if score >= NOT_IN_LEAFLET_THRESHOLD else None
+        return None
 
     def match_many(self, lines: Iterable[str]) -> list[Match]:
         return [self.match(line) for line in lines]
