@@ -256,9 +256,25 @@ class Dialog:
             if intent.key == "weet-niet":
                 return self._command("menu")
             return [self._say(self._prompt("go_ahead"), remember=False), self._listen(QUESTION)]
+        if match.not_in_leaflet and self.content.not_in_leaflet is not None:
+            return self._not_in_leaflet(match.not_in_leaflet)
         if match.guess is not None:
             return self._confirm_guess(match.guess[0].key)
         return self._not_understood()
+
+    def _not_in_leaflet(self, key: str) -> list[Action]:
+        """A question the leaflet does not answer: the kiosk's own short answer, and the
+        section that touches the subject offered ("wilt u dat horen?"), never read as if it
+        answered; a request (the time, music) gets its answer and what the kiosk can do."""
+        table = self.content.not_in_leaflet
+        pointer = table.entries[key].pointer
+        offer = pointer if pointer and pointer not in self.visit.read else None
+        said = table.say(key, offer_pointer=offer is not None)
+        actions: list[Action] = [Count("not_in_leaflet", key)]
+        if offer:
+            self.visit.offered, self.visit.offer_retried = offer, False
+            return actions + [self._say(said, remember=False), self._listen(OFFER)]
+        return actions + [self._say(said, remember=False), self._listen(QUESTION)]
 
     def _related(self, a: str, b: str) -> bool:
         """True when one section is the other's "lees meer": no need to ask which."""
@@ -368,7 +384,7 @@ class Dialog:
         if intent.kind == "answer":
             self.visit.misses += 1
             return [self._say(self._prompt("rephrase"), remember=False), self._listen(QUESTION)]
-        if intent.kind in ("topic", "flow") or match.guess is not None:
+        if intent.kind in ("topic", "flow") or match.guess is not None or match.not_in_leaflet:
             return self._question(match)
         return self._not_understood()
 

@@ -65,14 +65,15 @@ class NotInLeaflet:
             return label[len(LABEL_PREFIX):]
         return None
 
-    def say(self, key: str, pointer_title: str = "") -> list[Utterance]:
-        """The kiosk's answer for ``key``: its sentence, then the pointer question (topics
-        with a pointer) or the hint of what the kiosk can do (requests)."""
+    def say(self, key: str, offer_pointer: bool = True) -> list[Utterance]:
+        """The kiosk's answer for ``key``: its sentence, then the pointer question (a topic
+        with a pointer, when ``offer_pointer``) or the hint of what the kiosk can do (a
+        request)."""
         entry = self.entries[key]
         origin = f"{ORIGIN}.{key}"
         texts = [entry.answer]
-        if entry.pointer:
-            texts.append(self.pointer_question.format(pointer=pointer_title or entry.pointer_text))
+        if entry.pointer and offer_pointer:
+            texts.append(self.pointer_question.format(pointer=entry.pointer_text))
         elif entry.kind == "requests":
             texts.append(self.hint)
         from kiosk.core.content import split_sentences  # noqa: PLC0415 - content imports us
