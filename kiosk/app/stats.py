@@ -16,8 +16,8 @@ from pathlib import Path
 from kiosk.errors import KioskError
 
 #: The statistics the kiosk keeps (see Count actions in kiosk.core.dialog).
-NAMES = frozenset({"visit", "topic", "no_match", "guess", "triage_start", "triage_outcome",
-                   "red_flag", "complaint"})
+NAMES = frozenset({"visit", "topic", "no_match", "guess", "not_in_leaflet", "triage_start",
+                   "triage_outcome", "red_flag", "complaint"})
 _ID = re.compile(r"^[a-z0-9-]{0,64}$")
 
 

@@ -7,7 +7,7 @@ voice, count an anonymous statistic, end the visit.
 
 How to read it: :meth:`Dialog.handle` turns each event into a :class:`Cue` (for heard text
 :meth:`Dialog.understand` decides which, in a fixed order: red flag first, then goodbye,
-commands, answers, complaints, topics), then looks up ``TRANSITIONS[state][cue]``: the name of the handler
+commands, answers, not-in-the-leaflet, complaints, topics), then looks up ``TRANSITIONS[state][cue]``: the name of the handler
 that answers it. A handler returns a :class:`Turn`: the actions and the next state; only
 :meth:`Dialog.handle` changes the state. ``docs/dialog.md`` is this table, printed by
 :func:`transition_table` (a test keeps it up to date).
@@ -119,6 +119,7 @@ class Cue(str, Enum):
     CHOICE = "choice"  # a number or a name of one of the options (choose only)
     TOPIC = "topic"
     FLOW = "flow"
+    NOT_IN_LEAFLET = "not in leaflet"  # the kiosk's own answer (content/not_in_leaflet.nl.yaml)
     GUESS = "guess"  # a topic the matcher is unsure of
     COMPLAINT = "complaint"  # "ik heb kniepijn": a complaint that asks nothing
     UNCLEAR = "unclear"
@@ -300,6 +301,7 @@ TRANSITIONS: dict[State, dict[Cue, str]] = {
         Cue.CHOICE: "_choose" if state == State.CHOOSE else "_not_understood",  # choose only
         Cue.TOPIC: "_topic",
         Cue.FLOW: "_start_triage",
+        Cue.NOT_IN_LEAFLET: "_not_in_leaflet",
         Cue.GUESS: "_confirm_guess",
         Cue.COMPLAINT: "_complaint",
         Cue.UNCLEAR: {State.QUESTION: "_not_understood", State.OFFER: "_offer_again",
@@ -397,6 +399,8 @@ class Dialog:
             return Reading(_ANSWER_CUES[match.intent.key], text, match, match.intent.key)
         if kind == IntentKind.FLOW:
             return Reading(Cue.FLOW, text, match, match.intent.key)
+        if match.not_in_leaflet and self.content.not_in_leaflet is not None:
+            return Reading(Cue.NOT_IN_LEAFLET, text, match, match.not_in_leaflet)
         if self._is_complaint(text):  # even when a topic matched: "mijn heup doet zeer"
             return Reading(Cue.COMPLAINT, text, match)  # is no question about misverstand-pijn
         if kind == IntentKind.TOPIC:
@@ -572,6 +576,21 @@ class Dialog:
         if key == "not_understood_again":
             self.visit.misses = 0
         return self._then(State.QUESTION, Count("no_match"), self._say(self._prompt(key)))
+
+    def _not_in_leaflet(self, reading: Reading) -> Turn:
+        """Not in the leaflet: the kiosk's own short answer; the section that touches the
+        subject is offered, never read as if it answered; a request gets what the kiosk can do."""
+        self.visit.silences = 0
+        self._clear_pending()
+        table = self.content.not_in_leaflet
+        pointer = table.entries[reading.key].pointer
+        offer = pointer if pointer and pointer not in self.visit.read else None
+        said = self._say(table.say(reading.key, offer_pointer=offer is not None))
+        count = Count("not_in_leaflet", reading.key)
+        if offer:
+            self.visit.offered = offer
+            return self._then(State.OFFER, count, said)
+        return self._then(State.QUESTION, count, said)
 
     def _confirm_guess(self, reading: Reading) -> Turn:
         """An unsure question: ask "bedoelt u X?" rather than read the wrong section."""
@@ -851,8 +870,9 @@ def transition_table() -> str:
         "Heard text becomes a cue in this order: red flag, goodbye (\"tot ziens\", \"dag\"), a",
         "command, a choice by number or name (choose), a clear yes/no/weet-niet while a question",
         "is open (offer, choose, confirm, triage), then what the matcher found: an answer, a",
-        "test (flow); then a complaint that asks nothing (\"ik heb kniepijn\"), a topic, an unsure",
-        "topic (guess), or unclear.",
+        "test (flow); then something the leaflet does not cover (the kiosk's own answer), a",
+        "complaint that asks nothing (\"ik heb kniepijn\"), a topic, an unsure topic (guess), or",
+        "unclear. When to guess is the matcher's decision alone (`Match.guess`).",
         "",
     ]
     for state, row in TRANSITIONS.items():
