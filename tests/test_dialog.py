@@ -105,6 +105,8 @@ class MatcherDouble:
         "iets met gewicht": Match("", "", NOTHING, 0.4, guess=(Intent("topic", "afvallen"), 0.4)),
         "iets met een stok": Match("", "", NOTHING, 0.4, guess=(Intent("topic", "hulpmiddelen"), 0.4)),
         "welke stap past bij mij": Match("", "", Intent("flow", "stap"), 0.9),
+        "helpt glucosamine": Match("", "", NOTHING, 0.6, not_in_leaflet="supplementen"),
+        "hoe laat is het": Match("", "", NOTHING, 0.6, not_in_leaflet="tijd"),
         "wat voor beweger ben ik": Match("", "", Intent("flow", "beweger"), 0.9),
         "nee dank u": Match("", "", Intent("answer", "nee"), 1.0),
         "ja graag": Match("", "", Intent("answer", "ja"), 1.0),
@@ -311,6 +313,21 @@ def test_after_a_complaint_one_starts_the_test_and_two_reads_tips(tiny):
     d = make_dialog(tiny)
     d.handle(Heard("ik heb kniepijn"))
     assert said(d.handle(Heard("de tweede")))[0] == "leaflet:tips"
+
+
+# ----------------------------------------------------------------------------- not in the leaflet
+def test_not_in_the_leaflet_gets_the_kiosks_answer_and_offers_the_section_that_touches_it(dialog):
+    actions = dialog.handle(Heard("helpt glucosamine"))
+    assert Count("not_in_leaflet", "supplementen") in actions
+    assert all(o.startswith("kiosk:not_in_leaflet") for o in said(actions))
+    assert dialog.state == State.OFFER and dialog.visit.offered == "medicatie"
+    assert said(dialog.handle(Heard("ja graag")))[0] == "leaflet:medicatie"
+
+
+def test_a_request_gets_its_answer_and_listens_for_a_question(dialog):
+    actions = dialog.handle(Heard("hoe laat is het"))
+    assert Count("not_in_leaflet", "tijd") in actions and dialog.state == State.QUESTION
+    assert not any(o.startswith("leaflet:") for o in said(actions))
 
 
 # ----------------------------------------------------------------------------- guesses
@@ -654,12 +671,13 @@ def test_every_count_the_dialog_makes_is_an_anonymous_statistic_the_kiosk_keeps(
     stats = Stats()
     d = Dialog(content, MatcherDouble())
     lines = ["vertel over afvallen", "afvallen of medicijnen", "een", "iets met gewicht", "ja graag",
+             "hoe laat is het",
              "hoe laat gaat de bus", "ik heb kniepijn", "welke stap past bij mij", "stop",
              *REAL_RED_FLAGS]
     made = [a for a in d.handle(Button()) if isinstance(a, Count)]
     for line in lines:
         made += [a for a in d.handle(Heard(line)) if isinstance(a, Count)]
-    assert {c.name for c in made} >= {"visit", "topic", "guess", "no_match", "complaint",
+    assert {c.name for c in made} >= {"visit", "topic", "guess", "no_match", "complaint", "not_in_leaflet",
                                       "triage_start", "triage_outcome", "red_flag"}
     for count in made:
         stats.count(count.name, count.key)
