@@ -72,6 +72,7 @@ def test_advice_is_own_complete_and_names_the_huisarts(flags):
         assert all(u.origin.startswith(ORIGIN + "/") and u.is_kiosk_own for u in group.advice)
         assert any("huisarts" in t for t in texts), group.id
         assert any("huisartsenpost" in t for t in texts), group.id
+        assert any("fysiotherapeut" in t for t in texts), group.id  # every way out points there
         # it closes with its own line, never with "ik geef alleen algemene informatie"
         assert "algemene informatie" not in " ".join(texts)
         assert group.advice[-1].origin == f"{ORIGIN}/afsluiting"
