@@ -578,15 +578,26 @@ def test_triage_yes_to_safety_ends_with_huisarts_and_no_step(dialog):
     assert dialog.state in (State.QUESTION, State.OFFER)
 
 
-def test_triage_reaches_an_outcome_with_the_disclaimer(dialog, tiny):
+#: Answers that pass the shared safety check of both tests (no red flag, no recent operation,
+#: artrose diagnosed): see the path table, docs/triage-paths.md.
+PASS_CHECK = ("nee", "nee", "nee", "ja", "nee", "ja")
+
+
+def test_triage_reaches_advice_with_the_pointer_and_the_disclaimer(dialog, tiny):
     dialog.handle(Heard("wat voor beweger ben ik"))
-    for _ in range(10):
-        actions = dialog.handle(Heard("nee hoor"))
+    for answer in (*PASS_CHECK, *["nee hoor"] * 6):
+        actions = dialog.handle(Heard(answer))
         if dialog.state != State.TRIAGE:
             break
     outcomes = counts(actions, "triage_outcome")
     assert outcomes and outcomes[0] in tiny.triage.outcome_ids()
-    assert "kiosk:disclaimer" in said(actions)
+    assert "kiosk:disclaimer" in said(actions) and "fysiotherapeut" in texts(actions)
+
+
+def test_triage_safety_outcome_ends_with_its_own_closing_not_the_disclaimer(dialog):
+    dialog.handle(Heard("welke stap past bij mij"))
+    actions = dialog.handle(Heard("ja dat klopt"))
+    assert "huisarts" in texts(actions).lower() and "kiosk:disclaimer" not in said(actions)
 
 
 # ----------------------------------------------------------------------------- whole leaflet

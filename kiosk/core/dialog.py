@@ -833,7 +833,7 @@ class Dialog:
         self.visit.triage = None
         outcome = step.outcome
         if outcome is not None:
-            actions.insert(0, Count("triage_outcome", outcome.id))
+            actions.insert(len(before), Count("triage_outcome", outcome.id))
             for section_id in outcome.section_ids:
                 self.visit.read.add(section_id)
                 self.visit.history.append(section_id)
