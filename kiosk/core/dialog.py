@@ -7,10 +7,11 @@ voice, count an anonymous statistic, end the visit.
 
 How to read it: :meth:`Dialog.handle` turns each event into a :class:`Cue` (for heard text
 :meth:`Dialog.understand` decides which, in a fixed order: red flag first, then goodbye,
-commands, answers, not-in-the-leaflet, complaints, topics), then looks up ``TRANSITIONS[state][cue]``: the name of the handler
-that answers it. A handler returns a :class:`Turn`: the actions and the next state; only
-:meth:`Dialog.handle` changes the state. ``docs/dialog.md`` is this table, printed by
-:func:`transition_table` (a test keeps it up to date).
+commands, answers, not-in-the-leaflet, complaints, topics), then looks up
+``TRANSITIONS[state][cue]``: the name of the handler that answers it. A handler returns a
+:class:`Turn`: the actions and the next state; only :meth:`Dialog.handle` changes the state.
+``docs/dialog.md`` is this table, printed by :func:`transition_table` (a test keeps it up to
+date).
 
 States (:class:`State`):
 
