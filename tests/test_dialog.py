@@ -472,6 +472,14 @@ def test_a_hard_word_is_explained_once_a_visit(dialog):
     assert "kiosk:explain_tweedelijnszorg" not in said(again)
 
 
+def test_a_hard_word_in_the_title_is_explained_before_the_text(tiny):
+    sections = dict(tiny.sections)
+    sections["stap-3"] = replace(sections["stap-3"], title="Stap 3: tweedelijnszorg",
+                                 paragraphs=sections["intro"].paragraphs)
+    d = make_dialog(replace(tiny, sections=sections))
+    assert said(d._read("stap-3").actions)[:2] == ["kiosk:explain_tweedelijnszorg", "leaflet:stap-3"]
+
+
 # ----------------------------------------------------------------------------- red flags
 STATES = {
     "question": [],

@@ -35,7 +35,7 @@ from rapidfuzz import fuzz
 from kiosk.core.content import GROUPS, Content
 from kiosk.core.matching import Match, Matcher
 from kiosk.core.normalize import normalize, tokens
-from kiosk.core.utterance import LEAFLET, Utterance
+from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.voice_settings import VoiceSettings
 
 
@@ -451,21 +451,28 @@ class Dialog:
 
     def _say(self, utterances: Sequence[Utterance], remember: bool = False) -> Say:
         """Say ``utterances``; a word that needs explaining ("tweedelijnszorg") gets the
-        kiosk's own short explanation after the first sentence that uses it in a visit."""
+        kiosk's own short explanation after the first sentence that uses it in a visit (the
+        kiosk's own sentences too: a test result may name the word)."""
         self.speaking = True
         out: list[Utterance] = []
         for utterance in utterances:
             out.append(utterance)
-            if not utterance.origin.startswith(LEAFLET + ":"):
-                continue
-            said = set(tokens(utterance.text))
-            for word, key in self._explanations.items():
-                if word in said and word not in self.visit.explained:
-                    self.visit.explained.add(word)
-                    out += self.content.prompts.say(key)
+            if not utterance.origin.startswith(f"{KIOSK}:explain_"):
+                out += self._explain(utterance.text)
         if remember:
             self.visit.last_said = tuple(out)
         return Say(tuple(out))
+
+    def _explain(self, text: str) -> list[Utterance]:
+        """The kiosk's own explanation of each hard word in ``text`` not yet explained in
+        this visit (``explain_WORD`` prompts)."""
+        words = set(tokens(text))
+        out: list[Utterance] = []
+        for word, key in self._explanations.items():
+            if word in words and word not in self.visit.explained:
+                self.visit.explained.add(word)
+                out += self.content.prompts.say(key)
+        return out
 
     def _listen(self, state: State) -> Listen:
         expect = EXPECT[state]
@@ -669,7 +676,11 @@ class Dialog:
         if remember_history and (not visit.history or visit.history[-1] != section_id):
             visit.history.append(section_id)
         visit.read.add(section_id)
-        section = self._say(self.content.section_utterances(section_id), remember=True)
+        # A hard word in the title ("Stap 3: tweedelijnszorg") is explained first: the
+        # visitor may have asked about it although the text itself does not use it.
+        title = self.content.sections[section_id].title
+        section = self._say([*self._explain(title), *self.content.section_utterances(section_id)],
+                            remember=True)
         said: list[Utterance] = []
         if not visit.disclaimer_said:
             visit.disclaimer_said = True
