@@ -378,12 +378,17 @@ def test_stop_cuts_off_and_returns_to_listening_the_visit_goes_on(dialog):
 
 @pytest.mark.parametrize("line", ["tot ziens", "dag", "Doei!", "dank u wel en tot ziens"])
 def test_goodbye_ends_the_visit_in_any_state(tiny, line):
-    for setup in ("", "vertel over afvallen", "afvallen of medicijnen", "iets met gewicht"):
+    for setup in ("hoe laat gaat de bus", "vertel over afvallen", "afvallen of medicijnen",
+                  "iets met gewicht"):
         d = make_dialog(tiny)
-        if setup:
-            d.handle(Heard(setup))
+        d.handle(Heard(setup))
         actions = d.handle(Heard(line))
         assert said(actions) == ["kiosk:goodbye"] and End() in actions and d.state == State.IDLE
+
+
+def test_dag_as_the_first_words_of_a_visit_is_a_greeting(dialog):
+    actions = dialog.handle(Heard("dag"))
+    assert said(actions) == ["kiosk:go_ahead"] and dialog.state == State.QUESTION
 
 
 def test_button_while_speaking_stops(dialog):

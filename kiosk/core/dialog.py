@@ -264,6 +264,7 @@ class _Visit:
     guessed: str | None = None  # section id asked about with "bedoelt u ...?"
     misses: int = 0
     silences: int = 0
+    heard: int = 0  # utterances heard in this visit
     disclaimer_said: bool = False
     explained: set[str] = field(default_factory=set)  # words explained once ("tweedelijnszorg")
     prompt_counts: dict[str, int] = field(default_factory=dict)
@@ -286,7 +287,7 @@ TRANSITIONS: dict[State, dict[Cue, str]] = {
         Cue.WAKE: "_button",
         Cue.SILENCE: "_question_silence" if state == State.QUESTION else "_move_on",
         Cue.RED_FLAG: "_red_flag",
-        Cue.GOODBYE: "_end_visit",
+        Cue.GOODBYE: "_goodbye",
         Cue.STOP: "_stop",
         Cue.REPEAT: "_repeat",
         Cue.MORE: "_more",
@@ -363,6 +364,7 @@ class Dialog:
         elif isinstance(event, Heard):
             if self.state == State.IDLE:
                 return []  # speech with no visit going on: ignore (nothing is matched)
+            self.visit.heard += 1
             reading = self.understand(event.text)
         else:
             raise TypeError(f"unknown event {event!r}")
@@ -528,6 +530,13 @@ class Dialog:
         actions.append(End())
         self.speaking = False
         return Turn(tuple(actions), State.IDLE)
+
+    def _goodbye(self, reading: Reading) -> Turn:
+        """ "Tot ziens", "dag": goodbye. As the very first words of a visit it is a greeting
+        back to the welcome ("dag!"): "zegt u het maar"."""
+        if self.visit.heard == 1 and self.state == State.QUESTION:
+            return self._ask_question("go_ahead")
+        return self._end_visit(reading)
 
     def _question_silence(self, reading: Reading) -> Turn:
         """"Bent u er nog?"; the second silence in a row ends the visit."""
