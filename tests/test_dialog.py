@@ -714,3 +714,7 @@ def test_triage_terug_asks_the_previous_question_again(dialog):
     assert question not in texts(second) and dialog.state == State.TRIAGE
     back = dialog.handle(Heard("terug"))
     assert question in texts(back) and dialog.state == State.TRIAGE
+
+
+def test_enums_print_as_their_plain_strings():
+    assert f"{Expect.YESNO}/{State.TRIAGE}/{Cue.RED_FLAG}" == "yesno/triage/red flag"
