@@ -90,7 +90,7 @@ def test_whole_leaflet_is_covered(content):
 
 def test_prompts_are_the_kiosks_own(content):
     for key in content.prompts.variants:
-        for utterance in content.prompts.say(key, a="A", b="B", title="T", groups="G"):
+        for utterance in content.prompts.say(key, a="A", b="B", name="N", title="T", groups="G"):
             assert utterance.is_kiosk_own and utterance.origin == f"kiosk:{key}"
 
 

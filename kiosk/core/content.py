@@ -542,14 +542,17 @@ def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collecto
     path = directory / "not_in_leaflet.nl.yaml"
     if path.exists():
         try:
-            table, problems = not_in_leaflet.validate(load_yaml(path), str(path), sections)
+            # No sections (the leaflet failed to load, reported already): check pointers
+            # against the design's ids rather than report every one as unknown.
+            table, problems = not_in_leaflet.validate(load_yaml(path), str(path),
+                                                      sections or SECTION_IDS)
             c.problems.extend(problems)
         except ContentError as err:
             c.problems.extend(err.problems)
         if table is not None and intents is not None:
             _check_not_claimed(table, sections, intents, c)
     path = directory / "synonyms.nl.yaml"
-    if path.exists():
+    if path.exists() and sections:  # without the leaflet there is nothing to check them against
         known = {w for _, text in labelled_phrasings(sections, intents or Intents({}, {}, frozenset()))
                  for w in normalize(text).split()}
         known |= {w for s in sections.values() for p in s.paragraphs for text in p.sentences()

@@ -90,6 +90,10 @@ class State(_Named):
     TRIAGE = "triage"
 
 
+#: The states under their short names, as other modules and tests import them.
+IDLE, QUESTION, OFFER, CHOOSE, CONFIRM, TRIAGE = tuple(State)
+
+
 class Expect(_Named):
     """What a :class:`Listen` waits for."""
 
