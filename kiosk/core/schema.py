@@ -1,0 +1,204 @@
+"""One way to check the shape of a YAML file: a pydantic model, with each error at its file:line.
+
+Data loaded by :func:`kiosk.core.yamlfile.load_yaml` keeps where every mapping, key and list
+item stands (``LineDict``/``LineList``). :func:`validate` runs a pydantic model over that data
+and turns every validation error into a :class:`Problem` at the line of the offending key or
+item, with a message a practice assistant can act on. Use it for the *shape* (fields, types,
+ranges); checks of meaning (sources against the leaflet, reachability) stay hand-written.
+
+    class Entry(Strict):
+        word: Text
+        say: Text = ""
+
+    entries = validate(list[Entry], data, path)   # or raises ContentError
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Sequence, TypeVar, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic.functional_validators import BeforeValidator
+
+from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem
+
+T = TypeVar("T")
+
+
+class Strict(BaseModel):
+    """Base for file schemas: unknown keys are errors, values are frozen, and YAML scalars are
+    taken at their exact type (``true`` is not 1, ``17.9`` is not an integer, ``"8"`` not 8)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _text(value: Any) -> Any:
+    """Texts arrive with YAML's folding; collapse runs of whitespace, refuse empty text."""
+    if isinstance(value, str):
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("must not be empty")
+    return value
+
+
+def _number(value: Any) -> Any:
+    """A real number: an int or float from YAML, never a bool, NaN or infinity."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"must be a number, not {_shown(value)}")
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number, not {value}")
+    return float(value)
+
+
+def _whole(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be a whole number, not {_shown(value)}")
+    return value
+
+
+#: A non-empty text with whitespace collapsed.
+Text = Annotated[str, BeforeValidator(_text)]
+#: A finite number (int or float in YAML, stored as float); add bounds with Field(ge=, le=).
+Number = Annotated[float, BeforeValidator(_number)]
+#: A whole number that is not a bool.
+Whole = Annotated[int, BeforeValidator(_whole)]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (yes/no)"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return repr(value)
+
+
+def validate(schema: type[T] | Any, data: Any, file: str) -> T:
+    """Validate ``data`` (as loaded by load_yaml) against ``schema`` (a model class or a type
+    such as ``list[Entry]``); return the validated value or raise ContentError with one
+    Problem per error, each at the file and line where it stands."""
+    adapter = schema if isinstance(schema, TypeAdapter) else _adapter(schema)
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as err:
+        raise ContentError(problems(err, data, file, schema)) from None
+
+
+_ADAPTERS: dict[Any, TypeAdapter] = {}
+
+
+def _adapter(schema: Any) -> TypeAdapter:
+    key = repr(schema)
+    if key not in _ADAPTERS:
+        _ADAPTERS[key] = TypeAdapter(schema)
+    return _ADAPTERS[key]
+
+
+def problems(err: ValidationError, data: Any, file: str, schema: Any = None) -> list[Problem]:
+    """Each error of ``err`` as a Problem at the line of the key or item it is about."""
+    out: list[Problem] = []
+    seen: set[tuple[int, str]] = set()
+    for error in err.errors(include_url=False):
+        loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+        line = line_of(data, loc)
+        message = _message(error, loc, schema)
+        if (line, message) not in seen:  # a union reports each branch; say it once
+            seen.add((line, message))
+            out.append(Problem(file, line, message))
+    return out
+
+
+def _is_union_tag(part: Any) -> bool:
+    """pydantic adds the branch's type name (``'str'``, ``'function-before[...]'``) to the
+    location of an error inside a union; those are not keys of the data."""
+    return isinstance(part, str) and ("[" in part or part in {"str", "int", "float", "bool",
+                                                                "list[str]", "none"})
+
+
+def line_of(data: Any, loc: Sequence[Any]) -> int:
+    """The line of the deepest part of ``loc`` that exists in ``data``."""
+    node, line = data, getattr(data, "line", 0) or 1
+    for part in loc:
+        if isinstance(node, LineDict) and part in node:
+            line, node = node.line_of(part), node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and part < len(node):
+            line, node = node.line_at(part), node[part]
+        else:
+            break
+    return line
+
+
+def _path(loc: Sequence[Any]) -> str:
+    shown = ""
+    for part in loc:
+        shown += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if shown else str(part))
+    return shown
+
+
+def _message(error: Any, loc: Sequence[Any], schema: Any) -> str:
+    kind, where = error["type"], _path(loc)
+    if kind == "missing":
+        parent = _path(loc[:-1])
+        return f"missing field {loc[-1]!r}" + (f" in {parent}" if parent else "")
+    if kind == "extra_forbidden":
+        known = _known_fields(schema, loc[:-1])
+        hint = f"; known: {', '.join(known)}" if known else ""
+        return f"unknown field {loc[-1]!r}" + (f" in {_path(loc[:-1])}" if loc[:-1] else "") + hint
+    text = str(error["msg"])
+    if kind == "value_error":
+        text = text.removeprefix("Value error, ")
+    elif kind == "literal_error":
+        text = "must be " + text.removeprefix("Input should be ")
+    elif kind in {"model_type", "model_attributes_type", "dict_type"}:
+        text = f"must be a mapping, not {_shown(error.get('input'))}"
+    elif kind.endswith("_type"):
+        wanted = text.removeprefix("Input should be ").removeprefix("a valid ")
+        text = f"must be {_article(wanted)}, not {_shown(error.get('input'))}"
+    elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        text = f"{text.removeprefix('Input should be ')} (is {error.get('input')})"
+    return f"{where}: {text}" if where else text
+
+
+def _article(wanted: str) -> str:
+    wanted = {"dictionary": "mapping", "integer": "whole number", "boolean": "true or false",
+              "string": "text", "list": "list"}.get(wanted, wanted)
+    return wanted if wanted.startswith(("a ", "an ", "true")) else f"a {wanted}"
+
+
+def _known_fields(schema: Any, loc: Sequence[Any]) -> list[str]:
+    """Field names of the model that ``loc`` points into, when it can be followed."""
+    current = schema
+    for part in (*loc, None):
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if part is None:
+                return list(current.model_fields)
+            field = current.model_fields.get(str(part))
+            current = field.annotation if field else None
+        elif get_origin(current) in (list, tuple, dict) and part is not None:
+            args = get_args(current)
+            current = args[-1] if args else None
+        else:
+            return []
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated[...] and Optional[...] down to the model or container inside."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+            continue
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if origin is not None and origin not in (list, tuple, dict) and len(args) == 1:
+            annotation = args[0]
+            continue
+        return annotation
+
+
+__all__ = ["Field", "Number", "Strict", "Text", "Whole", "line_of", "problems", "validate"]
