@@ -16,6 +16,7 @@ ranges); checks of meaning (sources against the leaflet, reachability) stay hand
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Sequence, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -45,7 +46,7 @@ def _text(value: Any) -> Any:
 def _number(value: Any) -> Any:
     """A real number: an int or float from YAML, never a bool, NaN or infinity."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"must be a number, not {_shown(value)}")
+        raise ValueError(f"must be a number, not {describe(value)}")
     if not math.isfinite(value):
         raise ValueError(f"must be a finite number, not {value}")
     return float(value)
@@ -53,7 +54,7 @@ def _number(value: Any) -> Any:
 
 def _whole(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"must be a whole number, not {_shown(value)}")
+        raise ValueError(f"must be a whole number, not {describe(value)}")
     return value
 
 
@@ -65,7 +66,8 @@ Number = Annotated[float, BeforeValidator(_number)]
 Whole = Annotated[int, BeforeValidator(_whole)]
 
 
-def _shown(value: Any) -> str:
+def describe(value: Any) -> str:
+    """How a wrong value is named in a message: 'true (yes/no)', 'a list', 'the text 'x''."""
     if isinstance(value, bool):
         return f"{str(value).lower()} (yes/no)"
     if isinstance(value, (list, tuple)):
@@ -99,17 +101,26 @@ def _adapter(schema: Any) -> TypeAdapter:
 
 
 def problems(err: ValidationError, data: Any, file: str, schema: Any = None) -> list[Problem]:
-    """Each error of ``err`` as a Problem at the line of the key or item it is about."""
-    out: list[Problem] = []
-    seen: set[tuple[int, str]] = set()
+    """Each error of ``err`` as a Problem at the line of the key or item it is about, in line
+    order; the branches of a union that all failed at one place become one message."""
+    by_place: dict[tuple[Any, ...], list[str]] = {}
     for error in err.errors(include_url=False):
         loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
-        line = line_of(data, loc)
         message = _message(error, loc, schema)
-        if (line, message) not in seen:  # a union reports each branch; say it once
-            seen.add((line, message))
-            out.append(Problem(file, line, message))
-    return out
+        if message not in by_place.setdefault(loc, []):
+            by_place[loc].append(message)
+    out = [Problem(file, line_of(data, loc), _merged(messages)) for loc, messages in by_place.items()]
+    return sorted(out, key=lambda p: p.line)
+
+
+def _merged(messages: list[str]) -> str:
+    """'x: must be a text, not 2.5' + 'x: must be a whole number, not 2.5' ->
+    'x: must be a text or a whole number, not 2.5'."""
+    parts = [m for m in (re.fullmatch(r"(.*?)must be (.*), (not .*)", m) for m in messages) if m]
+    if len(messages) < 2 or len(parts) < len(messages):
+        return "; ".join(messages)
+    head, tail = parts[0].group(1), parts[0].group(3)
+    return f"{head}must be {' or '.join(p.group(2) for p in parts)}, {tail}"
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -154,13 +165,22 @@ def _message(error: Any, loc: Sequence[Any], schema: Any) -> str:
     elif kind == "literal_error":
         text = "must be " + text.removeprefix("Input should be ")
     elif kind in {"model_type", "model_attributes_type", "dict_type"}:
-        text = f"must be a mapping, not {_shown(error.get('input'))}"
+        text = f"must be a mapping, not {describe(error.get('input'))}"
     elif kind.endswith("_type"):
         wanted = text.removeprefix("Input should be ").removeprefix("a valid ")
-        text = f"must be {_article(wanted)}, not {_shown(error.get('input'))}"
-    elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        text = f"{text.removeprefix('Input should be ')} (is {error.get('input')})"
+        text = f"must be {_article(wanted)}, not {describe(error.get('input'))}"
+    elif kind in _BOUNDS:
+        [limit] = error.get("ctx", {}).values() or [""]
+        text = f"must be {_BOUNDS[kind]} {_number_text(limit)}, not {_number_text(error.get('input'))}"
     return f"{where}: {text}" if where else text
+
+
+def _number_text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+_BOUNDS = {"greater_than": "more than", "greater_than_equal": "at least",
+           "less_than": "less than", "less_than_equal": "at most"}
 
 
 def _article(wanted: str) -> str:
@@ -201,4 +221,4 @@ def _unwrap(annotation: Any) -> Any:
         return annotation
 
 
-__all__ = ["Field", "Number", "Strict", "Text", "Whole", "line_of", "problems", "validate"]
+__all__ = ["Field", "Number", "describe", "Strict", "Text", "Whole", "line_of", "problems", "validate"]
