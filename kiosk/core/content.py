@@ -49,9 +49,6 @@ PARAGRAPH_PAUSE = 0.8
 ITEM_PAUSE = 0.6
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'‘(]?[A-Z0-9ÀÁÂÄÈÉÊËÍÎÏÓÔÖÚÛÜ])")
-_FOOTNOTE = re.compile(r"(?<=[^\W\d_])\d+(?:-\d+)?")
-_SOURCE_WINDOW_SLACK = 800
-SOURCE_MATCH_MIN = 90
 
 
 def split_sentences(text: str) -> list[str]:
@@ -62,19 +59,47 @@ def split_sentences(text: str) -> list[str]:
 
 # --------------------------------------------------------------------------- leaflet source
 def normalize_source(text: str) -> str:
-    """The form in which leaflet and content are compared: lower case, accents folded,
-    footnote numbers glued to words removed, every other non-alphanumeric a space."""
-    text = _FOOTNOTE.sub("", text)
+    """The form in which leaflet and content are compared: lower case, accents folded, every
+    run of whitespace and punctuation one space. Nothing else is forgiven: a spelling fix, a
+    dropped footnote number or an added word must be declared (see :class:`Adaptation`)."""
     text = fold_accents(text.lower())
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
+@dataclass(frozen=True)
+class Adaptation:
+    """An intended change for the ear: the leaflet's words ``leaflet`` are spoken as ``spoken``
+    (empty: left out), for the reason ``why``. Applied once, at its first place in the
+    paragraph."""
+
+    leaflet: str
+    spoken: str
+    why: str
+    line: int = 0
+
+
 class LeafletSource:
-    """The leaflet's text, for checking that spoken sentences really come from it."""
+    """The leaflet's text, for checking that spoken text really is the leaflet's, word by word.
+
+    A source reference is a ``heading`` (a whole line of the leaflet: its first such line) and
+    the first words ``starts`` of the paragraph (their first occurrence after the heading).
+    From there the spoken text must follow the leaflet exactly, after normalising whitespace
+    and punctuation and applying the paragraph's declared adaptations.
+    """
 
     def __init__(self, text: str, file: str = "leaflet"):
         self.file = file
-        self.normalized = normalize_source(text)
+        parts: list[str] = []
+        self.line_starts: dict[str, int] = {}  # normalised whole line -> its first offset
+        offset = 0
+        for raw in text.splitlines():
+            line = normalize_source(raw)
+            if not line:
+                continue
+            self.line_starts.setdefault(line, offset)
+            parts.append(line)
+            offset += len(line) + 1
+        self.normalized = " ".join(parts)
 
     @classmethod
     def from_file(cls, path: Path) -> LeafletSource:
@@ -85,27 +110,69 @@ class LeafletSource:
 
         Returns (position, None) or (-1, reason).
         """
-        at = self.normalized.find(normalize_source(heading))
-        if not heading.strip() or at < 0:
-            return -1, f"heading {heading!r} is not in the leaflet text"
-        pos = self.normalized.find(normalize_source(starts), at)
-        if not starts.strip() or pos < 0:
+        at = self.line_starts.get(normalize_source(heading), -1)
+        if not normalize_source(heading) or at < 0:
+            return -1, f"heading {heading!r} is not a heading line of the leaflet"
+        wanted = normalize_source(starts)
+        pos = _find_words(self.normalized, wanted, at)
+        if not wanted or pos < 0:
             return -1, f"paragraph starting {starts!r} is not found under heading {heading!r}"
         return pos, None
 
-    def untraceable(self, heading: str, starts: str, sentences: Sequence[str]) -> list[str]:
-        """Reasons why ``sentences`` cannot be traced to the paragraph; empty when they can."""
+    def differences(self, heading: str, starts: str, spoken: str,
+                    adapt: Sequence[Adaptation] = ()) -> list[tuple[int, str]]:
+        """Why ``spoken`` is not the leaflet's text from ``starts`` on (with ``adapt``
+        applied), as (word index in the spoken text or -1, reason); empty when it is."""
         pos, reason = self.locate(heading, starts)
         if reason:
-            return [reason]
-        total = sum(len(s) for s in sentences)
-        window = self.normalized[pos : pos + total + _SOURCE_WINDOW_SLACK]
-        problems = []
-        for sentence in sentences:
-            norm = normalize_source(sentence)
-            if norm and fuzz.partial_ratio(norm, window) < SOURCE_MATCH_MIN:
-                problems.append(f"sentence not found in the leaflet near {starts!r}: {sentence!r}")
-        return problems
+            return [(-1, reason)]
+        expected = self.normalized[pos:]
+        out: list[tuple[int, str]] = []
+        for change in adapt:
+            old, new = normalize_source(change.leaflet), normalize_source(change.spoken)
+            at = _find_words(expected, old, 0) if old else -1
+            if at < 0:
+                out.append((-1, f"adaptation (line {change.line}): {change.leaflet!r} is not "
+                                f"in the leaflet here"))
+                continue
+            expected = (expected[:at] + new + " " + expected[at + len(old):].lstrip()).lstrip()
+        said = normalize_source(spoken).split()
+        wanted = expected.split()[: len(said)]
+        for i, (word, leaflet_word) in enumerate(zip(said, wanted)):
+            if word != leaflet_word:
+                near = " ".join(wanted[max(0, i - 3): i + 4])
+                out.append((i, f"{word!r} where the leaflet has {leaflet_word!r} "
+                               f"(leaflet: '... {near} ...'); fix it or declare it under 'adapt'"))
+                break
+        else:
+            if len(wanted) < len(said):
+                out.append((len(wanted), "spoken text goes on past the end of the leaflet"))
+        return out
+
+    def untraceable(self, heading: str, starts: str, sentences: Sequence[str]) -> list[str]:
+        """Lenient check for texts that cannot declare adaptations yet (the triage file): the
+        heading may stand anywhere, footnote numbers are ignored, and each sentence must be
+        found nearly verbatim within the paragraph's length (+ slack) after ``starts``.
+        Leaflet sections use the exact :meth:`differences`."""
+        at = _find_words(self.normalized, normalize_source(heading), 0)
+        if not heading.strip() or at < 0:
+            return [f"heading {heading!r} is not in the leaflet text"]
+        pos = _find_words(self.normalized, normalize_source(starts), at)
+        if not starts.strip() or pos < 0:
+            return [f"paragraph starting {starts!r} is not found under heading {heading!r}"]
+        window = _FOOTNOTE.sub("", self.normalized[pos: pos + sum(map(len, sentences)) + 800])
+        return [f"sentence not found in the leaflet near {starts!r}: {sentence!r}"
+                for sentence in sentences if normalize_source(sentence)
+                and fuzz.partial_ratio(normalize_source(sentence), window) < 90]
+
+
+_FOOTNOTE = re.compile(r"(?<=[a-z]) ?\d+(?: \d+)?(?= |$)")
+
+
+def _find_words(text: str, words: str, start: int) -> int:
+    """Offset of ``words`` in ``text`` at or after ``start``, on word boundaries, or -1."""
+    found = re.compile(rf"(?<![a-z0-9]){re.escape(words)}(?![a-z0-9])").search(text, start)
+    return found.start() if found else -1
 
 
 # --------------------------------------------------------------------------- typed content
@@ -125,6 +192,8 @@ class Paragraph:
     source: SourceRef
     text: str = ""
     items: tuple[str, ...] = ()
+    #: Declared changes for the ear (spelling fixes, left-out links, numbers said as words).
+    adapt: tuple[Adaptation, ...] = ()
 
     def sentences(self) -> list[str]:
         return split_sentences(self.text) + list(self.items)
@@ -301,11 +370,68 @@ def _paragraph(node: Any, c: _Collector, source: LeafletSource | None) -> Paragr
     if not text and not items:
         c.error(node, "paragraph has neither 'text' nor 'items': nothing to say")
         return None
-    paragraph = Paragraph(SourceRef(heading, starts, ref.file, ref.line), text, items)
+    paragraph = Paragraph(SourceRef(heading, starts, ref.file, ref.line), text, items,
+                          _adaptations(node, c))
     if source is not None and heading and starts:
-        for reason in source.untraceable(heading, starts, paragraph.sentences()):
-            c.error(ref, reason)
+        for index, reason in source.differences(heading, starts, " ".join(paragraph.sentences()),
+                                                paragraph.adapt):
+            c.error(ref, reason, line=_line_of_word(node, index) if index >= 0 else ref.line)
     return paragraph
+
+
+def _adaptations(node: LineDict, c: _Collector) -> tuple[Adaptation, ...]:
+    entries = node.get("adapt")
+    if entries is None:
+        return ()
+    if not isinstance(entries, LineList):
+        c.error(node, "'adapt' must be a list of {leaflet: ..., spoken: ..., why: ...}", "adapt")
+        return ()
+    out = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, LineDict) or set(entry) != {"leaflet", "spoken", "why"} or not all(
+                isinstance(entry[k], str) for k in entry) or not entry["why"].strip() \
+                or not entry["leaflet"].strip():
+            c.error(entries, "each adaptation is {leaflet: <the leaflet's words>, spoken: <what "
+                             "is said instead, or ''>, why: <reason>}", line=entries.line_at(i))
+            continue
+        out.append(Adaptation(entry["leaflet"], entry["spoken"], entry["why"], entries.line_at(i)))
+    return tuple(out)
+
+
+def _line_of_word(node: LineDict, index: int) -> int:
+    """The line of the ``index``-th normalised word of the paragraph's text and items (block
+    texts are followed line by line through the file)."""
+    places: list[tuple[int, Any]] = []
+    if isinstance(node.get("text"), str):
+        places.append((node.line_of("text"), node["text"]))
+    items = node.get("items")
+    if isinstance(items, LineList):
+        places += [(items.line_at(i), item) for i, item in enumerate(items)]
+    lines = _file_lines(node.file)
+    for start, value in places:
+        words = len(normalize_source(str(value)).split())
+        if index >= words:
+            index -= words
+            continue
+        line = start
+        while line <= len(lines):
+            raw = lines[line - 1]
+            if line == start:  # drop the key or list dash, and a block marker, before the text
+                raw = re.sub(r"^\s*(?:-\s+)?(?:[a-z]+:)?\s*(?:[>|][-+]?\s*$)?", "", raw)
+            count = len(normalize_source(raw).split())
+            if index < count:
+                return line
+            index -= count
+            line += 1
+        return start
+    return node.line
+
+
+def _file_lines(file: str) -> list[str]:
+    try:
+        return Path(file).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
 
 
 def _section(node: Any, c: _Collector, source: LeafletSource | None) -> Section | None:
