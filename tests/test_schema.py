@@ -6,7 +6,7 @@ from typing import Optional
 
 import pytest
 
-from kiosk.core.schema import Field, Number, Strict, Text, Whole, validate
+from kiosk.core.schema import Field, Number, Strict, Text, Whole, validate, validate_each
 from kiosk.core.yamlfile import ContentError, load_yaml_text
 
 
@@ -59,4 +59,16 @@ def test_messages_say_what_is_wrong(text, line, message):
 
 
 def test_a_file_that_is_not_a_mapping():
-    assert errors("- a\n- b\n") == [(1, "must be a mapping, not a list")]
+    assert errors("- a\n- b\n") == [(1, "must be a mapping (name, ratio, items, note), not a list")]
+
+
+def test_validate_each_checks_every_item_on_its_own():
+    data = load_yaml_text("- word: a\n- word: b\n  count: x\n- 3\n- {wrd: c}\n", "l.yaml")
+    items, found = validate_each(Item, data, "l.yaml", "entries")
+    assert items[0] == Item(word="a") and items[1:] == [None, None, None]
+    assert [(p.line, p.message) for p in found] == [
+        (3, "entries[2].count: must be a whole number, not the text 'x'"),
+        (4, "entries[3]: must be a mapping (word, count), not 3"),
+        (5, "missing field 'word' in entries[4]"),
+        (5, "unknown field 'wrd' in entries[4]; known: word, count"),
+    ]

@@ -90,6 +90,23 @@ def validate(schema: type[T] | Any, data: Any, file: str) -> T:
         raise ContentError(problems(err, data, file, schema)) from None
 
 
+def validate_each(schema: type[T], items: Sequence[Any], file: str,
+                  where: str = "") -> tuple[list[T | None], list[Problem]]:
+    """Validate every item of a list on its own, so that one bad item does not hide the
+    others' checks: (the item or None per item, the problems of all items). ``where`` names
+    the list in messages (``entries`` gives ``entries[3].spoken: ...``)."""
+    adapter, out, found = _adapter(schema), [], []
+    for index, item in enumerate(items):
+        try:
+            out.append(adapter.validate_python(item))
+        except ValidationError as err:
+            out.append(None)
+            prefix = (f"{where}[{index + 1}]",) if where else ()
+            line = items.line_at(index) if isinstance(items, LineList) else 0
+            found += problems(err, item, file, schema, prefix, line or 1)
+    return out, found
+
+
 _ADAPTERS: dict[Any, TypeAdapter] = {}
 
 
@@ -100,16 +117,18 @@ def _adapter(schema: Any) -> TypeAdapter:
     return _ADAPTERS[key]
 
 
-def problems(err: ValidationError, data: Any, file: str, schema: Any = None) -> list[Problem]:
+def problems(err: ValidationError, data: Any, file: str, schema: Any = None,
+             prefix: tuple[Any, ...] = (), default_line: int = 1) -> list[Problem]:
     """Each error of ``err`` as a Problem at the line of the key or item it is about, in line
     order; the branches of a union that all failed at one place become one message."""
     by_place: dict[tuple[Any, ...], list[str]] = {}
     for error in err.errors(include_url=False):
         loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
-        message = _message(error, loc, schema)
+        message = _message(error, loc, schema, prefix)
         if message not in by_place.setdefault(loc, []):
             by_place[loc].append(message)
-    out = [Problem(file, line_of(data, loc), _merged(messages)) for loc, messages in by_place.items()]
+    out = [Problem(file, line_of(data, loc, default_line), _merged(messages))
+           for loc, messages in by_place.items()]
     return sorted(out, key=lambda p: p.line)
 
 
@@ -130,9 +149,9 @@ def _is_union_tag(part: Any) -> bool:
                                                                 "list[str]", "none"})
 
 
-def line_of(data: Any, loc: Sequence[Any]) -> int:
+def line_of(data: Any, loc: Sequence[Any], default: int = 1) -> int:
     """The line of the deepest part of ``loc`` that exists in ``data``."""
-    node, line = data, getattr(data, "line", 0) or 1
+    node, line = data, getattr(data, "line", 0) or default
     for part in loc:
         if isinstance(node, LineDict) and part in node:
             line, node = node.line_of(part), node[part]
@@ -150,22 +169,25 @@ def _path(loc: Sequence[Any]) -> str:
     return shown
 
 
-def _message(error: Any, loc: Sequence[Any], schema: Any) -> str:
-    kind, where = error["type"], _path(loc)
+def _message(error: Any, loc: Sequence[Any], schema: Any, prefix: tuple[Any, ...] = ()) -> str:
+    kind, where = error["type"], _path(prefix + tuple(loc))
     if kind == "missing":
-        parent = _path(loc[:-1])
+        parent = _path(prefix + tuple(loc[:-1]))
         return f"missing field {loc[-1]!r}" + (f" in {parent}" if parent else "")
     if kind == "extra_forbidden":
         known = _known_fields(schema, loc[:-1])
         hint = f"; known: {', '.join(known)}" if known else ""
-        return f"unknown field {loc[-1]!r}" + (f" in {_path(loc[:-1])}" if loc[:-1] else "") + hint
+        parent = _path(prefix + tuple(loc[:-1]))
+        return f"unknown field {loc[-1]!r}" + (f" in {parent}" if parent else "") + hint
     text = str(error["msg"])
     if kind == "value_error":
         text = text.removeprefix("Value error, ")
     elif kind == "literal_error":
         text = "must be " + text.removeprefix("Input should be ")
     elif kind in {"model_type", "model_attributes_type", "dict_type"}:
-        text = f"must be a mapping, not {describe(error.get('input'))}"
+        fields = _known_fields(schema, loc)
+        text = ("must be a mapping" + (f" ({', '.join(fields)})" if fields else "")
+                + f", not {describe(error.get('input'))}")
     elif kind.endswith("_type"):
         wanted = text.removeprefix("Input should be ").removeprefix("a valid ")
         text = f"must be {_article(wanted)}, not {describe(error.get('input'))}"
@@ -221,4 +243,5 @@ def _unwrap(annotation: Any) -> Any:
         return annotation
 
 
-__all__ = ["Field", "Number", "describe", "Strict", "Text", "Whole", "line_of", "problems", "validate"]
+__all__ = ["Field", "Number", "Strict", "Text", "Whole", "describe", "line_of", "problems", "validate",
+           "validate_each"]
