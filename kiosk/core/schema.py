@@ -217,9 +217,10 @@ def _known_fields(schema: Any, loc: Sequence[Any]) -> list[str]:
     for part in (*loc, None):
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
+            names = {field.alias or name: field for name, field in current.model_fields.items()}
             if part is None:
-                return list(current.model_fields)
-            field = current.model_fields.get(str(part))
+                return list(names)
+            field = names.get(str(part))
             current = field.annotation if field else None
         elif get_origin(current) in (list, tuple, dict) and part is not None:
             args = get_args(current)
