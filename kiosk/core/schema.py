@@ -58,6 +58,14 @@ def _whole(value: Any) -> Any:
     return value
 
 
+def _items(value: Any) -> Any:
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"must be a non-empty list, not {describe(value)}")
+    return value
+
+
+#: A non-empty list kept as loaded (with its line numbers), for :func:`validate_each`.
+Items = Annotated[Any, BeforeValidator(_items)]
 #: A non-empty text with whitespace collapsed.
 Text = Annotated[str, BeforeValidator(_text)]
 #: A finite number (int or float in YAML, stored as float); add bounds with Field(ge=, le=).
@@ -71,7 +79,7 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (yes/no)"
     if isinstance(value, (list, tuple)):
-        return "a list"
+        return "a list" if value else "an empty list"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, str):
@@ -244,5 +252,5 @@ def _unwrap(annotation: Any) -> Any:
         return annotation
 
 
-__all__ = ["Field", "Number", "Strict", "Text", "Whole", "describe", "line_of", "problems", "validate",
+__all__ = ["Field", "Items", "Number", "Strict", "Text", "Whole", "describe", "line_of", "problems", "validate",
            "validate_each"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Literal, Optional
+from typing import Iterable, Literal, Optional
 
-from kiosk.core.schema import Strict, Text, validate, validate_each
+from kiosk.core.schema import Items, Strict, Text, validate, validate_each
 from kiosk.core.yamlfile import ContentError, Problem, load_yaml
 
 #: File name of the lexicon inside a content directory.
@@ -129,13 +129,13 @@ class _EntryShape(Strict):
 
 
 class _LexiconShape(Strict):
-    entries: list[Any]
+    entries: Items
 
 
 def parse_lexicon(data: object, file: str = "<lexicon>") -> Lexicon:
     """Build a Lexicon from loaded YAML; every problem names file and line."""
     items = validate(_LexiconShape, data, file).entries
-    shapes, problems = validate_each(_EntryShape, items, file)
+    shapes, problems = validate_each(_EntryShape, items, file, "entries")
     entries: list[Entry] = []
     seen: dict[str, int] = {}
     for item, raw in zip(shapes, items):

@@ -29,7 +29,7 @@ from typing import Annotated, Any, Iterator, Optional
 from pydantic import AfterValidator
 
 from kiosk.errors import KioskError
-from kiosk.core.schema import Field, Number, Strict, Text, Whole, validate, validate_each
+from kiosk.core.schema import Field, Items, Number, Strict, Text, Whole, validate, validate_each
 from kiosk.core.yamlfile import ContentError, Problem, load_yaml
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class _EntryShape(Strict):
 
 class _ManifestShape(Strict):
     default: Optional[Text] = None
-    models: Annotated[list[Any], Field(min_length=1)]
+    models: Items
 
 
 def load_manifest(path: str | Path | None = None) -> Manifest:
