@@ -253,7 +253,21 @@ def test_empty_text(content_copy):
     found = block.search(text, start)
     leaflet.write_text(text[: found.start()] + 'text: "  "\n' + text[found.end():], encoding="utf-8")
     errors = _errors(content_copy)
-    assert any("'text' must be a non-empty text" in e or "nothing to say" in e for e in errors)
+    assert any("paragraphs[1].text: must not be empty" in e for e in errors), errors
+
+
+def test_shape_errors_of_sections_name_their_lines(content_copy):
+    leaflet = content_copy / "leaflet.nl.yaml"
+    _break(leaflet, "    group: tips\n", "    group: trucs\n")
+    _break(leaflet, "      - source:\n          heading: \"Hulpmiddelen:\"",
+           "      - source:\n          heading: \"Hulpmiddelen:\"\n          page: 3")
+    errors = _errors(content_copy)
+    lines = leaflet.read_text().splitlines()
+    assert any(f":{lines.index('    group: trucs') + 1}: error: sections[" in e
+               and "group: unknown group 'trucs'; use one of: artrose" in e for e in errors), errors
+    assert any(f":{lines.index('          page: 3') + 1}: error: unknown field 'page' in "
+               "paragraphs[1].source; known: heading, starts" in e for e in errors), errors
+    assert not any("is missing (required" in e or "unknown section" in e for e in errors), errors
 
 
 def test_source_reference_not_in_leaflet(content_copy):
@@ -300,7 +314,8 @@ def test_kiosk_check_accepts_a_declared_adaptation(content_copy, capsys):
     assert main(["check", "--content", str(content_copy)]) == 0, capsys.readouterr().out
     _break(leaflet, "why: \"taal\"}", "why: \"\"}")
     assert main(["check", "--content", str(content_copy)]) == 1
-    assert "each adaptation is {leaflet:" in capsys.readouterr().out
+    assert "leaflet.nl.yaml:140: error: paragraphs[1].adapt[1].why: must not be empty" in \
+        capsys.readouterr().out
 
 
 def test_prompts_must_be_marked_own(content_copy):

@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Annotated, Any, Iterable, Iterator, Optional, Sequence
+
+from pydantic import AfterValidator, model_validator
 
 from rapidfuzz import fuzz
 
 from kiosk.core.normalize import fold_accents, normalize
+from kiosk.core.schema import Field, Items, Strict, Text, validate, validate_each
 from kiosk.core.utterance import KIOSK, LEAFLET, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
@@ -211,6 +214,9 @@ class Section:
     related: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
+    #: How the kiosk names the section in offers, guesses and choices ("het misverstand dat
+    #: artrose slijtage is"); the title when not given.
+    spoken_name: str = ""
 
     @property
     def follow_ups(self) -> tuple[str, ...]:
@@ -307,6 +313,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.section_ids: set[Any] = set()  # as named in the file, shape errors or not
 
     def error(self, where: LineDict | LineList | Any, message: str, key: str | None = None,
               line: int | None = None) -> None:
@@ -321,18 +328,6 @@ class _Collector:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
-
-
-def _text(node: LineDict, key: str, c: _Collector, required: bool = True) -> str:
-    value = node.get(key)
-    if value is None:
-        if required:
-            c.error(node, f"missing field '{key}'")
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        c.error(node, f"'{key}' must be a non-empty text", key)
-        return ""
-    return " ".join(value.split())
 
 
 def _texts(node: LineDict, key: str, c: _Collector, minimum: int = 0) -> tuple[str, ...]:
@@ -355,46 +350,69 @@ def _texts(node: LineDict, key: str, c: _Collector, minimum: int = 0) -> tuple[s
     return tuple(out)
 
 
-def _paragraph(node: Any, c: _Collector, source: LeafletSource | None) -> Paragraph | None:
-    if not isinstance(node, LineDict):
-        c.error(node, "a paragraph must be a mapping with 'source' and 'text' or 'items'")
-        return None
-    ref = node.get("source")
-    if not isinstance(ref, LineDict):
-        c.error(node, "paragraph has no 'source' (leaflet heading and first words)",
-                "source" if "source" in node else None)
-        return None
-    heading, starts = _text(ref, "heading", c), _text(ref, "starts", c)
-    text = _text(node, "text", c, required=False)
-    items = _texts(node, "items", c)
-    if not text and not items:
-        c.error(node, "paragraph has neither 'text' nor 'items': nothing to say")
-        return None
-    paragraph = Paragraph(SourceRef(heading, starts, ref.file, ref.line), text, items,
-                          _adaptations(node, c))
-    if source is not None and heading and starts:
-        for index, reason in source.differences(heading, starts, " ".join(paragraph.sentences()),
-                                                paragraph.adapt):
-            c.error(ref, reason, line=_line_of_word(node, index) if index >= 0 else ref.line)
-    return paragraph
+def _known_group(group: str) -> str:
+    if group not in GROUPS:
+        raise ValueError(f"unknown group {group!r}; use one of: {', '.join(GROUPS)}")
+    return group
 
 
-def _adaptations(node: LineDict, c: _Collector) -> tuple[Adaptation, ...]:
-    entries = node.get("adapt")
-    if entries is None:
-        return ()
-    if not isinstance(entries, LineList):
-        c.error(node, "'adapt' must be a list of {leaflet: ..., spoken: ..., why: ...}", "adapt")
-        return ()
+class _SourceShape(Strict):
+    heading: Text
+    starts: Text
+
+
+class _AdaptShape(Strict):
+    leaflet: Text
+    spoken: str  # '' leaves the leaflet's words out
+    why: Text
+
+
+class _ParagraphShape(Strict):
+    source: _SourceShape
+    text: Optional[Text] = None
+    items: list[Text] = []
+    adapt: list[_AdaptShape] = []
+
+    @model_validator(mode="after")
+    def _says_something(self) -> _ParagraphShape:
+        if not self.text and not self.items:
+            raise ValueError("paragraph has neither 'text' nor 'items': nothing to say")
+        return self
+
+
+class _SectionShape(Strict):
+    id: Text
+    title: Text
+    group: Annotated[Text, AfterValidator(_known_group)]
+    keywords: Annotated[list[Text], Field(min_length=1)]
+    examples: Annotated[list[Text], Field(min_length=MIN_EXAMPLES)]
+    paragraphs: Items
+    more: Optional[Text] = None
+    related: list[Text] = []
+    spoken_name: Optional[Text] = None
+
+
+class _SectionsFile(Strict):
+    sections: Items
+
+
+def _paragraphs(node: LineDict, c: _Collector, source: LeafletSource | None) -> tuple[Paragraph, ...]:
+    shapes, problems = validate_each(_ParagraphShape, node["paragraphs"], node.file, "paragraphs")
+    c.problems.extend(problems)
     out = []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, LineDict) or set(entry) != {"leaflet", "spoken", "why"} or not all(
-                isinstance(entry[k], str) for k in entry) or not entry["why"].strip() \
-                or not entry["leaflet"].strip():
-            c.error(entries, "each adaptation is {leaflet: <the leaflet's words>, spoken: <what "
-                             "is said instead, or ''>, why: <reason>}", line=entries.line_at(i))
+    for shape, raw in zip(shapes, node["paragraphs"]):
+        if shape is None:
             continue
-        out.append(Adaptation(entry["leaflet"], entry["spoken"], entry["why"], entries.line_at(i)))
+        ref, adapt_lines = raw["source"], raw.get("adapt") or LineList()
+        adapt = tuple(Adaptation(a.leaflet, a.spoken, a.why, adapt_lines.line_at(i))
+                      for i, a in enumerate(shape.adapt))
+        paragraph = Paragraph(SourceRef(shape.source.heading, shape.source.starts, ref.file,
+                                        ref.line), shape.text or "", tuple(shape.items), adapt)
+        out.append(paragraph)
+        if source is not None:
+            for index, reason in source.differences(paragraph.source.heading, paragraph.source.starts,
+                                                    " ".join(paragraph.sentences()), adapt):
+                c.error(ref, reason, line=_line_of_word(raw, index) if index >= 0 else ref.line)
     return tuple(out)
 
 
@@ -434,62 +452,31 @@ def _file_lines(file: str) -> list[str]:
         return []
 
 
-def _section(node: Any, c: _Collector, source: LeafletSource | None) -> Section | None:
-    if not isinstance(node, LineDict):
-        c.error(node, "a section must be a mapping (id, title, keywords, examples, paragraphs)")
-        return None
-    section_id = _text(node, "id", c)
-    group = _text(node, "group", c)
-    if group and group not in GROUPS:
-        c.error(node, f"unknown group {group!r}; use one of: {', '.join(GROUPS)}", "group")
-    paragraphs_node = node.get("paragraphs")
-    paragraphs: list[Paragraph] = []
-    if not isinstance(paragraphs_node, list) or not paragraphs_node:
-        c.error(node, f"section {section_id!r} has no paragraphs", "paragraphs" if paragraphs_node is not None else None)
-    else:
-        for item in paragraphs_node:
-            paragraph = _paragraph(item, c, source)
-            if paragraph:
-                paragraphs.append(paragraph)
-    more = node.get("more")
-    if more is not None and not isinstance(more, str):
-        c.error(node, "'more' must be one section id", "more")
-        more = None
-    return Section(
-        id=section_id,
-        title=_text(node, "title", c),
-        group=group,
-        keywords=_texts(node, "keywords", c, minimum=1),
-        examples=_texts(node, "examples", c, minimum=MIN_EXAMPLES),
-        paragraphs=tuple(paragraphs),
-        more=more,
-        related=_texts(node, "related", c),
-        file=node.file,
-        line=node.line,
-    )
-
-
 def _load_sections(path: Path, c: _Collector, source: LeafletSource | None) -> dict[str, Section]:
     data = load_yaml(path)
-    if not isinstance(data, LineDict) or not isinstance(data.get("sections"), list):
-        line = getattr(data, "line", 0)
-        c.problems.append(Problem(str(path), line, "expected a top-level 'sections:' list"))
-        return {}
+    nodes = validate(_SectionsFile, data, str(path)).sections
+    shapes, problems = validate_each(_SectionShape, nodes, str(path), "sections")
+    c.problems.extend(problems)
     sections: dict[str, Section] = {}
-    for node in data["sections"]:
-        section = _section(node, c, source)
-        if section is None or not section.id:
+    for shape, node in zip(shapes, nodes):
+        if shape is None:
             continue
-        if section.id in sections:
-            first = sections[section.id]
-            c.error(node, f"duplicate section id {section.id!r} (first at line {first.line})", "id")
+        if shape.id in sections:
+            first = sections[shape.id]
+            c.error(node, f"duplicate section id {shape.id!r} (first at line {first.line})", "id")
             continue
-        sections[section.id] = section
-    for missing in (i for i in SECTION_IDS if i not in sections):
+        sections[shape.id] = Section(
+            id=shape.id, title=shape.title, group=shape.group, keywords=tuple(shape.keywords),
+            examples=tuple(shape.examples), paragraphs=_paragraphs(node, c, source),
+            more=shape.more, related=tuple(shape.related), file=node.file, line=node.line,
+            spoken_name=shape.spoken_name or "")
+    # ids of sections with shape errors still count as there: no follow-on errors about them
+    c.section_ids = {node.get("id") for node in nodes if isinstance(node, LineDict)}
+    for missing in (i for i in SECTION_IDS if i not in c.section_ids):
         c.error(data, f"section {missing!r} is missing (required by the design)", "sections")
     for section in sections.values():
         for ref in (section.more, *section.related):
-            if ref and ref not in sections:
+            if ref and ref not in c.section_ids:
                 c.problems.append(Problem(section.file, section.line, f"section {section.id!r} refers to unknown section {ref!r}"))
     return sections
 
@@ -619,7 +606,7 @@ def _optional_triage(directory: Path, sections: dict[str, Section], source: Leaf
     from kiosk.core import triage  # noqa: PLC0415
 
     try:
-        return triage.load_triage(path, set(sections), source)
+        return triage.load_triage(path, set(sections) | c.section_ids, source)
     except ContentError as err:
         c.problems.extend(err.problems)
         return None
