@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from kiosk.app.config import Config, load_config, read_config
 from kiosk.cli.main import main
 from kiosk.core.yamlfile import ContentError
-
-from conftest import REPO
 
 
 @pytest.fixture

@@ -6,15 +6,20 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from kiosk.cli import main
 from kiosk.core.content import (
-    DEFAULT_CONTENT_DIR, SECTION_IDS, Adaptation, LeafletSource, check_content, load_content,
-    normalize_source, split_sentences,
+    DEFAULT_CONTENT_DIR,
+    SECTION_IDS,
+    Adaptation,
+    LeafletSource,
+    check_content,
+    load_content,
+    normalize_source,
+    split_sentences,
 )
 from kiosk.core.yamlfile import ContentError
-
-from conftest import SHARED
 
 DESIGN = SHARED / "DESIGN.md"
 
@@ -290,7 +295,8 @@ def _line_with(path: Path, text: str) -> int:
 
 def test_kiosk_check_fails_on_a_typo_naming_file_and_line(content_copy, capsys):
     leaflet = content_copy / "leaflet.nl.yaml"
-    _break(leaflet, "Heup: Ook bij het ontstaan van heupartrose", "Heup: Ook bij het ontstaan van heupartorse")
+    _break(leaflet, "Heup: Ook bij het ontstaan van heupartrose",
+           "Heup: Ook bij het ontstaan van heupartorse")
     assert main(["check", "--content", str(content_copy)]) == 1
     line = _line_with(leaflet, "heupartorse")
     assert f"{leaflet}:{line}: error: 'heupartorse' where the leaflet has 'heupartrose'" in \

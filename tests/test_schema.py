@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pytest
 
 from kiosk.core.schema import Field, Number, Strict, Text, Whole, validate, validate_each
@@ -18,8 +16,8 @@ class Item(Strict):
 class Doc(Strict):
     name: Text
     ratio: Number = Field(default=1.0, gt=0, le=10)
-    items: list[Item] = []
-    note: Optional[Text] = None
+    items: tuple[Item, ...] = ()
+    note: Text | None = None
 
 
 def errors(text: str) -> list[tuple[int, str]]:
@@ -52,7 +50,8 @@ def test_each_error_names_its_own_line():
     ("name: '  '\n", 1, "name: must not be empty"),
     ("name: [a, b]\n", 1, "name: must be a text, not a list"),
     ("name: x\nitems: {a: 1}\n", 2, "items: must be a list, not a mapping"),
-    ("name: x\nitems:\n  - word: a\n    count: true\n", 4, "items[1].count: must be a whole number, not true (yes/no)"),
+    ("name: x\nitems:\n  - word: a\n    count: true\n", 4,
+     "items[1].count: must be a whole number, not true (yes/no)"),
 ])
 def test_messages_say_what_is_wrong(text, line, message):
     assert (line, message) in errors(text)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator
 
@@ -56,13 +56,13 @@ class Config(Strict):
 
     content_dir: FilePath = DEFAULT_CONTENT_DIR
     #: Folder of the Vosk model; None means: look it up (VOSK_MODEL_PATH, ~/.cache/vosk, ...).
-    model_path: Optional[FilePath] = None
+    model_path: FilePath | None = None
     model_name: Text = "vosk-model-small-nl-0.22"
     #: "grammar" (phrases from content: more robust) or "free" (any Dutch).
     recognizer_mode: Literal["grammar", "free"] = "grammar"
     #: Sound devices by name (part of it) or index; None is the system default.
-    input_device: Optional[Device] = None
-    output_device: Optional[Device] = None
+    input_device: Device | None = None
+    output_device: Device | None = None
     #: Words that start a visit without the button; empty disables the wake phrase.
     wake_phrases: Annotated[tuple[Text, ...], BeforeValidator(_phrases)] = (
         "hallo kiosk", "hallo folder")
@@ -72,9 +72,9 @@ class Config(Strict):
     #: Longest utterance the recogniser waits for, in seconds.
     max_utterance_s: Timeout = 12.0
     #: Where anonymous counters go (topic ids, misses, triage outcomes; never audio or text).
-    stats_file: Optional[FilePath] = None
+    stats_file: FilePath | None = None
     #: GPIO pin (BCM numbering, 0-27) of the big button; None: no button (Enter in a terminal).
-    button_gpio: Optional[Annotated[Whole, Field(ge=0, le=27)]] = None
+    button_gpio: Annotated[Whole, Field(ge=0, le=27)] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Loaded:
     """The effective settings with where they came from."""
 
     config: Config
-    file: Optional[Path] = None
+    file: Path | None = None
     #: How the file was found: "--config", "$KIOSK_CONFIG", "search path", or "" without one.
     found_by: str = ""
     #: Per setting: "default" or "FILE:LINE".

@@ -15,7 +15,7 @@ from typing import Any
 ENVIRONMENT = ("KIOSK_CONFIG", "KIOSK_CACHE_DIR", "VOSK_MODEL_PATH", "XDG_CACHE_HOME")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "config", help="show the effective settings and where each came from",
         description="Print every setting with its value and origin: 'default' or the config "
@@ -37,7 +37,7 @@ def _shown(value: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.app.config import read_config  # noqa: PLC0415 - pydantic only when needed
+    from kiosk.app.config import read_config  # pydantic only when this command runs
 
     loaded = read_config(args.config)
     settings = {name: _shown(value) for name, value in loaded.config}

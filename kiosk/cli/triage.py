@@ -16,11 +16,11 @@ from typing import Callable, TextIO
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
 from kiosk.core.content import FLOWS, Content
-from kiosk.errors import KioskError
 from kiosk.core.triage import Step, TriageSession
+from kiosk.errors import KioskError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "triage", help="answer the kiosk's yes/no questions in the terminal",
         description="Run one triage flow: type ja / nee / weet ik niet (or herhaal, stop); an "

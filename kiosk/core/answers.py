@@ -9,13 +9,13 @@ Pure: no I/O after loading.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Iterable, Optional
-
-from rapidfuzz import fuzz, process
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator
+from rapidfuzz import fuzz, process
 
 from kiosk.core.normalize import normalize
 from kiosk.core.schema import Field, Strict, Text, validate
@@ -100,7 +100,7 @@ class AnswerLexicon:
         self.min_score = min_score
 
     @classmethod
-    def from_data(cls, data: dict) -> "AnswerLexicon":
+    def from_data(cls, data: dict[str, Any]) -> AnswerLexicon:
         phrases = {kind: list(data.get(kind) or []) for kind in (*VALUES, _UNCLEAR)}
         return cls(
             phrases,
@@ -276,11 +276,11 @@ class _AnswersShape(Strict):
     ja: Phrases
     nee: Phrases
     weet_niet: Phrases = Field(alias="weet-niet")
-    unclear: Optional[Phrases] = None
-    commands: dict[str, Phrases] = {}
-    fillers: list[Text] = []
-    neutral: list[Text] = []
-    negations: list[Text] = []
+    unclear: Phrases | None = None
+    commands: dict[str, Phrases] = Field(default_factory=dict)
+    fillers: tuple[Text, ...] = ()
+    neutral: tuple[Text, ...] = ()
+    negations: tuple[Text, ...] = ()
 
 
 def validate_answers(data: object, file: str = "answers.nl.yaml") -> list[Problem]:

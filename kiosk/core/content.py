@@ -7,12 +7,12 @@ problem names its file and line. Pure: files are read once at load time, nothing
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Iterator, Optional, Sequence
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, model_validator
-
 from rapidfuzz import fuzz
 
 from kiosk.core.normalize import fold_accents, normalize
@@ -23,7 +23,7 @@ from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_
 #: The bundled content folder (``content/`` at the top of the repository).
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
-#: Section ids of DESIGN.md: stable, tests and evaluations refer to them.
+#: Section ids (docs/sections.md): stable, tests and evaluations refer to them.
 SECTION_IDS = (
     "intro", "misverstanden", "misverstand-slijtage", "misverstand-ouderen",
     "misverstand-nieuw-gewricht", "misverstand-bewegen", "misverstand-pijn", "beweegtypes",
@@ -369,9 +369,9 @@ class _AdaptShape(Strict):
 
 class _ParagraphShape(Strict):
     source: _SourceShape
-    text: Optional[Text] = None
-    items: list[Text] = []
-    adapt: list[_AdaptShape] = []
+    text: Text | None = None
+    items: tuple[Text, ...] = ()
+    adapt: tuple[_AdaptShape, ...] = ()
 
     @model_validator(mode="after")
     def _says_something(self) -> _ParagraphShape:
@@ -387,9 +387,9 @@ class _SectionShape(Strict):
     keywords: Annotated[list[Text], Field(min_length=1)]
     examples: Annotated[list[Text], Field(min_length=MIN_EXAMPLES)]
     paragraphs: Items
-    more: Optional[Text] = None
-    related: list[Text] = []
-    spoken_name: Optional[Text] = None
+    more: Text | None = None
+    related: tuple[Text, ...] = ()
+    spoken_name: Text | None = None
 
 
 class _SectionsFile(Strict):
@@ -477,7 +477,8 @@ def _load_sections(path: Path, c: _Collector, source: LeafletSource | None) -> d
     for section in sections.values():
         for ref in (section.more, *section.related):
             if ref and ref not in c.section_ids:
-                c.problems.append(Problem(section.file, section.line, f"section {section.id!r} refers to unknown section {ref!r}"))
+                c.problems.append(Problem(section.file, section.line,
+                                          f"section {section.id!r} refers to unknown section {ref!r}"))
     return sections
 
 
@@ -507,7 +508,7 @@ def _load_prompts(path: Path, c: _Collector) -> Prompts:
     return Prompts(variants, str(path))
 
 
-class _AnyField(dict):
+class _AnyField(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return ""
 
@@ -589,7 +590,7 @@ def _optional_answers(directory: Path, c: _Collector) -> Any:
     path = directory / "answers.nl.yaml"
     if not path.exists():
         return None
-    from kiosk.core import answers  # noqa: PLC0415 - optional part, loaded only when its data exists
+    from kiosk.core import answers
 
     try:
         return answers.load_answers(path)
@@ -603,7 +604,7 @@ def _optional_triage(directory: Path, sections: dict[str, Section], source: Leaf
     path = directory / "triage.nl.yaml"
     if not path.exists():
         return None
-    from kiosk.core import triage  # noqa: PLC0415
+    from kiosk.core import triage
 
     try:
         return triage.load_triage(path, set(sections) | c.section_ids, source)

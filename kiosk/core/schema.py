@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Sequence, TypeVar, get_args, get_origin
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.functional_validators import BeforeValidator
@@ -28,10 +29,11 @@ T = TypeVar("T")
 
 
 class Strict(BaseModel):
-    """Base for file schemas: unknown keys are errors, values are frozen, and YAML scalars are
-    taken at their exact type (``true`` is not 1, ``17.9`` is not an integer, ``"8"`` not 8)."""
+    """Base for file schemas: unknown keys are errors and values are frozen. Use the types
+    below, which take YAML scalars at their exact type (``true`` is not 1, ``17.9`` is not a
+    whole number, ``"8"`` is not 8); pydantic itself never turns a number into a text."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _text(value: Any) -> Any:
@@ -87,13 +89,13 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
-def validate(schema: type[T] | Any, data: Any, file: str) -> T:
+def validate(schema: type[T], data: Any, file: str) -> T:
     """Validate ``data`` (as loaded by load_yaml) against ``schema`` (a model class or a type
     such as ``list[Entry]``); return the validated value or raise ContentError with one
     Problem per error, each at the file and line where it stands."""
-    adapter = schema if isinstance(schema, TypeAdapter) else _adapter(schema)
     try:
-        return adapter.validate_python(data)
+        result: T = _adapter(schema).validate_python(data)
+        return result
     except ValidationError as err:
         raise ContentError(problems(err, data, file, schema)) from None
 
@@ -115,10 +117,10 @@ def validate_each(schema: type[T], items: Sequence[Any], file: str,
     return out, found
 
 
-_ADAPTERS: dict[Any, TypeAdapter] = {}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 
 
-def _adapter(schema: Any) -> TypeAdapter:
+def _adapter(schema: Any) -> TypeAdapter[Any]:
     key = repr(schema)
     if key not in _ADAPTERS:
         _ADAPTERS[key] = TypeAdapter(schema)
@@ -215,7 +217,7 @@ _BOUNDS = {"greater_than": "more than", "greater_than_equal": "at least",
 
 def _article(wanted: str) -> str:
     wanted = {"dictionary": "mapping", "integer": "whole number", "boolean": "true or false",
-              "string": "text", "list": "list"}.get(wanted, wanted)
+              "string": "text", "list": "list", "tuple": "list"}.get(wanted, wanted)
     return wanted if wanted.startswith(("a ", "an ", "true")) else f"a {wanted}"
 
 
@@ -231,8 +233,8 @@ def _known_fields(schema: Any, loc: Sequence[Any]) -> list[str]:
             field = names.get(str(part))
             current = field.annotation if field else None
         elif get_origin(current) in (list, tuple, dict) and part is not None:
-            args = get_args(current)
-            current = args[-1] if args else None
+            args = get_args(current)  # list[X], tuple[X, ...], dict[K, X]
+            current = (args[-1] if get_origin(current) is dict else args[0]) if args else None
         else:
             return []
     return []
@@ -252,5 +254,5 @@ def _unwrap(annotation: Any) -> Any:
         return annotation
 
 
-__all__ = ["Field", "Items", "Number", "Strict", "Text", "Whole", "describe", "line_of", "problems", "validate",
-           "validate_each"]
+__all__ = ["Field", "Items", "Number", "Strict", "Text", "Whole", "describe", "line_of", "problems",
+           "validate", "validate_each"]

@@ -9,12 +9,13 @@ over shorter ones that start at the same place (``2 kg/m2`` before ``kg/m2``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal, Optional
+from typing import Literal
 
 from kiosk.core.schema import Items, Strict, Text, validate, validate_each
-from kiosk.core.yamlfile import ContentError, Problem, load_yaml
+from kiosk.core.yamlfile import ContentError, load_yaml
 
 #: File name of the lexicon inside a content directory.
 LEXICON_FILE = "lexicon.nl.yaml"
@@ -125,7 +126,7 @@ class _EntryShape(Strict):
     spoken: Text
     why: Text
     espeak_raw: Literal["wrong", "ok"] = "wrong"
-    example: Optional[Text] = None
+    example: Text | None = None
 
 
 class _LexiconShape(Strict):

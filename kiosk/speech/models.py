@@ -8,6 +8,7 @@ file by file against the manifest and only then renamed into place in one step.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import logging
@@ -20,17 +21,18 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Iterator, Optional
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
-from kiosk.errors import KioskError
 from kiosk.core.schema import Field, Items, Number, Strict, Text, Whole, validate, validate_each
 from kiosk.core.yamlfile import ContentError, Problem, load_yaml
+from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ class ModelEntry:
     zip_sha256: str | None = None
     zip_size_mb: float | None = None
     unpacked_size_mb: float | None = None
-    properties: dict = field(default_factory=dict, compare=False)
+    properties: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = ""  # "file:line" of the entry, for messages
 
     @property
@@ -124,12 +126,12 @@ _Name = Annotated[Text, _matching(r"[A-Za-z0-9][A-Za-z0-9._-]*",
 _Sha256 = Annotated[str, _matching(r"[0-9a-f]{64}",
                                    "must be 64 lowercase hex digits (in quotes if all digits)")]
 _Url = Annotated[Text, _matching(r"(https?|file)://.+", "must start with https://, http:// or file://")]
-_Megabytes = Optional[Annotated[Number, Field(gt=0)]]
+_Megabytes = Annotated[Number, Field(gt=0)] | None
 
 
 class _FileShape(Strict):
     sha256: _Sha256
-    size: Optional[Annotated[Whole, Field(ge=0)]] = None
+    size: Annotated[Whole, Field(ge=0)] | None = None
 
 
 class _EntryShape(Strict):
@@ -139,14 +141,14 @@ class _EntryShape(Strict):
     language: Text
     licence: Text
     files: Annotated[dict[Annotated[str, AfterValidator(_relative)], _FileShape], Field(min_length=1)]
-    zip_sha256: Optional[_Sha256] = None
+    zip_sha256: _Sha256 | None = None
     zip_size_mb: _Megabytes = None
     unpacked_size_mb: _Megabytes = None
-    properties: dict[str, Any] = {}
+    properties: dict[str, Any] = Field(default_factory=dict)
 
 
 class _ManifestShape(Strict):
-    default: Optional[Text] = None
+    default: Text | None = None
     models: Items
 
 
@@ -497,7 +499,7 @@ def _download(url: str, part: Path, entry: ModelEntry, progress: bool, timeout: 
     if have:
         request.add_header("Range", f"bytes={have}-")
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - manifest url
+        response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as err:
         if err.code == 416 and have:  # range not satisfiable: the part is stale or complete
             part.unlink()
@@ -564,10 +566,8 @@ def _friendly_os_errors(dest: Path, entry: ModelEntry) -> Iterator[None]:
         yield
     except OSError as err:
         if err.errno == errno.ENOSPC:
-            try:  # free the space a partial download took
+            with contextlib.suppress(OSError):  # free the space a partial download took
                 (dest / f"{entry.folder}.zip.part").unlink(missing_ok=True)
-            except OSError:
-                pass
             detail = f" ({err.strerror})" if err.strerror and "MB" in err.strerror else ""
             raise KioskError(
                 f"not enough disk space in {dest} to install {entry.name}{detail}. Free some "
