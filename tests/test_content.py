@@ -18,6 +18,7 @@ from kiosk.core.content import (
     load_content,
     normalize_source,
     split_sentences,
+    unlabelled_misconceptions,
 )
 from kiosk.core.yamlfile import ContentError
 
@@ -123,6 +124,25 @@ def unlabelled_claims(sequence: list[str]) -> list[str]:
                     out.append(text)
         before = said
     return out
+
+
+def test_the_leaflets_five_misconceptions_are_known():
+    claims = _leaflet().misconceptions
+    assert len(claims) == 5 and claims[0] == "artrose is slijtage"
+    assert unlabelled_misconceptions(claims, ["Er zijn misverstanden:", "Artrose is slijtage."])
+    assert not unlabelled_misconceptions(claims, ["Misverstand 3:", "Alleen een nieuwe heup of "
+                                                  "knie kan het probleem oplossen."])
+
+
+def test_kiosk_check_refuses_a_misconception_without_its_label(content_copy, capsys):
+    leaflet = content_copy / "leaflet.nl.yaml"
+    _break(leaflet, 'text: "Misverstand 4: bewegen geeft schade in het gewricht."',
+           'text: "Bewegen geeft schade in het gewricht."\n'
+           '        adapt: [{leaflet: "Misverstand 4: -", spoken: "", why: "weg"}]')
+    assert main(["check", "--content", str(content_copy)]) == 1
+    line = _line_with(leaflet, 'text: "Bewegen geeft schade in het gewricht."') - 2
+    assert f"{leaflet}:{line}: error: a misconception said as a fact: 'Bewegen geeft schade in " \
+        "het gewricht.'" in capsys.readouterr().out
 
 
 def test_unlabelled_claims_are_found():

@@ -103,6 +103,11 @@ class LeafletSource:
             parts.append(line)
             offset += len(line) + 1
         self.normalized = " ".join(parts)
+        #: The leaflet's misconceptions ("Misverstand 1: - Artrose is slijtage -"), normalised:
+        #: never to be said without their label (see :func:`unlabelled_misconceptions`).
+        self.misconceptions = tuple(
+            normalize_source(found.group(1)) for found in
+            re.finditer(r"^Misverstand \d+: *- *(.+?) *[-–] *$", text, re.MULTILINE))
 
     @classmethod
     def from_file(cls, path: Path) -> LeafletSource:
@@ -170,6 +175,22 @@ class LeafletSource:
 
 
 _FOOTNOTE = re.compile(r"(?<=[a-z]) ?\d+(?: \d+)?(?= |$)")
+
+
+def unlabelled_misconceptions(claims: Sequence[str], sentences: Sequence[str]) -> list[str]:
+    """Sentences (said in this order) that state one of ``claims`` without its label: the word
+    "misverstand" must come before the claim in the same sentence, or end the sentence before
+    ("Misverstand 4:"). A listener who tunes in late never hears a misconception as a fact."""
+    out, before = [], ""
+    for sentence in sentences:
+        said = normalize_source(sentence)
+        for claim in claims:
+            at = _find_words(said, claim, 0)
+            if at >= 0 and "misverstand" not in said[:at] and not re.search(
+                    r"misverstand( \d+)?$", before):
+                out.append(sentence)
+        before = said
+    return out
 
 
 def _find_words(text: str, words: str, start: int) -> int:
@@ -413,6 +434,12 @@ def _paragraphs(node: LineDict, c: _Collector, source: LeafletSource | None) -> 
             for index, reason in source.differences(paragraph.source.heading, paragraph.source.starts,
                                                     " ".join(paragraph.sentences()), adapt):
                 c.error(ref, reason, line=_line_of_word(raw, index) if index >= 0 else ref.line)
+    if source is not None:  # the section as spoken, sentence after sentence
+        said = [(p, s) for p in out for s in split_sentences(p.text) + list(p.items)]
+        for sentence in unlabelled_misconceptions(source.misconceptions, [s for _, s in said]):
+            where = next(p.source for p, s in said if s == sentence)
+            c.problems.append(Problem(where.file, where.line, f"a misconception said as a fact: "
+                                      f"{sentence!r}; say it with its label ('Misverstand 1: ...')"))
     return tuple(out)
 
 
