@@ -457,3 +457,74 @@ def load_red_flags(path: str | Path, known_words: Iterable[str] = ()) -> RedFlag
     if flags is None:
         raise ContentError(problems)
     return flags
+
+
+# --------------------------------------------------------------------------- clinical sign-off
+#: Choices a physiotherapist must confirm besides the sentences (content/REVIEW.md).
+REVIEW_DECISIONS = (
+    "A knee or hip that is warm, hot or red counts as a red flag on its own; swelling alone "
+    "does not (\"een beetje dik na het fietsen\"), only when it is sudden, severe, or comes with "
+    "warmth, redness or fever (content/red_flags.nl.yaml, group heet-gewricht).",
+    "Fever counts on its own (group koorts); 38 degrees and above is named as fever.",
+    "A fall or knock counts together with the knee, hip, leg, pain, or not being able to stand "
+    "or walk, even when the visitor can still walk (group val).",
+    "\"kan niet meer staan / lopen\" counts; \"kan niet meer zo goed / zo lang / zo ver lopen\" "
+    "and \"kan niet lopen zonder stok\" do not (group niet-staan).",
+    "112 is named for severe breathlessness, chest pain or being very ill (advice spoed), in the "
+    "groups koorts, na-operatie and niet-staan; not for the other groups.",
+    "After an operation the kiosk tells the visitor to call the hospital or the huisarts; the "
+    "step test treats \"geopereerd in de laatste drie maanden\" (and \"weet ik niet\") as no step "
+    "advice at all (content/triage.nl.yaml, check question operatie).",
+    "Any recent fall or hard knock on the knee or hip ends the step test at the huisarts "
+    "(check question val).",
+    "Without a diagnosis from a physiotherapist or doctor (\"nee\" or \"weet ik niet\") the step "
+    "test gives no step or movement-type advice, only the leaflet's sentence on other causes "
+    "(check question diagnose).",
+    "Stap 3 is given only after a whole treatment plan with the physiotherapist (\"behandelplan "
+    "afgemaakt, met eigen doelen\") and a life that still goes \"erg achteruit\".",
+    "Tweedelijnszorg is explained as \"zorg van een specialist, bijvoorbeeld in het ziekenhuis\".",
+)
+
+
+def review_items(content: Any) -> list[ReviewItem]:
+    """Every own sentence that gives or withholds advice: red flags, then the step test."""
+    items: list[ReviewItem] = []
+    for part in (getattr(content, "red_flags", None), getattr(content, "triage", None)):
+        if part is not None:
+            items += list(part.review)
+    return items
+
+
+def review_document(items: Sequence[ReviewItem], content_dir: str = "content") -> str:
+    """content/REVIEW.md: the sign-off checklist (``kiosk check --review``)."""
+    done = sum(item.reviewed for item in items)
+    out = [
+        "# Clinical sign-off of the kiosk's own advice",
+        "",
+        "**A physiotherapist must read and sign off every sentence below before the kiosk is used",
+        "with patients.** These sentences are not from the KNGF leaflet: they are the kiosk's own",
+        "words that send a visitor to a doctor, give or withhold a step of the stepwise approach,",
+        "or ask the questions that decide this. The leaflet's own text is checked against the",
+        "leaflet by `kiosk check` and is not listed here.",
+        "",
+        "How to sign off: read each sentence at its file and line, and the decisions below. When a",
+        "sentence is right, set `reviewed: true` next to it in that file; change the sentence",
+        "first when it is not. Then run `kiosk check --review > content/REVIEW.md` (a test fails",
+        "while this file and the content disagree). `kiosk check` reports how many sentences are",
+        "still unreviewed.",
+        "",
+        f"Signed off: {done} of {len(items)}.",
+        "",
+        "## Decisions to review",
+        "",
+    ]
+    out += [f"- {decision}" for decision in REVIEW_DECISIONS]
+    out += ["", "## Sentences", "", "`[x]` reviewed, `[ ]` not yet.", ""]
+    current = None
+    for item in items:
+        file = f"{content_dir}/{Path(item.file).name}"
+        if file != current:
+            out += ["", f"### {file}", ""] if current else [f"### {file}", ""]
+            current = file
+        out.append(f"- [{'x' if item.reviewed else ' '}] `{file}:{item.line}` `{item.key}`: {item.text}")
+    return "\n".join(out).rstrip() + "\n"
