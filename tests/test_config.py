@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from kiosk.app.config import Config, load_config
 from kiosk.core.yamlfile import ContentError
-
-from conftest import REPO
 
 
 def test_defaults_without_a_file(monkeypatch, tmp_path):

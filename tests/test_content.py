@@ -6,12 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from kiosk.cli import main
 from kiosk.core.content import SECTION_IDS, check_content, load_content, normalize_source
 from kiosk.core.yamlfile import ContentError
-
-from conftest import SHARED
 
 DESIGN = SHARED / "DESIGN.md"
 
@@ -41,7 +40,7 @@ def test_bundled_content_has_no_errors():
 
 def test_every_spoken_leaflet_sentence_is_traceable(content):
     """Each sentence is found (near-verbatim) in the leaflet after its source reference."""
-    from kiosk.core.content import LeafletSource, DEFAULT_CONTENT_DIR
+    from kiosk.core.content import DEFAULT_CONTENT_DIR, LeafletSource
 
     source = LeafletSource.from_file(DEFAULT_CONTENT_DIR / "source" / "kngf-artrose-folder.txt")
     checked = 0
@@ -56,7 +55,7 @@ def test_every_spoken_leaflet_sentence_is_traceable(content):
 
 
 def test_traceability_check_rejects_invented_text():
-    from kiosk.core.content import LeafletSource, DEFAULT_CONTENT_DIR
+    from kiosk.core.content import DEFAULT_CONTENT_DIR, LeafletSource
 
     source = LeafletSource.from_file(DEFAULT_CONTENT_DIR / "source" / "kngf-artrose-folder.txt")
     problems = source.untraceable("Afvallen:", "De knieën en heupen dragen",

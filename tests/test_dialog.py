@@ -8,8 +8,23 @@ import pytest
 
 from kiosk.cli.chat import converse
 from kiosk.core.dialog import (
-    CHOOSE, CONFIRM, IDLE, OFFER, QUESTION, ApplyVoice, Button, Count, Dialog, End, Heard, Listen, Say,
-    Silence, SpeechFinished, StopSpeaking, Wake,
+    CHOOSE,
+    CONFIRM,
+    IDLE,
+    OFFER,
+    QUESTION,
+    ApplyVoice,
+    Button,
+    Count,
+    Dialog,
+    End,
+    Heard,
+    Listen,
+    Say,
+    Silence,
+    SpeechFinished,
+    StopSpeaking,
+    Wake,
 )
 from kiosk.core.matching import NOTHING, Match, Matcher
 from kiosk.core.voice_settings import VoiceSettings

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.speech.lexicon import Entry, Lexicon, find_unhandled, load_lexicon
 from kiosk.core.yamlfile import ContentError
+from kiosk.speech.lexicon import Entry, Lexicon, find_unhandled, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON_PATH = ROOT / "content" / "lexicon.nl.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import shutil
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ CONTENT = ROOT / "content"
 TRIAGE = CONTENT / "triage.nl.yaml"
 LEAFLET = CONTENT / "source" / "kngf-artrose-folder.txt"
 DISCLAIMER = (Utterance("Dit is de disclaimer.", "kiosk:disclaimer"),)
-EVENTS = ANSWERS + ("silence", "unclear")
+EVENTS = (*ANSWERS, "silence", "unclear")
 #: The answers that pass the shared check: no red flag, no recent operation, diagnosed artrose.
 PASS_CHECK = ("nee", "nee", "nee", "ja", "nee", "ja")
 STEP_SECTIONS = {"stap-1", "stap-2", "stap-3", "stapsgewijze-aanpak", "operatie"}
@@ -65,7 +65,7 @@ def answer_paths(book: TriageBook, flow: str):
             return
         for answer in ANSWERS:
             branch = copy.copy(session)
-            walk(branch, branch.on_answer(answer), answers + ((step.node, answer),))
+            walk(branch, branch.on_answer(answer), (*answers, (step.node, answer)))
 
     session = book.session(flow, DISCLAIMER)
     walk(session, session.start(), ())
@@ -121,7 +121,7 @@ def test_every_path_with_silence_and_unclear_replies_ends(book, flow):
     flow_outcomes = set(book.flows[flow].outcomes) | {NO_ANSWER, NOT_UNDERSTOOD}
     seen_outcomes: set = set()
 
-    @lru_cache(maxsize=None)
+    @cache
     def paths_from(state) -> int:
         node, silences, unclear = state
         total = 0
@@ -182,7 +182,7 @@ def test_weet_niet_on_a_safety_question_never_skips_safety(book, flow_name):
         for i, (node, answer) in enumerate(answers):
             if nodes[node].danger and answer == "weet-niet":
                 following = answers[i + 1] if i + 1 < len(answers) else None
-                assert following is None and step.outcome.kind == SAFETY or \
+                assert (following is None and step.outcome.kind == SAFETY) or \
                     nodes[following[0]].danger, answers
 
 

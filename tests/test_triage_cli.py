@@ -35,7 +35,7 @@ def shortest_answers_per_outcome(flow: str) -> dict[str, list[str]]:
             return
         for answer in ANSWERS:
             branch = copy.copy(session)
-            walk(branch, branch.on_answer(answer), answers + [answer])
+            walk(branch, branch.on_answer(answer), [*answers, answer])
 
     session = book.session(flow)
     walk(session, session.start(), [])

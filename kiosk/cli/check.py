@@ -13,7 +13,7 @@ from kiosk.core.safety import review_document, review_items
 from kiosk.core.yamlfile import Problem
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("check", help="validate content (exit 1 on errors)")
     parser.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR,
                         help="content folder to check (default: the bundled one)")
@@ -31,7 +31,7 @@ def pronunciation_warnings(content: Content) -> list[Problem]:
     if not path.exists():
         return [Problem(str(path), 0, "no pronunciation lexicon: abbreviations are not checked",
                         "warning")]
-    from kiosk.speech.lexicon import load_lexicon  # noqa: PLC0415
+    from kiosk.speech.lexicon import load_lexicon
 
     lexicon = load_lexicon(path)
     texts = [u.text for s in content.sections for u in content.section_utterances(s)]
@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
     if errors or content is None:
         return 1
     if args.train:
-        from kiosk.app.classifier_store import default_directory  # noqa: PLC0415
-        from kiosk.cli._common import matcher_for  # noqa: PLC0415
+        from kiosk.app.classifier_store import default_directory
+        from kiosk.cli._common import matcher_for
 
         started = time.perf_counter()
         matcher_for(content)

@@ -17,11 +17,11 @@ from typing import Any, Callable, TextIO
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
 from kiosk.core.content import FLOWS, Content
-from kiosk.errors import KioskError
 from kiosk.core.triage import Step, TriageSession, path_table
+from kiosk.errors import KioskError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "triage", help="answer the kiosk's yes/no questions in the terminal",
         description="Run one triage flow: type ja / nee / weet ik niet (or herhaal, terug, "

@@ -9,9 +9,10 @@ Pure: no I/O after loading.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -97,7 +98,7 @@ class AnswerLexicon:
         self.min_score = min_score
 
     @classmethod
-    def from_data(cls, data: dict) -> "AnswerLexicon":
+    def from_data(cls, data: dict[str, Any]) -> AnswerLexicon:
         phrases = {kind: list(data.get(kind) or []) for kind in (*VALUES, _UNCLEAR)}
         return cls(
             phrases,

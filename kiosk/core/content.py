@@ -7,9 +7,10 @@ problem names its file and line. Pure: files are read once at load time, nothing
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -20,7 +21,7 @@ from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_
 #: The bundled content folder (``content/`` at the top of the repository).
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
-#: Section ids of DESIGN.md: stable, tests and evaluations refer to them.
+#: Section ids (docs/sections.md): stable, tests and evaluations refer to them.
 SECTION_IDS = (
     "intro", "misverstanden", "misverstand-slijtage", "misverstand-ouderen",
     "misverstand-nieuw-gewricht", "misverstand-bewegen", "misverstand-pijn", "beweegtypes",
@@ -395,7 +396,7 @@ def _load_prompts(path: Path, c: _Collector) -> Prompts:
     return Prompts(variants, str(path))
 
 
-class _AnyField(dict):
+class _AnyField(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return ""
 
@@ -477,7 +478,7 @@ def _optional_answers(directory: Path, c: _Collector) -> Any:
     path = directory / "answers.nl.yaml"
     if not path.exists():
         return None
-    from kiosk.core import answers  # noqa: PLC0415 - optional part, loaded only when its data exists
+    from kiosk.core import answers
 
     try:
         return answers.load_answers(path)
@@ -491,7 +492,7 @@ def _optional_triage(directory: Path, sections: dict[str, Section], source: Leaf
     path = directory / "triage.nl.yaml"
     if not path.exists():
         return None
-    from kiosk.core import triage  # noqa: PLC0415
+    from kiosk.core import triage
 
     try:
         return triage.load_triage(path, set(sections), source)

@@ -26,9 +26,10 @@ Own sentences carry origin ``kiosk:triage/<flow>/<node-or-outcome>``; leaflet wo
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence, Union
+from typing import Any, Union
 
 from kiosk.core.content import PARAGRAPH_PAUSE, SECTION_IDS, SENTENCE_PAUSE, LeafletSource, split_sentences
 from kiosk.core.safety import RedFlag, ReviewItem
@@ -145,7 +146,7 @@ class TriageBook:
     #: Own sentences that give or withhold advice (own texts, questions), for sign-off.
     review: tuple[ReviewItem, ...] = ()
 
-    def session(self, flow: str, disclaimer: Sequence[Utterance] = ()) -> "TriageSession":
+    def session(self, flow: str, disclaimer: Sequence[Utterance] = ()) -> TriageSession:
         return TriageSession(self, flow, disclaimer)
 
     def outcome_ids(self) -> list[str]:
@@ -278,7 +279,7 @@ class TriageSession:
     def _ask(self, before: Sequence[Utterance]) -> Step:
         question = self.flow.nodes[self.node]
         ask = Utterance(question.ask, self._origin(question.id), QUESTION_PAUSE)
-        return Step(tuple(before) + (ask,), True, question.id)
+        return Step((*tuple(before), ask), True, question.id)
 
     def _finish(self, outcome: Outcome, before: Sequence[Utterance] = ()) -> Step:
         said = list(before) + self._texts(outcome.say, outcome.id)
@@ -596,7 +597,7 @@ class _Reader:
                     state[nid] = 2
                     stack.pop()
                 elif child in nodes_spec and state.get(child) == 1:
-                    cycle = [n for n, _ in stack][[n for n, _ in stack].index(child):] + [child]
+                    cycle = [*[n for n, _ in stack][[n for n, _ in stack].index(child):], child]
                     answer = next(a for a in ANSWERS if nodes_spec[nid].get(a) == child)
                     self.error(nodes_spec[nid], f"{where}: questions go round in a circle: "
                                f"{' -> '.join(cycle)}", answer)

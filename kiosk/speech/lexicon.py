@@ -9,9 +9,9 @@ over shorter ones that start at the same place (``2 kg/m2`` before ``kg/m2``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from kiosk.core.yamlfile import ContentError, LineDict, Problem, load_yaml
 

@@ -8,6 +8,7 @@ file by file against the manifest and only then renamed into place in one step.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import logging
@@ -20,14 +21,15 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any
 
-from kiosk.errors import KioskError
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
+from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ class ModelEntry:
     zip_sha256: str | None = None
     zip_size_mb: float | None = None
     unpacked_size_mb: float | None = None
-    properties: dict = field(default_factory=dict, compare=False)
+    properties: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = ""  # "file:line" of the entry, for messages
 
     @property
@@ -214,8 +216,8 @@ def _parse_files(raw: Any, entry: LineDict, problems: list[Problem]) -> tuple[Mo
                                              key))
         sha = spec.get("sha256")
         if not (isinstance(sha, str) and _SHA_RE.match(sha)):
-            problems.append(spec.problem(f"{rel}: sha256 must be 64 lowercase hex digits (in quotes if all digits)",
-                                         "sha256"))
+            problems.append(spec.problem(
+                f"{rel}: sha256 must be 64 lowercase hex digits (in quotes if all digits)", "sha256"))
             continue
         size = spec.get("size")
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
@@ -541,7 +543,7 @@ def _download(url: str, part: Path, entry: ModelEntry, progress: bool, timeout: 
     if have:
         request.add_header("Range", f"bytes={have}-")
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - manifest url
+        response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as err:
         if err.code == 416 and have:  # range not satisfiable: the part is stale or complete
             part.unlink()
@@ -608,10 +610,8 @@ def _friendly_os_errors(dest: Path, entry: ModelEntry) -> Iterator[None]:
         yield
     except OSError as err:
         if err.errno == errno.ENOSPC:
-            try:  # free the space a partial download took
+            with contextlib.suppress(OSError):  # free the space a partial download took
                 (dest / f"{entry.folder}.zip.part").unlink(missing_ok=True)
-            except OSError:
-                pass
             detail = f" ({err.strerror})" if err.strerror and "MB" in err.strerror else ""
             raise KioskError(
                 f"not enough disk space in {dest} to install {entry.name}{detail}. Free some "
