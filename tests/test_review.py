@@ -55,7 +55,8 @@ def test_kiosk_check_counts_unreviewed_sentences(tmp_path, capsys, items):
     shutil.copytree(CONTENT, content)
     before = unreviewed_count(capsys, content)
     assert before == (sum(not i.reviewed for i in items), len(items))
-    for name, key in (("red_flags.nl.yaml", "  huisarts:\n"), ("triage.nl.yaml", "      ask: Heeft u nu koorts?\n")):
+    for name, key in (("red_flags.nl.yaml", "  huisarts:\n"),
+                      ("triage.nl.yaml", "      ask: Heeft u nu koorts?\n")):
         path = content / name
         text = path.read_text(encoding="utf-8")
         start = text.index(key)

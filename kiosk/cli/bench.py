@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         result["matcher_ready_s"] = round(ready_s, 3)
         table = bench_text.format_table
     elif args.red_flags:
-        from kiosk.bench import red_flags as bench_red_flags  # noqa: PLC0415
+        from kiosk.bench import red_flags as bench_red_flags
 
         wers = [float(w) for w in (args.wer or "0.2").split(",") if w.strip()]
         result = bench_red_flags.run_red_flag_bench(args.red_flags, content_from_args(args),

@@ -83,7 +83,7 @@ def converse(content: Content, flow: str, lines: TextIO, out: TextIO) -> Step:
         intent = matcher.match(text).intent
         return intent.kind, intent.key
 
-    session = content.triage.session(flow, disclaimer=content.prompts.say("disclaimer"))
+    session: TriageSession = content.triage.session(flow, disclaimer=content.prompts.say("disclaimer"))
     step = session.start()
     show(step, out)
     while not step.done:

@@ -506,7 +506,7 @@ def _optional_red_flags(directory: Path, sections: dict[str, Section], c: _Colle
     if not path.exists():
         c.warning(str(path), 0, "no red-flag file: visitors who need a doctor today are not recognised")
         return None
-    from kiosk.core import safety  # noqa: PLC0415
+    from kiosk.core import safety
 
     known = {w for s in sections.values() for p in s.paragraphs for t in (p.text, *p.items)
              for w in t.split()}

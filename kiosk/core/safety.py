@@ -17,9 +17,10 @@ Every sentence of advice is the kiosk's own: origin ``kiosk:red-flag/<key>``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
@@ -258,7 +259,8 @@ class _Reader:
 
     def advice_text(self, node: Any, where: str, parent: Any, key: Any, origin: str,
                     review: list[ReviewItem]) -> list[Utterance]:
-        if not isinstance(node, LineDict) or not isinstance(node.get("text"), str) or not node["text"].strip():
+        text = node.get("text") if isinstance(node, LineDict) else None
+        if not isinstance(node, LineDict) or not isinstance(text, str) or not text.strip():
             self.error(parent, f"{where} needs a 'text'", key if isinstance(key, str) else None,
                        line=key if isinstance(key, int) else None)
             return []
@@ -268,7 +270,7 @@ class _Reader:
             reviewed = False
         for extra in set(node) - {"text", "reviewed"}:
             self.error(node, f"{where}: unknown key {extra!r} (expected text, reviewed)", extra)
-        text = " ".join(node["text"].split())
+        text = " ".join(text.split())
         review.append(ReviewItem(self.file, node.line_of("text"), origin, text, reviewed))
         return [Utterance(s, origin, SENTENCE_PAUSE) for s in split_sentences(text)]
 
@@ -295,7 +297,8 @@ class _Reader:
         words: dict[str, tuple[_Word, ...]] = {}
         words_spec = data.get("words")
         if not isinstance(words_spec, LineDict) or not words_spec:
-            self.error(data, "'words' must be a mapping of group: [words]", "words" if "words" in data else None)
+            self.error(data, "'words' must be a mapping of group: [words]",
+                       "words" if "words" in data else None)
             words_spec = LineDict()
         for concept, node in words_spec.items():
             entries = []
@@ -314,7 +317,7 @@ class _Reader:
                         frozenset(" ".join(tokens(w)) for w in known_words), self.file,
                         tuple(review))
 
-    def negation(self, node: Any, parent: LineDict, words: dict) -> Negation:
+    def negation(self, node: Any, parent: LineDict, words: dict[str, tuple[_Word, ...]]) -> Negation:
         if node is None:
             return Negation()
         if not isinstance(node, LineDict):
@@ -324,7 +327,8 @@ class _Reader:
         def flat(key: str) -> frozenset[str]:
             if key not in node:
                 return frozenset()
-            return frozenset(" ".join(tokens(w)) for w in self.word_list(node[key], f"negation {key!r}", node, key))
+            listed = self.word_list(node[key], f"negation {key!r}", node, key)
+            return frozenset(" ".join(tokens(w)) for w in listed)
 
         negatable = flat("negatable")
         for concept in negatable - set(words):
@@ -335,7 +339,8 @@ class _Reader:
             reach = 4
         return Negation(flat("words"), negatable, flat("ends"), flat("not_after"), reach)
 
-    def groups(self, data: LineDict, words: dict, advice: dict, review: list[ReviewItem]) -> list[Group]:
+    def groups(self, data: LineDict, words: dict[str, tuple[_Word, ...]],
+               advice: dict[str, list[Utterance]], review: list[ReviewItem]) -> list[Group]:
         spec = data.get("groups")
         if not isinstance(spec, LineDict) or not spec:
             self.error(data, "'groups' must be a mapping of group id: {name, rules, say}",
@@ -349,7 +354,8 @@ class _Reader:
                 continue
             for key in node:
                 if key not in _GROUP_KEYS:
-                    self.error(node, f"{where}: unknown key {key!r} (expected {', '.join(sorted(_GROUP_KEYS))})", key)
+                    expected = ", ".join(sorted(_GROUP_KEYS))
+                    self.error(node, f"{where}: unknown key {key!r} (expected {expected})", key)
             rules = [r for i, r in enumerate(node.get("rules") or []) if r is not None]
             parsed = [self.rule(r, node, where, words, i) for i, r in enumerate(rules)]
             if not rules:
@@ -389,8 +395,12 @@ class _Reader:
             return ()
         return tuple(items.line_at(i) for i in range(len(items)))
 
-    def rule(self, node: Any, group: LineDict, where: str, words: dict, index: int) -> Rule | None:
+    def rule(self, node: Any, group: LineDict, where: str, words: dict[str, tuple[_Word, ...]],
+             index: int) -> Rule | None:
         rules = group["rules"]
+        node_all: Any
+        within: Any
+        unless: Any
         line = rules.line_at(index) if isinstance(rules, LineList) else group.line
         if isinstance(node, list):
             node_all, within, unless = node, None, []
@@ -421,7 +431,8 @@ class _Reader:
         return Rule(tuple(node_all), within, tuple(unless))
 
 
-def check_red_flags(path: str | Path, known_words: Iterable[str] = ()) -> tuple[RedFlags | None, list[Problem]]:
+def check_red_flags(path: str | Path,
+                    known_words: Iterable[str] = ()) -> tuple[RedFlags | None, list[Problem]]:
     """Load ``red_flags.nl.yaml``: (red flags or None, every problem with file and line).
 
     Besides the file's form, each group's ``examples`` must fire that group and its
