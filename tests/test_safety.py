@@ -81,6 +81,9 @@ def test_advice_is_own_complete_and_names_the_huisarts(flags):
 def test_a_slip_in_a_long_word_is_caught_but_not_an_ordinary_word(flags):
     assert flags.detect("mijn knie is gezwolle sinds vannacht") is not None
     assert flags.detect("ik ben geopereert en de wond lekt") is not None
+    # words a recogniser glued together are read apart
+    assert flags.detect("ik bengestruikeld en kanniet meer staan") is not None
+    assert flags.detect("ik kan het niet uitstaan") is None  # "uit" is not a glued short word
     # "gewicht" is a word of its own (in the leaflet), never a slip for "gewricht"
     assert flags.detect("mijn gewicht is erg dik geworden") is None
 

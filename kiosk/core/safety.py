@@ -31,6 +31,12 @@ from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_
 
 #: Origin prefix of the red-flag advice: ``kiosk:red-flag/<group or advice key>``.
 ORIGIN = f"{KIOSK}:red-flag"
+#: Short words a recogniser glues to their neighbour ("ikkan", "bengestruikeld"): a word that is
+#: one of these plus a red-flag word is read as the two words.
+GLUED_WORDS = frozenset({
+    "ik", "ben", "en", "de", "het", "een", "is", "er", "te", "dat", "die", "in", "je", "kan",
+    "mijn", "nu", "niet", "meer", "op", "zo", "heel", "erg", "was", "ze", "hij", "u", "uw",
+})
 #: Words around a rule's matched words in which an ``unless`` word cancels it.
 UNLESS_MARGIN = 2
 SENTENCE_PAUSE = 0.35
@@ -199,9 +205,30 @@ class RedFlags:
         a, b = lo - UNLESS_MARGIN, hi + UNLESS_MARGIN
         return any(s < b and e > a for c in rule.unless for s, e in found[c])
 
+    def _unglue(self, words: list[str]) -> list[str]:
+        """Split words a recogniser glued together: a short word from :data:`GLUED_WORDS` and
+        a word of the word groups ("ikkan" -> "ik kan")."""
+        out: list[str] = []
+        for word in words:
+            if word in self._exact or word in self.known_words or word in GLUED_WORDS:
+                out.append(word)
+                continue
+            for cut in range(1, len(word)):
+                head, tail = word[:cut], word[cut:]
+                if (head in GLUED_WORDS and (tail in self._exact or tail in GLUED_WORDS)) or \
+                        (tail in GLUED_WORDS and head in self._exact):
+                    out += [head, tail]
+                    break
+            else:
+                out.append(word)
+        return out
+
+    def _words(self, text: str) -> list[str]:
+        return self._unglue(tokens(text))
+
     def detect(self, text: str) -> RedFlag | None:
         """The first red-flag group that ``text`` (heard or typed Dutch) fires, or None."""
-        words = tokens(text)
+        words = self._words(text)
         if not words:
             return None
         found: dict[str, list[tuple[int, int]]] = {}
@@ -216,7 +243,7 @@ class RedFlags:
 
     def why(self, text: str) -> str | None:
         """For staff and tests: "group: rule" that fired on ``text``, or None."""
-        words = tokens(text)
+        words = self._words(text)
         found = {c: self._occurrences(words, c) for c in self.words}
         for group in self.groups:
             for rule in group.rules:
