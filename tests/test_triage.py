@@ -218,6 +218,9 @@ def test_step_advice_matches_the_leaflet(book):
     assert by_outcome["stap-3"].outcome.offer_more[:2] == ("operatie", "meer-operatie")
     assert "bovenstaande behandelstappen al zijn doorlopen" in texts_of(by_outcome["stap-3"])
     assert by_outcome["stap-1"].outcome.section_ids == ("stap-1",)
+    beweger = {step.outcome.id: step for _, step in answer_paths(book, "beweger")}
+    said = texts_of(beweger["overbelasten"])  # "deze activiteiten" has what it refers to
+    assert said.index("Ervaart u na een bepaalde belasting") < said.index("deze activiteiten")
 
 
 def test_questions_are_short_and_own(book):
