@@ -4,6 +4,8 @@
   on the same questions with simulated recogniser errors, side by side;
 - ``--audio DIR --labels FILE.tsv``: recogniser + matcher on labelled recordings (accuracy,
   false accepts on ``none``, latency, real-time factor, peak RSS, model load time);
+- ``--red-flags FILE.tsv [--wer 0.2]``: the red-flag detector, recall and false alarms,
+  clean and with simulated recogniser errors;
 - ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency);
 - ``--synth-korean DIR``: a Korean espeak-ng test set for ``--audio`` with the Korean test model.
 """
@@ -25,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     what.add_argument("--questions", type=Path, help="labelled questions: question<TAB>expected")
     what.add_argument("--audio", type=Path, help="folder of recordings (with --labels)")
     what.add_argument("--tts", action="store_true", help="measure speech output")
+    what.add_argument("--red-flags", type=Path, metavar="FILE",
+                      help="labelled red flags and ordinary complaints: heard<TAB>expected")
     what.add_argument("--synth-korean", type=Path, metavar="DIR",
                       help="write a Korean espeak-ng test set (WAVs, labels.tsv, phrases.txt) "
                       "for --audio with the Korean test model")
@@ -36,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--phrases", type=Path,
                         help="with --audio: grammar phrases, one a line (default: from content)")
     parser.add_argument("--wer", default="",
-                        help="with --questions: simulated word error rates, e.g. 0.1,0.2,0.3")
+                        help="with --questions or --red-flags: simulated word error rates, "
+                        "e.g. 0.1,0.2,0.3 (--red-flags: default 0.2)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the error simulator")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
     add_content_option(parser)
@@ -57,6 +62,13 @@ def run(args: argparse.Namespace) -> int:
         result = bench_text.run_text_bench(args.questions, matcher, wers, args.seed)
         result["matcher_ready_s"] = round(ready_s, 3)
         table = bench_text.format_table
+    elif args.red_flags:
+        from kiosk.bench import red_flags as bench_red_flags
+
+        wers = [float(w) for w in (args.wer or "0.2").split(",") if w.strip()]
+        result = bench_red_flags.run_red_flag_bench(args.red_flags, content_from_args(args),
+                                                    wers, args.seed)
+        table = bench_red_flags.format_table
     elif args.audio:
         from kiosk.bench import audio as bench_audio
 

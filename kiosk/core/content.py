@@ -302,6 +302,7 @@ class Content:
     directory: Path
     answers: Any = None  # kiosk.core.answers.AnswerLexicon when content/answers.nl.yaml exists
     triage: Any = None  # kiosk.core.triage.TriageBook when content/triage.nl.yaml exists
+    red_flags: Any = None  # kiosk.core.safety.RedFlags (content/red_flags.nl.yaml)
     warnings: tuple[Problem, ...] = field(default=())
 
     def section_utterances(self, section_id: str) -> list[Utterance]:
@@ -640,6 +641,20 @@ def _optional_triage(directory: Path, sections: dict[str, Section], source: Leaf
         return None
 
 
+def _optional_red_flags(directory: Path, sections: dict[str, Section], c: _Collector) -> Any:
+    path = directory / "red_flags.nl.yaml"
+    if not path.exists():
+        c.warning(str(path), 0, "no red-flag file: visitors who need a doctor today are not recognised")
+        return None
+    from kiosk.core import safety
+
+    known = {w for s in sections.values() for p in s.paragraphs for t in (p.text, *p.items)
+             for w in t.split()}
+    flags, problems = safety.check_red_flags(path, known)
+    c.problems.extend(problems)
+    return flags
+
+
 def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content | None, list[Problem]]:
     """Load everything and return (content or None, all problems found, warnings included)."""
     directory = Path(directory)
@@ -668,6 +683,7 @@ def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content 
         parts["intents"] = replace(parts["intents"], out_of_scope_examples=declined)
     answers = _optional_answers(directory, c)
     triage = _optional_triage(directory, parts.get("sections", {}), source, c)
+    red_flags = _optional_red_flags(directory, parts.get("sections", {}), c)
     if c.errors or len(parts) < len(loaders):
         return None, c.problems
     content = Content(
@@ -677,6 +693,7 @@ def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content 
         directory=directory,
         answers=answers,
         triage=triage,
+        red_flags=red_flags,
         warnings=tuple(p for p in c.problems if p.severity == "warning"),
     )
     return content, c.problems
