@@ -513,7 +513,8 @@ def _load_sections(path: Path, c: _Collector, source: LeafletSource | None) -> d
 def _load_prompts(path: Path, c: _Collector) -> Prompts:
     data = load_yaml(path)
     if not isinstance(data, LineDict) or not isinstance(data.get("prompts"), LineDict):
-        c.problems.append(Problem(str(path), getattr(data, "line", 0), "expected a top-level 'prompts:' mapping"))
+        c.problems.append(Problem(str(path), getattr(data, "line", 0),
+                                  "expected a top-level 'prompts:' mapping"))
         return Prompts({}, str(path))
     if data.get("origin") != KIOSK:
         c.error(data, "prompts must be marked as the kiosk's own: 'origin: kiosk'", "origin")
@@ -521,7 +522,8 @@ def _load_prompts(path: Path, c: _Collector) -> Prompts:
     prompts = data["prompts"]
     for key, value in prompts.items():
         options = [value] if isinstance(value, str) else value
-        if not isinstance(options, list) or not options or not all(isinstance(o, str) and o.strip() for o in options):
+        if not isinstance(options, list) or not options or not all(
+                isinstance(o, str) and o.strip() for o in options):
             c.error(prompts, f"prompt {key!r} must be a text or a list of texts", key)
             continue
         for option in options:
