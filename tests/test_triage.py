@@ -218,6 +218,9 @@ def test_step_advice_matches_the_leaflet(book):
     assert by_outcome["stap-3"].outcome.offer_more[:2] == ("operatie", "meer-operatie")
     assert "bovenstaande behandelstappen al zijn doorlopen" in texts_of(by_outcome["stap-3"])
     assert by_outcome["stap-1"].outcome.section_ids == ("stap-1",)
+    beweger = {step.outcome.id: step for _, step in answer_paths(book, "beweger")}
+    said = texts_of(beweger["overbelasten"])  # "deze activiteiten" has what it refers to
+    assert said.index("Ervaart u na een bepaalde belasting") < said.index("deze activiteiten")
 
 
 def test_questions_are_short_and_own(book):
@@ -520,8 +523,8 @@ def test_a_no_that_describes_a_red_flag_goes_to_the_huisarts(heard):
     """Finding: "nee ik kan niet meer staan" to the fall question was read as plain "nee".
     Read as the dialog reads it (red flags first, then the answer), through ``kiosk triage``'s
     own reader, with the real content."""
-    from kiosk.cli.triage import reply  # noqa: PLC0415
-    from kiosk.core.content import load_content  # noqa: PLC0415
+    from kiosk.cli.triage import reply
+    from kiosk.core.content import load_content
 
     content = load_content(CONTENT)
     session = content.triage.session("stap", DISCLAIMER)
@@ -604,7 +607,7 @@ def test_terug_goes_back_one_question_at_a_time(book):
 
 
 def test_a_red_flag_at_any_question_ends_with_its_advice(book):
-    from kiosk.core.content import load_content  # noqa: PLC0415
+    from kiosk.core.content import load_content
 
     flags = load_content(CONTENT).red_flags
     flag = flags.detect("mijn knie is ineens dik en warm")

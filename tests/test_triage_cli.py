@@ -102,13 +102,13 @@ def test_own_sentences_are_marked(monkeypatch, capsys):
     _, out = run_cli(monkeypatch, capsys, "stap", spoken(["ja"]))
     assert outcome_of(out) == "huisarts-vandaag"
     assert all(line.startswith(("*", "[")) for line in out.splitlines())  # no leaflet advice
-    _, out = run_cli(monkeypatch, capsys, "beweger", spoken(PASS_CHECK + ["nee", "nee"]))
+    _, out = run_cli(monkeypatch, capsys, "beweger", spoken([*PASS_CHECK, "nee", "nee"]))
     assert any(line.startswith("  Gezonde beweging") for line in out.splitlines())
 
 
 @pytest.mark.parametrize("flow, answers, outcome", [
-    ("stap", PASS_CHECK + ["nee", "ja", "weet-niet", "nee", "ja"], "stap-2-digitaal"),
-    ("beweger", PASS_CHECK + ["ja", "weet-niet"], "overbelasten"),
+    ("stap", [*PASS_CHECK, "nee", "ja", "weet-niet", "nee", "ja"], "stap-2-digitaal"),
+    ("beweger", [*PASS_CHECK, "ja", "weet-niet"], "overbelasten"),
 ])
 def test_real_stdin_in_a_subprocess(flow, answers, outcome):
     result = subprocess.run(

@@ -15,9 +15,10 @@ With errors, every sentence is heard ``repeats`` times with different simulated 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from kiosk.core.errorsim import ErrorSimulator
 from kiosk.errors import KioskError

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
 from kiosk.core.content import FLOWS, Content
@@ -83,7 +84,7 @@ def converse(content: Content, flow: str, lines: TextIO, out: TextIO) -> Step:
         intent = matcher.match(text).intent
         return intent.kind, intent.key
 
-    session = content.triage.session(flow, disclaimer=content.prompts.say("disclaimer"))
+    session: TriageSession = content.triage.session(flow, disclaimer=content.prompts.say("disclaimer"))
     step = session.start()
     show(step, out)
     while not step.done:

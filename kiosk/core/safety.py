@@ -17,9 +17,10 @@ Every sentence of advice is the kiosk's own: origin ``kiosk:red-flag/<key>``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
@@ -30,6 +31,12 @@ from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_
 
 #: Origin prefix of the red-flag advice: ``kiosk:red-flag/<group or advice key>``.
 ORIGIN = f"{KIOSK}:red-flag"
+#: Short words a recogniser glues to their neighbour ("ikkan", "bengestruikeld"): a word that is
+#: one of these plus a red-flag word is read as the two words.
+GLUED_WORDS = frozenset({
+    "ik", "ben", "en", "de", "het", "een", "is", "er", "te", "dat", "die", "in", "je", "kan",
+    "mijn", "nu", "niet", "meer", "op", "zo", "heel", "erg", "was", "ze", "hij", "u", "uw",
+})
 #: Words around a rule's matched words in which an ``unless`` word cancels it.
 UNLESS_MARGIN = 2
 SENTENCE_PAUSE = 0.35
@@ -198,9 +205,30 @@ class RedFlags:
         a, b = lo - UNLESS_MARGIN, hi + UNLESS_MARGIN
         return any(s < b and e > a for c in rule.unless for s, e in found[c])
 
+    def _unglue(self, words: list[str]) -> list[str]:
+        """Split words a recogniser glued together: a short word from :data:`GLUED_WORDS` and
+        a word of the word groups ("ikkan" -> "ik kan")."""
+        out: list[str] = []
+        for word in words:
+            if word in self._exact or word in self.known_words or word in GLUED_WORDS:
+                out.append(word)
+                continue
+            for cut in range(1, len(word)):
+                head, tail = word[:cut], word[cut:]
+                if (head in GLUED_WORDS and (tail in self._exact or tail in GLUED_WORDS)) or \
+                        (tail in GLUED_WORDS and head in self._exact):
+                    out += [head, tail]
+                    break
+            else:
+                out.append(word)
+        return out
+
+    def _words(self, text: str) -> list[str]:
+        return self._unglue(tokens(text))
+
     def detect(self, text: str) -> RedFlag | None:
         """The first red-flag group that ``text`` (heard or typed Dutch) fires, or None."""
-        words = tokens(text)
+        words = self._words(text)
         if not words:
             return None
         found: dict[str, list[tuple[int, int]]] = {}
@@ -215,7 +243,7 @@ class RedFlags:
 
     def why(self, text: str) -> str | None:
         """For staff and tests: "group: rule" that fired on ``text``, or None."""
-        words = tokens(text)
+        words = self._words(text)
         found = {c: self._occurrences(words, c) for c in self.words}
         for group in self.groups:
             for rule in group.rules:
@@ -258,7 +286,8 @@ class _Reader:
 
     def advice_text(self, node: Any, where: str, parent: Any, key: Any, origin: str,
                     review: list[ReviewItem]) -> list[Utterance]:
-        if not isinstance(node, LineDict) or not isinstance(node.get("text"), str) or not node["text"].strip():
+        text = node.get("text") if isinstance(node, LineDict) else None
+        if not isinstance(node, LineDict) or not isinstance(text, str) or not text.strip():
             self.error(parent, f"{where} needs a 'text'", key if isinstance(key, str) else None,
                        line=key if isinstance(key, int) else None)
             return []
@@ -268,7 +297,7 @@ class _Reader:
             reviewed = False
         for extra in set(node) - {"text", "reviewed"}:
             self.error(node, f"{where}: unknown key {extra!r} (expected text, reviewed)", extra)
-        text = " ".join(node["text"].split())
+        text = " ".join(text.split())
         review.append(ReviewItem(self.file, node.line_of("text"), origin, text, reviewed))
         return [Utterance(s, origin, SENTENCE_PAUSE) for s in split_sentences(text)]
 
@@ -295,7 +324,8 @@ class _Reader:
         words: dict[str, tuple[_Word, ...]] = {}
         words_spec = data.get("words")
         if not isinstance(words_spec, LineDict) or not words_spec:
-            self.error(data, "'words' must be a mapping of group: [words]", "words" if "words" in data else None)
+            self.error(data, "'words' must be a mapping of group: [words]",
+                       "words" if "words" in data else None)
             words_spec = LineDict()
         for concept, node in words_spec.items():
             entries = []
@@ -314,7 +344,7 @@ class _Reader:
                         frozenset(" ".join(tokens(w)) for w in known_words), self.file,
                         tuple(review))
 
-    def negation(self, node: Any, parent: LineDict, words: dict) -> Negation:
+    def negation(self, node: Any, parent: LineDict, words: dict[str, tuple[_Word, ...]]) -> Negation:
         if node is None:
             return Negation()
         if not isinstance(node, LineDict):
@@ -324,7 +354,8 @@ class _Reader:
         def flat(key: str) -> frozenset[str]:
             if key not in node:
                 return frozenset()
-            return frozenset(" ".join(tokens(w)) for w in self.word_list(node[key], f"negation {key!r}", node, key))
+            listed = self.word_list(node[key], f"negation {key!r}", node, key)
+            return frozenset(" ".join(tokens(w)) for w in listed)
 
         negatable = flat("negatable")
         for concept in negatable - set(words):
@@ -335,7 +366,8 @@ class _Reader:
             reach = 4
         return Negation(flat("words"), negatable, flat("ends"), flat("not_after"), reach)
 
-    def groups(self, data: LineDict, words: dict, advice: dict, review: list[ReviewItem]) -> list[Group]:
+    def groups(self, data: LineDict, words: dict[str, tuple[_Word, ...]],
+               advice: dict[str, list[Utterance]], review: list[ReviewItem]) -> list[Group]:
         spec = data.get("groups")
         if not isinstance(spec, LineDict) or not spec:
             self.error(data, "'groups' must be a mapping of group id: {name, rules, say}",
@@ -349,7 +381,8 @@ class _Reader:
                 continue
             for key in node:
                 if key not in _GROUP_KEYS:
-                    self.error(node, f"{where}: unknown key {key!r} (expected {', '.join(sorted(_GROUP_KEYS))})", key)
+                    expected = ", ".join(sorted(_GROUP_KEYS))
+                    self.error(node, f"{where}: unknown key {key!r} (expected {expected})", key)
             rules = [r for i, r in enumerate(node.get("rules") or []) if r is not None]
             parsed = [self.rule(r, node, where, words, i) for i, r in enumerate(rules)]
             if not rules:
@@ -389,8 +422,12 @@ class _Reader:
             return ()
         return tuple(items.line_at(i) for i in range(len(items)))
 
-    def rule(self, node: Any, group: LineDict, where: str, words: dict, index: int) -> Rule | None:
+    def rule(self, node: Any, group: LineDict, where: str, words: dict[str, tuple[_Word, ...]],
+             index: int) -> Rule | None:
         rules = group["rules"]
+        node_all: Any
+        within: Any
+        unless: Any
         line = rules.line_at(index) if isinstance(rules, LineList) else group.line
         if isinstance(node, list):
             node_all, within, unless = node, None, []
@@ -421,7 +458,8 @@ class _Reader:
         return Rule(tuple(node_all), within, tuple(unless))
 
 
-def check_red_flags(path: str | Path, known_words: Iterable[str] = ()) -> tuple[RedFlags | None, list[Problem]]:
+def check_red_flags(path: str | Path,
+                    known_words: Iterable[str] = ()) -> tuple[RedFlags | None, list[Problem]]:
     """Load ``red_flags.nl.yaml``: (red flags or None, every problem with file and line).
 
     Besides the file's form, each group's ``examples`` must fire that group and its
@@ -457,3 +495,74 @@ def load_red_flags(path: str | Path, known_words: Iterable[str] = ()) -> RedFlag
     if flags is None:
         raise ContentError(problems)
     return flags
+
+
+# --------------------------------------------------------------------------- clinical sign-off
+#: Choices a physiotherapist must confirm besides the sentences (content/REVIEW.md).
+REVIEW_DECISIONS = (
+    "A knee or hip that is warm, hot or red counts as a red flag on its own; swelling alone "
+    "does not (\"een beetje dik na het fietsen\"), only when it is sudden, severe, or comes with "
+    "warmth, redness or fever (content/red_flags.nl.yaml, group heet-gewricht).",
+    "Fever counts on its own (group koorts); 38 degrees and above is named as fever.",
+    "A fall or knock counts together with the knee, hip, leg, pain, or not being able to stand "
+    "or walk, even when the visitor can still walk (group val).",
+    "\"kan niet meer staan / lopen\" counts; \"kan niet meer zo goed / zo lang / zo ver lopen\" "
+    "and \"kan niet lopen zonder stok\" do not (group niet-staan).",
+    "112 is named for severe breathlessness, chest pain or being very ill (advice spoed), in the "
+    "groups koorts, na-operatie and niet-staan; not for the other groups.",
+    "After an operation the kiosk tells the visitor to call the hospital or the huisarts; the "
+    "step test treats \"geopereerd in de laatste drie maanden\" (and \"weet ik niet\") as no step "
+    "advice at all (content/triage.nl.yaml, check question operatie).",
+    "Any recent fall or hard knock on the knee or hip ends the step test at the huisarts "
+    "(check question val).",
+    "Without a diagnosis from a physiotherapist or doctor (\"nee\" or \"weet ik niet\") the step "
+    "test gives no step or movement-type advice, only the leaflet's sentence on other causes "
+    "(check question diagnose).",
+    "Stap 3 is given only after a whole treatment plan with the physiotherapist (\"behandelplan "
+    "afgemaakt, met eigen doelen\") and a life that still goes \"erg achteruit\".",
+    "Tweedelijnszorg is explained as \"zorg van een specialist, bijvoorbeeld in het ziekenhuis\".",
+)
+
+
+def review_items(content: Any) -> list[ReviewItem]:
+    """Every own sentence that gives or withholds advice: red flags, then the step test."""
+    items: list[ReviewItem] = []
+    for part in (getattr(content, "red_flags", None), getattr(content, "triage", None)):
+        if part is not None:
+            items += list(part.review)
+    return items
+
+
+def review_document(items: Sequence[ReviewItem], content_dir: str = "content") -> str:
+    """content/REVIEW.md: the sign-off checklist (``kiosk check --review``)."""
+    done = sum(item.reviewed for item in items)
+    out = [
+        "# Clinical sign-off of the kiosk's own advice",
+        "",
+        "**A physiotherapist must read and sign off every sentence below before the kiosk is used",
+        "with patients.** These sentences are not from the KNGF leaflet: they are the kiosk's own",
+        "words that send a visitor to a doctor, give or withhold a step of the stepwise approach,",
+        "or ask the questions that decide this. The leaflet's own text is checked against the",
+        "leaflet by `kiosk check` and is not listed here.",
+        "",
+        "How to sign off: read each sentence at its file and line, and the decisions below. When a",
+        "sentence is right, set `reviewed: true` next to it in that file; change the sentence",
+        "first when it is not. Then run `kiosk check --review > content/REVIEW.md` (a test fails",
+        "while this file and the content disagree). `kiosk check` reports how many sentences are",
+        "still unreviewed.",
+        "",
+        f"Signed off: {done} of {len(items)}.",
+        "",
+        "## Decisions to review",
+        "",
+    ]
+    out += [f"- {decision}" for decision in REVIEW_DECISIONS]
+    out += ["", "## Sentences", "", "`[x]` reviewed, `[ ]` not yet.", ""]
+    current = None
+    for item in items:
+        file = f"{content_dir}/{Path(item.file).name}"
+        if file != current:
+            out += ["", f"### {file}", ""] if current else [f"### {file}", ""]
+            current = file
+        out.append(f"- [{'x' if item.reviewed else ' '}] `{file}:{item.line}` `{item.key}`: {item.text}")
+    return "\n".join(out).rstrip() + "\n"

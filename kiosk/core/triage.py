@@ -89,7 +89,7 @@ class Text:
 class Question:
     id: str
     ask: str
-    next: dict  # answer -> node or outcome id
+    next: dict[str, str]  # answer -> node or outcome id
     danger: str | None = None  # the answer that means "see a doctor"
     line: int = 0
     reviewed: bool = False  # signed off by a physiotherapist
@@ -129,8 +129,8 @@ class Flow:
     title: str
     intro: tuple[str, ...]
     start: str  # where a session begins: the shared check's first question, if there is one
-    nodes: dict  # id -> Question (the shared check's questions included)
-    outcomes: dict  # id -> Outcome (the shared check's outcomes included)
+    nodes: dict[str, Question]  # id -> Question (the shared check's questions included)
+    outcomes: dict[str, Outcome]  # id -> Outcome (the shared check's outcomes included)
     first: str = ""  # the flow's own first question (after the check)
 
 
@@ -138,9 +138,9 @@ class Flow:
 class TriageBook:
     """Every flow of the triage file, validated."""
 
-    flows: dict  # name -> Flow
-    texts: dict  # key -> Text
-    glue: dict  # GLUE_KEYS -> str
+    flows: dict[str, Flow]  # name -> Flow
+    texts: dict[str, Text]  # key -> Text
+    glue: dict[str, str]  # GLUE_KEYS -> str
     file: str = ""
     warnings: tuple[Problem, ...] = field(default=())
     #: Own sentences that give or withhold advice (own texts, questions), for sign-off.
@@ -277,7 +277,7 @@ class TriageSession:
         return self._finish(self.flow.outcomes[target], before)
 
     def _ask(self, before: Sequence[Utterance]) -> Step:
-        question = self.flow.nodes[self.node]
+        question = self.flow.nodes[self.node or self.flow.start]  # asked only while at a question
         ask = Utterance(question.ask, self._origin(question.id), QUESTION_PAUSE)
         return Step((*tuple(before), ask), True, question.id)
 
@@ -343,7 +343,7 @@ class _Reader:
                 line = getattr(where, "line", 0)
         self.problems.append(Problem(self.file, line, message, severity))
 
-    def unknown_keys(self, node: LineDict, allowed: set, what: str) -> None:
+    def unknown_keys(self, node: LineDict, allowed: set[str], what: str) -> None:
         for key in node:
             if key not in allowed:
                 self.error(node, f"{what}: unknown key {key!r} (expected {', '.join(sorted(allowed))})", key)
@@ -356,9 +356,9 @@ class _Reader:
         return value
 
     # ---------------------------------------------------------------- texts
-    def texts(self, data: LineDict) -> dict:
+    def texts(self, data: LineDict) -> dict[str, Text]:
         node = self.mapping(data, "texts", "'texts'")
-        out: dict = {}
+        out: dict[str, Text] = {}
         for key, spec in (node or {}).items():
             where = f"text {key!r}"
             self.broken_texts.add(key)  # until it is read without problems
@@ -393,7 +393,8 @@ class _Reader:
                     self.broken_texts.discard(key)
         return out
 
-    def leaflet_text(self, key: str, spec: LineDict, source: LineDict, section: Any, text: str) -> Text | None:
+    def leaflet_text(self, key: str, spec: LineDict, source: LineDict, section: Any,
+                     text: str) -> Text | None:
         where = f"text {key!r}"
         heading, starts = source.get("heading"), source.get("starts")
         if not isinstance(heading, str) or not isinstance(starts, str):
@@ -409,7 +410,8 @@ class _Reader:
                 self.error(source, f"{where}: {reason}")
         return Text(key, text, section, heading, starts)
 
-    def text_refs(self, node: LineDict, key: str, texts: dict, what: str, required: bool) -> tuple:
+    def text_refs(self, node: LineDict, key: str, texts: dict[str, Text], what: str,
+                  required: bool) -> tuple[str, ...]:
         refs = node.get(key, [] if not required else None)
         if not isinstance(refs, LineList) and refs != []:
             self.error(node, f"{what}: {key!r} must be a list of text keys", key if key in node else None)
@@ -429,7 +431,8 @@ class _Reader:
         return tuple(out)
 
     # ---------------------------------------------------------------- flows
-    def flow(self, name: str, spec: Any, parent: LineDict, texts: dict, seen_outcomes: dict,
+    def flow(self, name: str, spec: Any, parent: LineDict, texts: dict[str, Text],
+             seen_outcomes: dict[str, str],
              check: LineDict | None = None) -> Flow | None:
         where = f"flow {name!r}"
         if not isinstance(spec, LineDict):
@@ -454,7 +457,7 @@ class _Reader:
                        "outcomes" if "outcomes" in spec else None)
             outcomes_spec = LineDict()
             outcomes_spec.file, outcomes_spec.line, outcomes_spec.key_lines = self.file, spec.line, {}
-        outcomes: dict = {}
+        outcomes: dict[str, Outcome] = {}
         for oid, ospec in outcomes_spec.items():
             outcome = self.outcome(name, oid, ospec, outcomes_spec, texts)
             if oid in EXIT_IDS:
@@ -465,11 +468,11 @@ class _Reader:
             seen_outcomes.setdefault(oid, name)
             if outcome:
                 outcomes[oid] = outcome
-        nodes: dict = {}
-        for nid, nspec in (nodes_spec or {}).items():
+        nodes: dict[str, Question] = {}
+        for nid, nspec in (nodes_spec or _empty_like(spec)).items():
             if nid in outcomes_spec:
                 self.error(nodes_spec, f"{where}: {nid!r} is both a question and an outcome", nid)
-            question = self.question(name, nid, nspec, nodes_spec, outcomes_spec)
+            question = self.question(name, nid, nspec, nodes_spec or _empty_like(spec), outcomes_spec)
             if question:
                 nodes[nid] = question
         start = own_start
@@ -483,10 +486,11 @@ class _Reader:
         entry = check["start"] if check is not None else start
         if entry not in nodes_spec:
             return None  # reported with the check
-        self.graph_checks(name, entry, nodes_spec, outcomes_spec, nodes, outcomes)
-        return Flow(name, str(title or name), intro, entry, nodes, outcomes, start)
+        self.graph_checks(name, str(entry), nodes_spec, outcomes_spec, nodes, outcomes)
+        return Flow(name, str(title or name), intro, str(entry), nodes, outcomes, str(start))
 
-    def question(self, flow: str, nid: str, spec: Any, parent: LineDict, outcomes: LineDict) -> Question | None:
+    def question(self, flow: str, nid: str, spec: Any, parent: LineDict,
+                 outcomes: LineDict) -> Question | None:
         where = f"flow {flow!r}, question {nid!r}"
         if not isinstance(spec, LineDict):
             self.error(parent, f"{where} must be a mapping with 'ask', 'ja', 'nee', 'weet-niet'", nid)
@@ -519,7 +523,8 @@ class _Reader:
             return None
         return Question(nid, " ".join(ask.split()), nxt, danger, spec.line, reviewed is True)
 
-    def outcome(self, flow: str, oid: str, spec: Any, parent: LineDict, texts: dict) -> Outcome | None:
+    def outcome(self, flow: str, oid: str, spec: Any, parent: LineDict,
+                texts: dict[str, Text]) -> Outcome | None:
         where = f"flow {flow!r}, outcome {oid!r}"
         if not isinstance(spec, LineDict):
             self.error(parent, f"{where} must be a mapping with 'say' and 'sections'", oid)
@@ -530,7 +535,8 @@ class _Reader:
             self.error(spec, f"{where}: 'kind' must be {ADVICE} or {SAFETY}", "kind")
             return None
         say = self.text_refs(spec, "say", texts, where, required=True)
-        sections, offer = [], []
+        sections: list[str] = []
+        offer: list[str] = []
         for key, into in (("sections", sections), ("offer", offer)):
             ids = spec.get(key, [])
             if not isinstance(ids, list):
@@ -562,7 +568,7 @@ class _Reader:
         return Outcome(oid, flow, tuple(sections), tuple(offer), kind, say)
 
     def graph_checks(self, flow: str, start: str, nodes_spec: LineDict, outcomes_spec: LineDict,
-                     nodes: dict, outcomes: dict) -> None:
+                     nodes: dict[str, Question], outcomes: dict[str, Outcome]) -> None:
         where = f"flow {flow!r}"
         edges = {
             nid: [spec[a] for a in ANSWERS if isinstance(spec.get(a), str)]
@@ -584,7 +590,7 @@ class _Reader:
             if oid not in reached:
                 self.error(outcomes_spec, f"{where}: outcome {oid!r} can never be reached", oid)
         # cycles (depth-first, iterative)
-        state: dict = {}
+        state: dict[str, int] = {}
         for root in nodes_spec:
             if state.get(root):
                 continue
@@ -612,7 +618,8 @@ class _Reader:
             target = question.next[question.danger]
             if target not in outcomes or outcomes[target].kind != SAFETY:
                 self.error(spec, f"{where}, question {question.id!r}: the danger answer "
-                                 f"{question.danger!r} must lead to a 'kind: safety' outcome", question.danger)
+                                 f"{question.danger!r} must lead to a 'kind: safety' outcome",
+                           question.danger)
             unsure = question.next["weet-niet"]
             safe = (unsure in outcomes and outcomes[unsure].kind == SAFETY) or \
                 (unsure in nodes and nodes[unsure].danger)
@@ -634,7 +641,7 @@ class _Reader:
                            "texts" if "texts" in data else None)
             self.used_texts.add(key)
         check = self.check(data)
-        glue: dict = {}
+        glue: dict[str, str] = {}
         glue_spec = self.mapping(data, "glue", "'glue'")
         if glue_spec is not None:
             self.unknown_keys(glue_spec, set(GLUE_KEYS), "'glue'")
@@ -644,11 +651,11 @@ class _Reader:
                     self.error(glue_spec, f"'glue' needs the text {key!r}", key if key in glue_spec else None)
                 else:
                     glue[key] = " ".join(value.split())
-        flows: dict = {}
+        flows: dict[str, Flow] = {}
         flows_spec = self.mapping(data, "flows", "'flows'")
-        seen_outcomes: dict = {}
-        for name, spec in (flows_spec or {}).items():
-            flow = self.flow(name, spec, flows_spec, texts, seen_outcomes, check)
+        seen_outcomes: dict[str, str] = {}
+        for name, spec in (flows_spec or _empty_like(data)).items():
+            flow = self.flow(name, spec, flows_spec or _empty_like(data), texts, seen_outcomes, check)
             if flow:
                 flows[name] = flow
         texts_spec = data.get("texts")
@@ -686,9 +693,9 @@ class _Reader:
             self.error(spec, f"'check': no answer leads on to the flow ('{CONTINUE}')", "nodes")
         return _with(spec, nodes=nodes, outcomes=outcomes)
 
-    def review_items(self, texts: dict, flows: dict) -> tuple[ReviewItem, ...]:
+    def review_items(self, texts: dict[str, Text], flows: dict[str, Flow]) -> tuple[ReviewItem, ...]:
         """Own texts and questions, each once, in file order, for the sign-off list."""
-        items = {}
+        items: dict[int, ReviewItem] = {}
         for text in texts.values():
             if text.own:
                 items[text.line] = ReviewItem(self.file, text.line, f"{KIOSK}:triage/text/{text.key}",
@@ -781,15 +788,18 @@ def load_triage(path: str | Path, section_ids: Iterable[str] = SECTION_IDS,
 
 
 # --------------------------------------------------------------------------- path table
-def answer_paths(flow: Flow, start: str, stop_at: str | None = None) -> list[tuple[tuple[tuple[str, str], ...], str]]:
+Path_ = tuple[tuple[str, str], ...]  # (question, answer) pairs
+
+
+def answer_paths(flow: Flow, start: str, stop_at: str | None = None) -> list[tuple[Path_, str]]:
     """Every path of answers from ``start``: [((question, answer), ...), where it ends)], in
     ja / nee / weet-niet order; a path also ends at ``stop_at`` (a question) when given."""
-    paths: list[tuple[tuple[tuple[str, str], ...], str]] = []
+    paths: list[tuple[Path_, str]] = []
 
-    def walk(node: str, so_far: tuple[tuple[str, str], ...]) -> None:
+    def walk(node: str, so_far: Path_) -> None:
         for answer in ANSWERS:
             target = flow.nodes[node].next[answer]
-            path = so_far + ((node, answer),)
+            path = (*so_far, (node, answer))
             if target in flow.nodes and target != stop_at:
                 walk(target, path)
             else:
