@@ -25,10 +25,10 @@ States (:class:`State`):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Protocol, Union
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
@@ -178,7 +178,7 @@ class SpeechFinished:
     """Everything the last Say asked for has been spoken (not cut off)."""
 
 
-Event = Union[Button, Wake, Heard, Silence, SpeechFinished]
+Event = Button | Wake | Heard | Silence | SpeechFinished
 
 
 # ------------------------------------------------------------------------------- actions
@@ -217,7 +217,7 @@ class End:
     """The visit is over; wait for the button or the wake phrase."""
 
 
-Action = Union[Say, StopSpeaking, Listen, ApplyVoice, Count, End]
+Action = Say | StopSpeaking | Listen | ApplyVoice | Count | End
 
 
 @dataclass(frozen=True)
