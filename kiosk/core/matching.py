@@ -82,8 +82,12 @@ MAX_ANSWER_WORDS = 6
 #: A question not answered by the leaflet (content/not_in_leaflet.nl.yaml) gets that entry's
 #: own answer when the entry scores at least this; below it the kiosk says "not understood".
 NOT_IN_LEAFLET_THRESHOLD = 0.5
-#: Weight of paragraph retrieval (lemmas of the question found in one paragraph of the
-#: section) in a section's word evidence; 0 switches it off.
+#: A question declined anyway gets the answer of a *request* (the time, music, the toilet:
+#: answers that claim nothing about the leaflet) whose examples explain this much of it by
+#: word evidence alone, even when the classifier puts it in the general "out of scope" class.
+REQUEST_EVIDENCE = 0.6
+#: Weight of paragraph retrieval (the share of the question's lemmas found in one paragraph
+#: of the section), added to a section's word evidence; 0 switches it off.
 RETRIEVAL_WEIGHT = 0.0
 #: Internal kind of the entries of content/not_in_leaflet.nl.yaml; never reported as such.
 ABSENT = "absent"
@@ -479,7 +483,8 @@ class Matcher:
             else:
                 evidence = min(self._topic_score(doc, query, total), 1.0)
                 if lemmas and doc.paragraphs:
-                    evidence = max(evidence, self.retrieval_weight * self._paragraph_score(doc, lemmas))
+                    evidence = min(evidence + self.retrieval_weight
+                                   * self._paragraph_score(doc, lemmas), 1.0)
                 score = CLASSIFIER_WEIGHT * probability + (1 - CLASSIFIER_WEIGHT) * evidence
                 if evidence > 0:  # ties between neighbours go to the closer phrasing
                     closest = self._closest_phrase(doc, text)
@@ -551,7 +556,7 @@ class Matcher:
             answer[1] >= best_score and (best_intent.kind != "topic" or len(raw) <= 3)
         )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
             return Match(heard, normalized, answer[0], answer[1])
-        absent = self._not_in_leaflet(scored)
+        absent = self._not_in_leaflet(scored, scoring_words)
         if best_intent.kind == ABSENT:
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         if best_intent.kind in ("topic", "flow") and (
@@ -589,12 +594,26 @@ class Matcher:
         candidates = tuple((intent, min(score, 1.0)) for intent, score in close)
         return Match(heard, normalized, best_intent, min(best_score, 1.0), candidates)
 
-    def _not_in_leaflet(self, scored: list[tuple[Intent, float]]) -> str | None:
-        """The best-scoring entry of "not in the leaflet", if it scores enough."""
+    def _not_in_leaflet(self, scored: list[tuple[Intent, float]], words: list[str]) -> str | None:
+        """The best-scoring entry of "not in the leaflet", if it scores enough; else the
+        request whose examples explain the question best by word evidence, if enough."""
         for intent, score in scored:
             if intent.kind == ABSENT:
-                return intent.key if score >= NOT_IN_LEAFLET_THRESHOLD else None
-        return None
+                if score >= NOT_IN_LEAFLET_THRESHOLD:
+                    return intent.key
+                break
+        if self.not_in_leaflet is None:
+            return None
+        query = self._informative(words)
+        total = sum(self._weight(w) for w in query)
+        best, best_evidence = None, REQUEST_EVIDENCE
+        for doc in self.documents:
+            if doc.intent.kind == ABSENT and \
+                    self.not_in_leaflet.entries[doc.intent.key].kind == "requests":
+                evidence = self._topic_score(doc, query, total)
+                if evidence >= best_evidence:
+                    best, best_evidence = doc.intent.key, evidence
+        return best
 
     def match_many(self, lines: Iterable[str]) -> list[Match]:
         return [self.match(line) for line in lines]
