@@ -27,7 +27,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "+synonyms": dict(use_not_in_leaflet=True, use_synonyms=True, retrieval_weight=0.0),
     "+retrieval 0.1": dict(use_not_in_leaflet=True, use_synonyms=True, retrieval_weight=0.1),
     "+retrieval 0.2": dict(use_not_in_leaflet=True, use_synonyms=True, retrieval_weight=0.2),
-    "+retrieval 0.3": dict(use_not_in_leaflet=True, use_synonyms=True, retrieval_weight=0.3),
 }
 
 

@@ -82,13 +82,17 @@ MAX_ANSWER_WORDS = 6
 #: A question not answered by the leaflet (content/not_in_leaflet.nl.yaml) gets that entry's
 #: own answer when the entry scores at least this; below it the kiosk says "not understood".
 NOT_IN_LEAFLET_THRESHOLD = 0.5
+#: ... and when the ranking classifier gives the entry at least this probability: a "the
+#: leaflet says nothing about that" must not be a guess ("wat helpt tegen artrose" shares
+#: words with "helpt massage bij artrose" but is answered by the leaflet).
+NOT_IN_LEAFLET_PROBABILITY = 0.5
 #: A question declined anyway gets the answer of a *request* (the time, music, the toilet:
 #: answers that claim nothing about the leaflet) whose examples explain this much of it by
 #: word evidence alone, even when the classifier puts it in the general "out of scope" class.
 REQUEST_EVIDENCE = 0.6
 #: Weight of paragraph retrieval (the share of the question's lemmas found in one paragraph
 #: of the section), added to a section's word evidence; 0 switches it off.
-RETRIEVAL_WEIGHT = 0.0
+RETRIEVAL_WEIGHT = 0.2
 #: Internal kind of the entries of content/not_in_leaflet.nl.yaml; never reported as such.
 ABSENT = "absent"
 
@@ -549,14 +553,15 @@ class Matcher:
         if not words:
             return Match(heard, normalized, NOTHING, 0.0)
         scoring_words = self._without_more_marker(words)
-        scored = self.score_all(scoring_words)
+        probabilities = self.ranking_classifier.probabilities(" ".join(scoring_words))
+        scored = self.score_all(scoring_words, probabilities)
         best_intent, best_score = scored[0]
         answer = self._answer(" ".join(raw), raw)
         if answer and (best_score < self.threshold or (
             answer[1] >= best_score and (best_intent.kind != "topic" or len(raw) <= 3)
         )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
             return Match(heard, normalized, answer[0], answer[1])
-        absent = self._not_in_leaflet(scored, scoring_words)
+        absent = self._not_in_leaflet(scored, scoring_words, probabilities)
         if best_intent.kind == ABSENT:
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         if best_intent.kind in ("topic", "flow") and (
@@ -594,12 +599,15 @@ class Matcher:
         candidates = tuple((intent, min(score, 1.0)) for intent, score in close)
         return Match(heard, normalized, best_intent, min(best_score, 1.0), candidates)
 
-    def _not_in_leaflet(self, scored: list[tuple[Intent, float]], words: list[str]) -> str | None:
-        """The best-scoring entry of "not in the leaflet", if it scores enough; else the
-        request whose examples explain the question best by word evidence, if enough."""
+    def _not_in_leaflet(self, scored: list[tuple[Intent, float]], words: list[str],
+                        probabilities: dict[str, float]) -> str | None:
+        """The best-scoring entry of "not in the leaflet", if it scores enough and the
+        classifier is sure of it; else the request whose examples explain the question best
+        by word evidence, if enough."""
         for intent, score in scored:
             if intent.kind == ABSENT:
-                if score >= NOT_IN_LEAFLET_THRESHOLD:
+                if score >= NOT_IN_LEAFLET_THRESHOLD and \
+                        probabilities.get(intent.label(), 0.0) >= NOT_IN_LEAFLET_PROBABILITY:
                     return intent.key
                 break
         if self.not_in_leaflet is None:
