@@ -651,7 +651,7 @@ def _optional_triage(directory: Path, sections: dict[str, Section], source: Leaf
 def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collector) -> tuple[Any, Any]:
     """``not_in_leaflet.nl.yaml`` and ``synonyms.nl.yaml``, if present (see
     :mod:`kiosk.core.not_in_leaflet` and :mod:`kiosk.core.synonyms`)."""
-    from kiosk.core import not_in_leaflet, synonyms  # noqa: PLC0415 - optional parts
+    from kiosk.core import not_in_leaflet, synonyms
 
     sections: dict[str, Section] = parts.get("sections", {})
     intents: Intents | None = parts.get("intents")

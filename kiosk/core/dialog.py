@@ -273,8 +273,7 @@ class Dialog:
         actions: list[Action] = [Count("not_in_leaflet", key)]
         if offer:
             self.visit.offered, self.visit.offer_retried = offer, False
-            return actions + [self._say(said, remember=False), self._listen(OFFER)]
-        return actions + [self._say(said, remember=False), self._listen(QUESTION)]
+        return [*actions, self._say(said, remember=False), self._listen(OFFER if offer else QUESTION)]
 
     def _related(self, a: str, b: str) -> bool:
         """True when one section is the other's "lees meer": no need to ask which."""

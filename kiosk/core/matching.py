@@ -21,10 +21,10 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from kiosk.core import classifier
-from kiosk.core.not_in_leaflet import LABEL_PREFIX as NOT_IN_LEAFLET_PREFIX
 from kiosk.core.content import Content
 from kiosk.core.misheard import misheard_copies
 from kiosk.core.normalize import NUMBER_WORDS, strip_leading_markers, tokens
+from kiosk.core.not_in_leaflet import LABEL_PREFIX as NOT_IN_LEAFLET_PREFIX
 
 #: Below this score nothing matches and the kiosk says it did not understand.
 DEFAULT_THRESHOLD = 0.5
@@ -437,7 +437,7 @@ class Matcher:
         weights = {lemma: self.paragraph_idf.get(lemma, self.unknown_paragraph_weight)
                    for lemma in set(lemmas)}
         total = sum(weights.values())
-        return max(sum(weights[l] for l in weights if l in p) for p in doc.paragraphs) / total
+        return max(sum(w for lemma, w in weights.items() if lemma in p) for p in doc.paragraphs) / total
 
     @staticmethod
     def _closest_phrase(doc: _Document, text: str) -> float:
