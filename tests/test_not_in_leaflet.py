@@ -12,6 +12,8 @@ from kiosk.core.content import check_content
 from kiosk.core.dialog import OFFER, QUESTION, Count, Dialog, Heard, Say, Wake
 from kiosk.core.not_in_leaflet import ORIGIN
 
+DATA = Path(__file__).parent / "data"
+
 #: Asked often, not answered by the leaflet (docs/needs.md); written apart from the content.
 TOPICS = [
     ("slikken mensen met artrose vaak glucosamine en helpt dat", "supplementen"),
@@ -53,6 +55,19 @@ def test_a_question_the_leaflet_does_not_answer_is_none_with_its_key(matcher, qu
 @pytest.mark.parametrize("question", RED_FLAGS)
 def test_red_flags_get_no_not_in_leaflet_answer(matcher, question):
     assert matcher.match(question).not_in_leaflet is None
+
+
+def test_no_red_flag_of_the_safety_sets_gets_a_not_in_leaflet_answer(matcher):
+    """Both halves of the red-flag sets (tests/data/red-flags-*.nl.tsv): the safety check runs
+    first in the dialog, but should a red flag ever reach the matcher, it must not be told
+    "the leaflet says nothing about that"."""
+    swallowed = []
+    for name in ("red-flags-dev.nl.tsv", "red-flags-heldout.nl.tsv"):
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines()[1:]:
+            heard, _, expected = line.partition("\t")
+            if expected.startswith("red-flag") and matcher.match(heard).not_in_leaflet:
+                swallowed.append((heard, matcher.match(heard).not_in_leaflet))
+    assert not swallowed
 
 
 def test_leaflet_questions_get_no_not_in_leaflet_answer(matcher):

@@ -10,9 +10,9 @@ from kiosk.core.yamlfile import load_yaml_text
 def test_words_and_phrases_are_replaced_longest_first():
     table = Synonyms({("kine",): ("fysiotherapeut",), ("doet", "zeer"): ("doet", "pijn"),
                       ("zeer",): ("erg",)})
-    assert table.apply("mijn knie doet zeer bij de kine".split()) == \
-        "mijn knie doet pijn bij de fysiotherapeut".split()
-    assert table.apply("zeer stijf".split()) == ["erg", "stijf"]
+    assert table.apply(["mijn", "knie", "doet", "zeer", "bij", "de", "kine"]) == \
+        ["mijn", "knie", "doet", "pijn", "bij", "de", "fysiotherapeut"]
+    assert table.apply(["zeer", "stijf"]) == ["erg", "stijf"]
 
 
 def test_the_bundled_table_maps_flemish_and_medical_words(content):

@@ -25,9 +25,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "words+classifier": dict(use_not_in_leaflet=False, use_synonyms=False, retrieval_weight=0.0),
     "+not_in_leaflet": dict(use_not_in_leaflet=True, use_synonyms=False, retrieval_weight=0.0),
     "+synonyms": dict(use_not_in_leaflet=True, use_synonyms=True, retrieval_weight=0.0),
-    "+retrieval 0.5": dict(use_not_in_leaflet=True, use_synonyms=True, retrieval_weight=0.5),
-    "+retrieval 0.7": dict(use_not_in_leaflet=True, use_synonyms=True, retrieval_weight=0.7),
-    "+retrieval 0.9": dict(use_not_in_leaflet=True, use_synonyms=True, retrieval_weight=0.9),
+    "+retrieval 0.1": dict(use_not_in_leaflet=True, use_synonyms=True, retrieval_weight=0.1),
+    "+retrieval 0.2": dict(use_not_in_leaflet=True, use_synonyms=True, retrieval_weight=0.2),
 }
 
 

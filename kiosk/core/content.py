@@ -696,6 +696,8 @@ def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collecto
                  for w in normalize(text).split()}
         known |= {w for s in sections.values() for p in s.paragraphs for text in p.sentences()
                   for w in normalize(text).split()}
+        if table is not None:
+            known |= {w for _, text in table.phrasings() for w in normalize(text).split()}
         try:
             words, problems = synonyms.validate(load_yaml(path), str(path), known)
             c.problems.extend(problems)

@@ -21,10 +21,10 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from kiosk.core import classifier
-from kiosk.core.not_in_leaflet import LABEL_PREFIX as NOT_IN_LEAFLET_PREFIX
 from kiosk.core.content import Content
 from kiosk.core.misheard import misheard_copies
 from kiosk.core.normalize import NUMBER_WORDS, strip_leading_markers, tokens
+from kiosk.core.not_in_leaflet import LABEL_PREFIX as NOT_IN_LEAFLET_PREFIX
 
 #: Below this score nothing matches and the kiosk says it did not understand.
 DEFAULT_THRESHOLD = 0.5
@@ -83,9 +83,17 @@ MAX_ANSWER_WORDS = 6
 #: A question not answered by the leaflet (content/not_in_leaflet.nl.yaml) gets that entry's
 #: own answer when the entry scores at least this; below it the kiosk says "not understood".
 NOT_IN_LEAFLET_THRESHOLD = 0.5
-#: Weight of paragraph retrieval (lemmas of the question found in one paragraph of the
-#: section) in a section's word evidence; 0 switches it off.
-RETRIEVAL_WEIGHT = 0.0
+#: ... and when the ranking classifier gives the entry at least this probability: a "the
+#: leaflet says nothing about that" must not be a guess ("wat helpt tegen artrose" shares
+#: words with "helpt massage bij artrose" but is answered by the leaflet).
+NOT_IN_LEAFLET_PROBABILITY = 0.5
+#: A question declined anyway gets the answer of a *request* (the time, music, the toilet:
+#: answers that claim nothing about the leaflet) whose examples explain this much of it by
+#: word evidence alone, even when the classifier puts it in the general "out of scope" class.
+REQUEST_EVIDENCE = 0.6
+#: Weight of paragraph retrieval (the share of the question's lemmas found in one paragraph
+#: of the section), added to a section's word evidence; 0 switches it off.
+RETRIEVAL_WEIGHT = 0.2
 #: Internal kind of the entries of content/not_in_leaflet.nl.yaml; never reported as such.
 ABSENT = "absent"
 
@@ -429,7 +437,7 @@ class Matcher:
         weights = {lemma: self.paragraph_idf.get(lemma, self.unknown_paragraph_weight)
                    for lemma in set(lemmas)}
         total = sum(weights.values())
-        return max(sum(weights[l] for l in weights if l in p) for p in doc.paragraphs) / total
+        return max(sum(w for lemma, w in weights.items() if lemma in p) for p in doc.paragraphs) / total
 
     @staticmethod
     def _closest_phrase(doc: _Document, text: str) -> float:
@@ -479,7 +487,8 @@ class Matcher:
             else:
                 evidence = min(self._topic_score(doc, query, total), 1.0)
                 if lemmas and doc.paragraphs:
-                    evidence = max(evidence, self.retrieval_weight * self._paragraph_score(doc, lemmas))
+                    evidence = min(evidence + self.retrieval_weight
+                                   * self._paragraph_score(doc, lemmas), 1.0)
                 score = CLASSIFIER_WEIGHT * probability + (1 - CLASSIFIER_WEIGHT) * evidence
                 if evidence > 0:  # ties between neighbours go to the closer phrasing
                     closest = self._closest_phrase(doc, text)
@@ -544,14 +553,15 @@ class Matcher:
         if not words:
             return Match(heard, normalized, NOTHING, 0.0)
         scoring_words = self._without_more_marker(words)
-        scored = self.score_all(scoring_words)
+        probabilities = self.ranking_classifier.probabilities(" ".join(scoring_words))
+        scored = self.score_all(scoring_words, probabilities)
         best_intent, best_score = scored[0]
         answer = self._answer(" ".join(raw), raw)
         if answer and (best_score < self.threshold or (
             answer[1] >= best_score and (best_intent.kind != "topic" or len(raw) <= 3)
         )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
             return Match(heard, normalized, answer[0], answer[1])
-        absent = self._not_in_leaflet(scored)
+        absent = self._not_in_leaflet(scored, scoring_words, probabilities)
         if best_intent.kind == ABSENT:
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         if best_intent.kind in ("topic", "flow") and (
@@ -590,12 +600,29 @@ class Matcher:
         candidates = tuple((intent, min(score, 1.0)) for intent, score in close)
         return Match(heard, normalized, best_intent, min(best_score, 1.0), candidates)
 
-    def _not_in_leaflet(self, scored: list[tuple[Intent, float]]) -> str | None:
-        """The best-scoring entry of "not in the leaflet", if it scores enough."""
+    def _not_in_leaflet(self, scored: list[tuple[Intent, float]], words: list[str],
+                        probabilities: dict[str, float]) -> str | None:
+        """The best-scoring entry of "not in the leaflet", if it scores enough and the
+        classifier is sure of it; else the request whose examples explain the question best
+        by word evidence, if enough."""
         for intent, score in scored:
             if intent.kind == ABSENT:
-                return intent.key if score >= NOT_IN_LEAFLET_THRESHOLD else None
-        return None
+                if score >= NOT_IN_LEAFLET_THRESHOLD and \
+                        probabilities.get(intent.label(), 0.0) >= NOT_IN_LEAFLET_PROBABILITY:
+                    return intent.key
+                break
+        if self.not_in_leaflet is None:
+            return None
+        query = self._informative(words)
+        total = sum(self._weight(w) for w in query)
+        best, best_evidence = None, REQUEST_EVIDENCE
+        for doc in self.documents:
+            if doc.intent.kind == ABSENT and \
+                    self.not_in_leaflet.entries[doc.intent.key].kind == "requests":
+                evidence = self._topic_score(doc, query, total)
+                if evidence >= best_evidence:
+                    best, best_evidence = doc.intent.key, evidence
+        return best
 
     def match_many(self, lines: Iterable[str]) -> list[Match]:
         return [self.match(line) for line in lines]

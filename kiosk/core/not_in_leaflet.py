@@ -15,9 +15,9 @@ sentence said is the kiosk's own: origin ``kiosk:not_in_leaflet.KEY``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
@@ -76,7 +76,7 @@ class NotInLeaflet:
             texts.append(self.pointer_question.format(pointer=entry.pointer_text))
         elif entry.kind == "requests":
             texts.append(self.hint)
-        from kiosk.core.content import split_sentences  # noqa: PLC0415 - content imports us
+        from kiosk.core.content import split_sentences  # content imports this module
 
         return [Utterance(s, origin, 0.35) for text in texts for s in split_sentences(text)]
 

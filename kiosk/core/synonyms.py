@@ -8,9 +8,9 @@ scoring, so a question in the visitor's words finds the paragraph in the leaflet
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from kiosk.core.normalize import tokens
 from kiosk.core.yamlfile import ContentError, LineDict, Problem, load_yaml
