@@ -82,7 +82,7 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
 def test_wrong_shape_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "lexicon.nl.yaml"
     path.write_text("- BMI\n", encoding="utf-8")
-    with pytest.raises(ContentError, match="entries"):
+    with pytest.raises(ContentError, match="must be a mapping \\(entries\\), not a list"):
         load_lexicon(path)
 
 

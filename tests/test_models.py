@@ -198,7 +198,7 @@ def test_manifest_errors_name_file_and_line(tmp_path):
         models.load_manifest(path)
     message = str(caught.value)
     assert f"{path}:6:" in message and "licnse" in message
-    assert f"{path}:10:" in message and "README: sha256" in message
+    assert f"{path}:10:" in message and "files.README.sha256: must be 64 lowercase hex" in message
 
 
 def test_manifest_missing_url_and_bad_default(tmp_path):
@@ -208,7 +208,7 @@ def test_manifest_missing_url_and_bad_default(tmp_path):
     with pytest.raises(ContentError) as caught:
         models.load_manifest(path)
     message = str(caught.value)
-    assert f"{path}:3:" in message and "missing 'url'" in message
+    assert f"{path}:3:" in message and "missing field 'url' in models[1]" in message
     assert f"{path}:1:" in message and "default" in message
 
 
