@@ -20,7 +20,7 @@ TOPICS = [
     ("heeft een hyaluronzuur injectie zin bij mijn knie", "injecties"),
     ("helpt zo een brace om de knie", "brace-zolen"),
     ("hoeveel jaar gaat een nieuwe heup mee", "prothese"),
-    ("hoeveel dagen moet ik in het ziekenhuis blijven voor een nieuwe knie", "ziekenhuis"),
+    ("hoe lang lig je in het ziekenhuis als je een nieuwe heup krijgt", "ziekenhuis"),
     ("vergoedt mijn zorgverzekering de fysiotherapie", "kosten"),
     ("waarom heb ik meer pijn als het koud en nat weer is", "weer-pijn"),
 ]
