@@ -342,7 +342,9 @@ def test_kiosk_check_accepts_a_declared_adaptation(content_copy, capsys):
     assert main(["check", "--content", str(content_copy)]) == 0, capsys.readouterr().out
     _break(leaflet, "why: \"taal\"}", "why: \"\"}")
     assert main(["check", "--content", str(content_copy)]) == 1
-    assert "leaflet.nl.yaml:140: error: paragraphs[1].adapt[1].why: must not be empty" in \
+    line = leaflet.read_text(encoding="utf-8").splitlines().index(
+        "          - {leaflet: \"om kan gaan\", spoken: \"om kunt gaan\", why: \"\"}") + 1
+    assert f"leaflet.nl.yaml:{line}: error: paragraphs[1].adapt[1].why: must not be empty" in \
         capsys.readouterr().out
 
 
