@@ -105,9 +105,9 @@ def test_offer_silence_moves_on(dialog):
 
 
 def test_not_understood_then_help(dialog):
-    first = dialog.handle(Heard("hoe laat gaat de bus"))
+    first = dialog.handle(Heard("de kat van de buren is zwart"))
     assert Count("no_match") in first and said(first)[0] == "kiosk:not_understood"
-    second = dialog.handle(Heard("waar kan ik parkeren"))
+    second = dialog.handle(Heard("mijn buurman heeft een nieuwe auto gekocht"))
     assert said(second)[0] == "kiosk:not_understood_again"
 
 
@@ -144,7 +144,7 @@ def test_no_to_a_guess_asks_for_the_question_in_other_words(unsure_dialog):
     actions = unsure_dialog.handle(Heard("nee"))
     assert said(actions) == ["kiosk:rephrase"] and unsure_dialog.state == QUESTION
     assert not any(o.startswith("leaflet:") for o in said(actions))
-    after = unsure_dialog.handle(Heard("hoe laat gaat de bus"))  # a second miss: the menu hint
+    after = unsure_dialog.handle(Heard("de kat van de buren is zwart"))  # a second miss: the menu hint
     assert said(after)[0] == "kiosk:not_understood_again"
 
 
@@ -162,7 +162,7 @@ def test_a_guess_takes_a_new_question_repeat_and_silence(unsure_dialog):
 
 def test_something_unclear_after_a_guess_is_not_understood(unsure_dialog):
     unsure_dialog.handle(Heard("vertel over afvallen"))
-    actions = unsure_dialog.handle(Heard("hoe laat gaat de bus"))
+    actions = unsure_dialog.handle(Heard("de kat van de buren is zwart"))
     assert said(actions)[0] == "kiosk:not_understood" and unsure_dialog.state == QUESTION
 
 

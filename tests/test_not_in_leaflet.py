@@ -21,12 +21,12 @@ TOPICS = [
     ("helpt zo een brace om de knie", "brace-zolen"),
     ("hoeveel jaar gaat een nieuwe heup mee", "prothese"),
     ("hoe lang lig je in het ziekenhuis als je een nieuwe heup krijgt", "ziekenhuis"),
-    ("vergoedt mijn zorgverzekering de fysiotherapie", "kosten"),
+    ("wordt de fysiotherapie vergoed door mijn verzekering", "kosten"),
     ("waarom heb ik meer pijn als het koud en nat weer is", "weer-pijn"),
 ]
 REQUESTS = [
     ("speel eens een liedje", "media"),
-    ("waar zijn hier de toiletten", "gebouw"),
+    ("ik moet naar het toilet", "gebouw"),
     ("hoeveel is acht keer acht", "quiz"),
     ("ik wil graag een afspraak maken voor volgende week", "afspraak"),
 ]
