@@ -56,3 +56,25 @@ def test_every_section_is_asked_about() -> None:
     labels = {label for name in NEW_SETS[:2] for q in load_questions(DATA / name)
               for label in q.expected}
     assert set(content.sections) <= labels, set(content.sections) - labels
+
+
+def test_needs_development_half_is_measured_not_assumed(matcher) -> None:
+    """Guards the development half against regressions (measured 2026-12-01: 85.9% right,
+    3/23 false accepts, no in-domain question told "not in the leaflet"; the issue's targets,
+    on the held-out half, are 90% and 5%: see docs/matcher.md). The held-out halves are read
+    by no test."""
+    from kiosk.bench.text import evaluate
+
+    result = evaluate(matcher, load_questions(DATA / "needs-dev.nl.tsv"))
+    assert result["accuracy"] >= 0.84
+    assert result["false_accept_rate"] <= 0.18
+    assert result["not_in_leaflet_on_in_domain"] == 0
+
+
+def test_out_of_domain_development_half_is_declined(matcher) -> None:
+    """Measured 2026-12-01: 0/78 accepted, 41% got a short own answer."""
+    from kiosk.bench.text import evaluate
+
+    result = evaluate(matcher, load_questions(DATA / "ood-dev.nl.tsv"))
+    assert result["false_accept_rate"] <= 0.03
+    assert result["own_answer_on_none_rate"] >= 0.3

@@ -20,13 +20,13 @@ TOPICS = [
     ("heeft een hyaluronzuur injectie zin bij mijn knie", "injecties"),
     ("helpt zo een brace om de knie", "brace-zolen"),
     ("hoeveel jaar gaat een nieuwe heup mee", "prothese"),
-    ("hoeveel dagen moet ik in het ziekenhuis blijven voor een nieuwe knie", "ziekenhuis"),
-    ("vergoedt mijn zorgverzekering de fysiotherapie", "kosten"),
+    ("hoe lang lig je in het ziekenhuis als je een nieuwe heup krijgt", "ziekenhuis"),
+    ("wordt de fysiotherapie vergoed door mijn verzekering", "kosten"),
     ("waarom heb ik meer pijn als het koud en nat weer is", "weer-pijn"),
 ]
 REQUESTS = [
     ("speel eens een liedje", "media"),
-    ("waar zijn hier de toiletten", "gebouw"),
+    ("ik moet naar het toilet", "gebouw"),
     ("hoeveel is acht keer acht", "quiz"),
     ("ik wil graag een afspraak maken voor volgende week", "afspraak"),
 ]

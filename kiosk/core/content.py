@@ -678,6 +678,8 @@ def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collecto
     sections: dict[str, Section] = parts.get("sections", {})
     intents: Intents | None = parts.get("intents")
     table = words = None
+    if not sections:  # the leaflet itself is broken: its errors are the ones to fix first
+        return table, words
     path = directory / "not_in_leaflet.nl.yaml"
     if path.exists():
         try:

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import simplemma
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
@@ -93,7 +92,7 @@ NOT_IN_LEAFLET_PROBABILITY = 0.5
 REQUEST_EVIDENCE = 0.6
 #: Weight of paragraph retrieval (the share of the question's lemmas found in one paragraph
 #: of the section), added to a section's word evidence; 0 switches it off.
-RETRIEVAL_WEIGHT = 0.2
+RETRIEVAL_WEIGHT = 0.0
 #: Internal kind of the entries of content/not_in_leaflet.nl.yaml; never reported as such.
 ABSENT = "absent"
 
@@ -218,10 +217,12 @@ class Matcher:
                 w for p in section.paragraphs for text in p.sentences()
                 for w in self._informative(self._words(text))
             }
-            doc.paragraphs = [
-                {lemma for text in p.sentences() for lemma in self._content_lemmas(self._words(text))}
-                for p in section.paragraphs
-            ]
+            if self.retrieval_weight:
+                doc.paragraphs = [
+                    {lemma for text in p.sentences()
+                     for lemma in self._content_lemmas(self._words(text))}
+                    for p in section.paragraphs
+                ]
             docs.append(doc)
         if self.not_in_leaflet is not None:
             for entry in self.not_in_leaflet.entries.values():
@@ -269,6 +270,8 @@ class Matcher:
         """Dutch dictionary form (simplemma): "knieën" -> "knie", "gefietst" -> "fietsen"."""
         lemma = self._lemmas.get(word)
         if lemma is None:
+            import simplemma  # only for paragraph retrieval, off by default
+
             lemma = self._lemmas[word] = simplemma.lemmatize(word, lang="nl")
         return lemma
 
