@@ -107,6 +107,9 @@ class MatcherDouble:
         "welke stap past bij mij": Match("", "", Intent("flow", "stap"), 0.9),
         "helpt glucosamine": Match("", "", NOTHING, 0.6, not_in_leaflet="supplementen"),
         "hoe laat is het": Match("", "", NOTHING, 0.6, not_in_leaflet="tijd"),
+        "ik heb last van mijn schouder": Match("", "", NOTHING, 0.6, not_in_leaflet="andere-klacht"),
+        "ik heb last van mijn heup wat nu": Match("", "", NOTHING, 0.6,
+                                                  not_in_leaflet="andere-klacht"),
         "wat voor beweger ben ik": Match("", "", Intent("flow", "beweger"), 0.9),
         "nee dank u": Match("", "", Intent("answer", "nee"), 1.0),
         "ja graag": Match("", "", Intent("answer", "ja"), 1.0),
@@ -291,7 +294,8 @@ def test_herhaal_in_choose_names_the_options_again(dialog):
 
 # ----------------------------------------------------------------------------- complaints
 @pytest.mark.parametrize("line", ["ik heb kniepijn", "mijn heup doet zeer", "ik loop zo stijf",
-                                  "mijn knieën zijn zo stram vanochtend"])
+                                  "mijn knieën zijn zo stram vanochtend",
+                                  "ik heb last van mijn heup wat nu", "heupklachten wat moet ik doen"])
 def test_a_complaint_without_a_question_gets_an_offer(dialog, line):
     actions = dialog.handle(Heard(line))
     assert said(actions) == ["kiosk:complaint"] and dialog.state == State.CHOOSE
@@ -322,6 +326,15 @@ def test_not_in_the_leaflet_gets_the_kiosks_answer_and_offers_the_section_that_t
     assert all(o.startswith("kiosk:not_in_leaflet") for o in said(actions))
     assert dialog.state == State.OFFER and dialog.visit.offered == "medicatie"
     assert said(dialog.handle(Heard("ja graag")))[0] == "leaflet:medicatie"
+
+
+def test_a_complaint_about_another_joint_gets_the_not_in_leaflet_answer(dialog):
+    actions = dialog.handle(Heard("ik heb last van mijn schouder"))
+    assert Count("not_in_leaflet", "andere-klacht") in actions
+
+
+def test_a_knee_or_hip_complaint_is_offered_the_test_even_when_the_matcher_says_other(dialog):
+    assert said(dialog.handle(Heard("ik heb last van mijn heup wat nu"))) == ["kiosk:complaint"]
 
 
 def test_a_request_gets_its_answer_and_listens_for_a_question(dialog):
@@ -628,7 +641,8 @@ def test_wat_is_artrose_gets_the_leaflets_own_explanation(real):
     assert origins[0] in ("leaflet:meer-geen-slijtage", "leaflet:misverstand-slijtage")
 
 
-@pytest.mark.parametrize("line", ["ik heb kniepijn", "mijn heup doet zeer", "ik loop zo stijf"])
+@pytest.mark.parametrize("line", ["ik heb kniepijn", "mijn heup doet zeer", "ik loop zo stijf",
+                                  "ik heb last van mijn heup wat nu"])
 def test_real_complaints_get_the_offer(real, line):
     assert said(real.handle(Heard(line))) == ["kiosk:complaint"]
 

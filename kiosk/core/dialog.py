@@ -65,6 +65,11 @@ PHRASE_RATIO = 88
 COMPLAINT_MAX_WORDS = 12
 QUESTION_WORDS = frozenset({"wat", "hoe", "waarom", "wanneer", "welke", "welk", "wie", "waar",
                             "hoeveel", "waardoor", "waarmee"})
+#: Endings that ask for advice after a complaint: still a complaint ("..., wat nu?").
+COMPLAINT_TAILS = (("wat", "moet", "ik", "doen"), ("wat", "kan", "ik", "doen"),
+                   ("wat", "moet", "ik", "nu"), ("wat", "nu"))
+#: The joints the leaflet is about; a complaint about another joint is not offered the test.
+JOINTS = ("knie", "heup")
 #: A first word that makes a question of a statement: "is dat erg", "mag ik fietsen".
 QUESTION_OPENERS = frozenset({"mag", "kan", "kun", "kunt", "moet", "is", "zijn", "heb", "heeft",
                               "ben", "helpt", "wordt", "gaat", "zou", "zal", "krijg", "wil", "doe"})
@@ -414,10 +419,12 @@ class Dialog:
             return Reading(_ANSWER_CUES[match.intent.key], text, match, match.intent.key)
         if kind == IntentKind.FLOW:
             return Reading(Cue.FLOW, text, match, match.intent.key)
-        if match.not_in_leaflet and self.content.not_in_leaflet is not None:
+        complaint = self._is_complaint(text)
+        if match.not_in_leaflet and self.content.not_in_leaflet is not None and not (
+                complaint and self._names_knee_or_hip(text)):  # "last van mijn schouder"
             return Reading(Cue.NOT_IN_LEAFLET, text, match, match.not_in_leaflet)
-        if self._is_complaint(text):  # even when a topic matched: "mijn heup doet zeer"
-            return Reading(Cue.COMPLAINT, text, match)  # is no question about misverstand-pijn
+        if complaint:  # even when a topic matched: "mijn heup doet zeer" is no question
+            return Reading(Cue.COMPLAINT, text, match)  # about misverstand-pijn
         if kind == IntentKind.TOPIC:
             return Reading(Cue.TOPIC, text, match, match.intent.key)
         if match.guess is not None:
@@ -430,8 +437,17 @@ class Dialog:
         return bool(said) and any(fuzz.ratio(said, phrase) >= PHRASE_RATIO
                                   for phrase in self._goodbyes)
 
+    @staticmethod
+    def _names_knee_or_hip(text: str) -> bool:
+        """The leaflet's joints: "knie", "heup" (also in "kniepijn", "heupen")."""
+        return any(joint in word for word in tokens(text) for joint in JOINTS)
+
     def _is_complaint(self, text: str) -> bool:
         words = tokens(text)
+        for tail in COMPLAINT_TAILS:  # "ik heb last van mijn heup, wat nu?" asks for advice
+            if len(words) > len(tail) and tuple(words[-len(tail):]) == tail:
+                words = words[:-len(tail)]
+                break
         return (0 < len(words) <= COMPLAINT_MAX_WORDS and QUESTION_WORDS.isdisjoint(words)
                 and words[0] not in QUESTION_OPENERS and not text.strip().endswith("?")
                 and any(w in self._complaint_words or any(w.endswith(c) for c in self._complaint_words
