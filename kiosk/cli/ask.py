@@ -6,10 +6,12 @@ import argparse
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
-from kiosk.core.dialog import Dialog, Heard, Say, Wake
-from kiosk.core.matching import Matcher
+
+if TYPE_CHECKING:
+    from kiosk.core.matching import Matcher
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def answer(matcher: Matcher, question: str) -> dict:
     """Match ``question`` and run it through a fresh visit of the dialog."""
+    from kiosk.core.dialog import Dialog, Heard, Say, Wake  # noqa: PLC0415
+
     started = time.perf_counter()
     match = matcher.match(question)
     matched = time.perf_counter()

@@ -18,7 +18,6 @@ from pathlib import Path
 from kiosk.cli._common import add_content_option, matcher_for
 from kiosk.app.config import Config, load_config
 from kiosk.core.content import load_content
-from kiosk.core.dialog import Dialog
 from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
@@ -73,6 +72,7 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     from kiosk.app.runner import Runner, read_script  # noqa: PLC0415
     from kiosk.app.stats import Stats  # noqa: PLC0415
     from kiosk.speech.tts import Speaker, make_engine  # noqa: PLC0415
+    from kiosk.core.dialog import Dialog  # noqa: PLC0415
 
     content = load_content(content_dir or config.content_dir)
     model_path = find_model(model or config.model_path, name=config.model_name)
@@ -131,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _typed(args: argparse.Namespace, config: Config) -> int:
     from kiosk.cli.chat import converse  # noqa: PLC0415
+    from kiosk.core.dialog import Dialog  # noqa: PLC0415
 
     content = load_content(args.content or config.content_dir)
     if sys.stdin.isatty():
