@@ -4,7 +4,10 @@
   on the same questions with simulated recogniser errors, side by side;
 - ``--audio DIR --labels FILE.tsv``: recogniser + matcher on labelled recordings (accuracy,
   false accepts on ``none``, latency, real-time factor, peak RSS, model load time);
-- ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency).
+- ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency);
+- ``--startup``: start-up time and memory (``kiosk --version``, training the matcher from an
+  empty cache, text-only commands), each in a fresh process; ``--against DIR`` also measures
+  another checkout, taking turns, for a before/after from one run.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument("--questions", type=Path, help="labelled questions: question<TAB>expected")
     what.add_argument("--audio", type=Path, help="folder of recordings (with --labels)")
     what.add_argument("--tts", action="store_true", help="measure speech output")
+    what.add_argument("--startup", action="store_true",
+                      help="measure start-up time and memory (fresh processes)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="with --startup: runs per figure; the median is reported")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="with --startup: also measure the kiosk in this checkout")
     parser.add_argument("--labels", type=Path, help="file<TAB>expected for --audio")
     parser.add_argument("--all-none", action="store_true",
                         help="with --audio: every recording is out of domain (expected: none)")
@@ -63,6 +72,13 @@ def run(args: argparse.Namespace) -> int:
             all_none=args.all_none, phrases=phrases,
         )
         table = bench_audio.format_table
+    elif args.startup:
+        from kiosk.bench import startup as bench_startup  # noqa: PLC0415
+        from kiosk.cli._common import content_dir_from_args  # noqa: PLC0415
+
+        result = bench_startup.run_startup_bench(content_dir_from_args(args), args.repeat,
+                                                 args.against)
+        table = bench_startup.format_table
     else:
         from kiosk.bench import tts as bench_tts  # noqa: PLC0415
 
