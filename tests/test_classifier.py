@@ -82,6 +82,13 @@ def test_fingerprint_changes_with_text_label_or_stopwords():
     assert len(prints) == 4
 
 
+def test_starting_from_a_similar_model_reaches_the_same_model():
+    cold = classifier.train(REPEATED)
+    warm = classifier.train(REPEATED, start=classifier.train(TINY))
+    for text in ("ik wil graag afvallen", "wat is artrosen", "stop", "hoe laat gaat de bus"):
+        assert warm.probabilities(text) == pytest.approx(cold.probabilities(text), abs=2e-3)
+
+
 def test_a_trained_classifier_survives_pickling():
     trained = classifier.train(TINY)
     again = pickle.loads(pickle.dumps(trained))
@@ -110,7 +117,7 @@ def test_store_trains_once_then_loads_from_disk(tmp_path, monkeypatch, caplog):
     [stored] = tmp_path.glob("matcher-*.pickle")
     caplog.clear()
 
-    def no_training(_training):
+    def no_training(_training, start=None):
         raise AssertionError("trained again although the model was on disk")
 
     monkeypatch.setattr(classifier, "train", no_training)

@@ -20,7 +20,7 @@ from voice_fixtures import (  # noqa: F401  (fixtures)
 from kiosk.speech.audio_in import SAMPLE_RATE
 from kiosk.errors import KioskError
 from kiosk.speech.recognizer import (
-    Endpointing, EnergyVad, Final, NoSpeech, Partial, Recognizer, Transcript, VoskRecognizer,
+    Endpointing, EnergyVad, Final, NoSpeech, Partial, Recognizer, VoskRecognizer,
     check_model_dir, load_model,
 )
 

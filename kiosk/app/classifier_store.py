@@ -43,9 +43,10 @@ def cache_path(training: classifier.TrainingSet, directory: Path) -> Path:
     return directory / f"matcher-{training.fingerprint[:20]}-v{FORMAT}.pickle"
 
 
-def cached_train(training: classifier.TrainingSet, directory: Path | None = None) -> classifier.Classifier:
-    """The classifier for ``training``: read from the cache folder, else trained now and then
-    written to the cache folder."""
+def cached_train(training: classifier.TrainingSet, directory: Path | None = None, *,
+                 start: classifier.Classifier | None = None) -> classifier.Classifier:
+    """The classifier for ``training``: read from the cache folder, else trained now (from
+    ``start``, see :func:`kiosk.core.classifier.train`) and then written to the cache folder."""
     directory = directory or default_directory()
     path = cache_path(training, directory)
     trained = _read(path, training.fingerprint)
@@ -53,7 +54,7 @@ def cached_train(training: classifier.TrainingSet, directory: Path | None = None
         return trained
     log.info("no cached matcher model for this content in %s: training one on %d phrasings "
              "(seconds)", directory, len(training.texts))
-    trained = classifier.train(training)
+    trained = classifier.train(training, start=start)
     _write(trained, path)
     return trained
 
@@ -65,11 +66,12 @@ class ClassifierStore:
         self.directory = directory
         self._models: dict[str, classifier.Classifier] = {}
 
-    def train(self, training: classifier.TrainingSet) -> classifier.Classifier:
-        """A :data:`kiosk.core.classifier.Trainer`: the same model for the same data."""
+    def train(self, training: classifier.TrainingSet,
+              *, start: classifier.Classifier | None = None) -> classifier.Classifier:
+        """A :class:`kiosk.core.classifier.Trainer`: the same model for the same data."""
         key = training.fingerprint
         if key not in self._models:
-            self._models[key] = cached_train(training, self.directory)
+            self._models[key] = cached_train(training, self.directory, start=start)
         return self._models[key]
 
 
