@@ -46,17 +46,17 @@ def test_a_store_trains_the_same_training_set_once(tmp_path):
 
 #: TINY with repeated rows (merged into one weighted row when fitting) and words seen once
 #: (their n-grams are proportional columns, merged into one).
-REPEATED = TrainingSet(TINY.texts + ("stop", "stop", "wat is artrose", "knie pijn bij traplopen"),
-                       TINY.labels + ("command:stop", "command:stop", "intro", "intro"), STOPWORDS)
+REPEATED = TrainingSet((*TINY.texts, "stop", "stop", "wat is artrose", "knie pijn bij traplopen"),
+                       (*TINY.labels, "command:stop", "command:stop", "intro", "intro"), STOPWORDS)
 
 
 @pytest.mark.parametrize("training", [TINY, REPEATED], ids=["tiny", "repeated-rows"])
 def test_the_model_is_the_one_scikit_learn_fits(training):
     """Same features as TfidfVectorizer (char_wb 2-5-grams, stems; sublinear tf), same
     probabilities as LogisticRegression(C=20) on them, also for text it has not seen."""
-    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
-    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
-    from sklearn.pipeline import FeatureUnion  # noqa: PLC0415
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion
 
     trained = classifier.train(training)
     analyzer = classifier._Analyzer(training.stopwords)
@@ -75,8 +75,8 @@ def test_the_model_is_the_one_scikit_learn_fits(training):
 
 
 def test_fingerprint_changes_with_text_label_or_stopwords():
-    changed_text = TrainingSet(TINY.texts[:-1] + ("waar is de uitgang",), TINY.labels, STOPWORDS)
-    changed_label = TrainingSet(TINY.texts, TINY.labels[:-1] + ("intro",), STOPWORDS)
+    changed_text = TrainingSet((*TINY.texts[:-1], "waar is de uitgang"), TINY.labels, STOPWORDS)
+    changed_label = TrainingSet(TINY.texts, (*TINY.labels[:-1], "intro"), STOPWORDS)
     changed_stopwords = TrainingSet(TINY.texts, TINY.labels, STOPWORDS | {"hoe"})
     prints = {t.fingerprint for t in (TINY, changed_text, changed_label, changed_stopwords)}
     assert len(prints) == 4
@@ -100,10 +100,11 @@ def test_a_stored_model_is_used_without_scikit_learn_or_scipy(tmp_path):
     classifier_store.cached_train(TINY, tmp_path)
     probe = (
         "import json, sys\n"
+        "from pathlib import Path\n"
         "from kiosk.app.classifier_store import cached_train\n"
         "from kiosk.core.classifier import TrainingSet\n"
         f"training = TrainingSet({TINY.texts!r}, {TINY.labels!r}, frozenset({sorted(STOPWORDS)!r}))\n"
-        f"best = cached_train(training, __import__('pathlib').Path({str(tmp_path)!r})).ranked('hou op')[0][0]\n"
+        f"best = cached_train(training, Path({str(tmp_path)!r})).ranked('hou op')[0][0]\n"
         "print(json.dumps([best, sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'})]))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
@@ -164,7 +165,7 @@ def test_store_keeps_the_models_used_last(tmp_path):
     content, and drops older ones and models of another format."""
     other_format = tmp_path / "matcher-0123456789abcdef0123-sklearn1.9.1.pickle"
     other_format.write_bytes(b"a model of an earlier kiosk version")
-    sets = [TrainingSet(TINY.texts + (f"vraag nummer {n}",), TINY.labels + ("none",), STOPWORDS)
+    sets = [TrainingSet((*TINY.texts, f"vraag nummer {n}"), (*TINY.labels, "none"), STOPWORDS)
             for n in range(classifier_store.KEEP + 1)]
     for training in sets[:classifier_store.KEEP]:
         classifier_store.cached_train(training, tmp_path)

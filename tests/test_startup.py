@@ -15,15 +15,15 @@ from kiosk.cli import listen, speak
 HEAVY = ("sklearn", "scipy", "vosk", "sounddevice", "numpy")
 
 #: Runs the kiosk's main() on argv, then prints which heavy top-level modules got imported.
-PROBE = """
+PROBE = f"""
 import json, sys
 from kiosk.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} & set(%r))))
-""" % (HEAVY,)
+print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}} & set({HEAVY!r}))))
+"""
 
 
 def heavy_modules_after(*argv: str) -> list[str]:
@@ -45,8 +45,8 @@ def test_the_probe_sees_a_heavy_import() -> None:
 
 
 def test_choices_written_out_for_a_light_parser_match_the_modules() -> None:
-    from kiosk.speech.recognizer import MODES  # noqa: PLC0415
-    from kiosk.speech.tts import ENGINES  # noqa: PLC0415
+    from kiosk.speech.recognizer import MODES
+    from kiosk.speech.tts import ENGINES
 
     assert listen.MODES == MODES
-    assert speak.ENGINE_CHOICES == ("auto", *sorted(ENGINES))
+    assert ("auto", *sorted(ENGINES)) == speak.ENGINE_CHOICES

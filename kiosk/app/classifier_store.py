@@ -14,6 +14,7 @@ builds several matchers over the same content (the tests, the benchmarks).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -87,10 +88,8 @@ def _read(path: Path, fingerprint: str) -> classifier.Classifier | None:
     if not (isinstance(trained, classifier.Classifier) and trained.fingerprint == fingerprint):
         log.warning("ignoring %s: it holds a different model", path)
         return None
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache still serves
         os.utime(path)  # used now: kept when newer models are written
-    except OSError:
-        pass
     return trained
 
 

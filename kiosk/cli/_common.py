@@ -23,7 +23,7 @@ def content_dir_from_args(args: argparse.Namespace) -> Path:
     """The folder named by --content, else the config's, else the bundled one."""
     directory = getattr(args, "content", None)
     if directory is None:
-        from kiosk.app.config import load_config  # noqa: PLC0415
+        from kiosk.app.config import load_config
 
         directory = load_config(getattr(args, "config", None)).content_dir
     return Path(directory)
@@ -36,7 +36,7 @@ def content_from_args(args: argparse.Namespace) -> Content:
 
 def matcher_for(content: Content) -> Matcher:
     """A matcher whose trained classifier is kept on disk between runs."""
-    from kiosk.app.classifier_store import cached_train  # noqa: PLC0415
-    from kiosk.core.matching import Matcher  # noqa: PLC0415
+    from kiosk.app.classifier_store import cached_train
+    from kiosk.core.matching import Matcher
 
     return Matcher(content, trainer=cached_train)

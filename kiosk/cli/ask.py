@@ -6,15 +6,15 @@ import argparse
 import json
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the matcher brings numpy: imported when the command runs, not for --help
     from kiosk.core.matching import Matcher
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("ask", help="match one question and show what would be said")
     parser.add_argument("question", nargs="?", help="the question, in Dutch")
     parser.add_argument("--batch", type=argparse.FileType("r", encoding="utf-8"),
@@ -24,9 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def answer(matcher: Matcher, question: str) -> dict:
+def answer(matcher: Matcher, question: str) -> dict[str, Any]:
     """Match ``question`` and run it through a fresh visit of the dialog."""
-    from kiosk.core.dialog import Dialog, Heard, Say, Wake  # noqa: PLC0415
+    from kiosk.core.dialog import Dialog, Heard, Say, Wake
 
     started = time.perf_counter()
     match = matcher.match(question)
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     content = content_from_args(args)
     matcher = matcher_for(content)
     load_s = time.perf_counter() - started
-    lines = [args.question] if args.question is not None else (l.rstrip("\n") for l in args.batch)
+    lines = [args.question] if args.question is not None else (raw.rstrip("\n") for raw in args.batch)
     for line in lines:
         result = answer(matcher, line)
         result["timings"]["load_s"] = round(load_s, 4)

@@ -14,20 +14,20 @@ from typing import TYPE_CHECKING, TextIO
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
 
 if TYPE_CHECKING:  # the dialog brings the matcher and numpy: imported when the command runs
-    from kiosk.core.dialog import Dialog
+    from kiosk.core.dialog import Action, Dialog, Event
 
 BUTTON = "/knop"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("chat", help="have the kiosk conversation by typing")
     add_content_option(parser)
     parser.set_defaults(func=run)
 
 
-def show(actions: list, out: TextIO) -> bool:
+def show(actions: list[Action], out: TextIO) -> bool:
     """Print what the actions would do; True when the visit ended."""
-    from kiosk.core.dialog import ApplyVoice, Count, End, Listen, Say, StopSpeaking  # noqa: PLC0415
+    from kiosk.core.dialog import ApplyVoice, Count, End, Listen, Say, StopSpeaking
 
     ended = False
     for action in actions:
@@ -53,12 +53,13 @@ def show(actions: list, out: TextIO) -> bool:
 
 def converse(dialog: Dialog, lines: TextIO, out: TextIO) -> None:
     """Drive ``dialog`` from typed lines until end of input."""
-    from kiosk.core.dialog import Button, Heard, Silence, SpeechFinished  # noqa: PLC0415
+    from kiosk.core.dialog import Button, Heard, Silence, SpeechFinished
 
     show(dialog.handle(Button()), out)
     for raw in lines:
         line = raw.strip()
         dialog.handle(SpeechFinished())  # typed: everything printed has been "said"
+        event: Event
         if line == BUTTON:
             event = Button()
         elif not line:
@@ -72,7 +73,7 @@ def converse(dialog: Dialog, lines: TextIO, out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.core.dialog import Dialog  # noqa: PLC0415
+    from kiosk.core.dialog import Dialog
 
     content = content_from_args(args)
     if sys.stdin.isatty():

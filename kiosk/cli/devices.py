@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 from kiosk.errors import KioskError
 
@@ -45,7 +45,7 @@ def format_devices(devices: list[DeviceInfo]) -> str:
 
 
 def run_devices(args: argparse.Namespace) -> int:
-    from kiosk.speech.audio_in import list_devices  # noqa: PLC0415
+    from kiosk.speech.audio_in import list_devices
 
     print(format_devices(list_devices()))
     return 0
@@ -53,7 +53,7 @@ def run_devices(args: argparse.Namespace) -> int:
 
 def level_bar(db: float, width: int = BAR_WIDTH) -> str:
     """``-23 dBFS |##########          |`` for a level between FLOOR_DB and 0 dBFS."""
-    filled = int(round(width * min(1.0, max(0.0, (db - FLOOR_DB) / -FLOOR_DB))))
+    filled = round(width * min(1.0, max(0.0, (db - FLOOR_DB) / -FLOOR_DB)))
     return f"{db:6.1f} dBFS |{'#' * filled}{' ' * (width - filled)}|"
 
 
@@ -62,8 +62,8 @@ def mic_test(
 ) -> dict[str, float]:
     """Read ``seconds`` of audio from ``mic`` and draw a level bar per block; returns the
     quietest and loudest block level (dBFS) and the blocks dropped."""
-    from kiosk.speech.audio_in import SAMPLE_RATE  # noqa: PLC0415
-    from kiosk.speech.recognizer import EnergyVad  # noqa: PLC0415
+    from kiosk.speech.audio_in import SAMPLE_RATE
+    from kiosk.speech.recognizer import EnergyVad
 
     needed = int(seconds * SAMPLE_RATE)
     got = 0
@@ -88,10 +88,10 @@ def mic_test(
     return {"quietest_db": quiet, "loudest_db": loud, "dropped": float(mic.overflows)}
 
 
-def run_mic_test(args: argparse.Namespace, make_mic: Optional[Callable[..., Microphone]] = None) -> int:
+def run_mic_test(args: argparse.Namespace, make_mic: Callable[..., Microphone] | None = None) -> int:
     if not args.seconds > 0:
         raise KioskError("--seconds must be more than 0")
-    from kiosk.speech.audio_in import Microphone  # noqa: PLC0415
+    from kiosk.speech.audio_in import Microphone
 
     mic = (make_mic or Microphone)(device=args.device)
     mic_test(mic, args.seconds)

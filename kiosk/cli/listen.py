@@ -11,7 +11,6 @@ from typing import Any
 MODES = ("grammar", "free")
 
 
-
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "listen",
@@ -33,8 +32,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.bench.audio import Pipeline, read_phrases  # noqa: PLC0415
-    from kiosk.speech.audio_in import read_wav  # noqa: PLC0415
+    from kiosk.app.pipeline import Pipeline, read_phrases
+    from kiosk.speech.audio_in import read_wav
 
     samples = read_wav(args.file)  # a bad file fails before the slow model load
     phrases = read_phrases(args.phrases) if args.phrases else None

@@ -16,7 +16,7 @@ import argparse
 import random
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from kiosk.bench.text import LabelledQuestion, load_questions
 from kiosk.errors import KioskError
@@ -38,7 +38,7 @@ where this one stopped. The recordings stay on this device; delete the folder wh
 LABELS_FILE = "labels.tsv"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "record", help="record the labelled questions, read aloud, for `kiosk bench --audio`",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -76,13 +76,13 @@ def _append_label(labels: Path, question: LabelledQuestion, name: str) -> None:
 def record_set(
     questions: list[LabelledQuestion], folder: Path, make_mic: Callable[[], Microphone],
     ask: Callable[[str], str] = input, out: TextIO = sys.stdout,
-    limits: Optional[Endpointing] = None, limit: Optional[int] = None,
+    limits: Endpointing | None = None, limit: int | None = None,
 ) -> dict[str, int]:
     """Record every question not yet in ``folder``; returns how many were recorded, skipped
     and already there. ``limits``: how a take ends (default: the recogniser's defaults)."""
-    from kiosk.speech.audio_in import write_wav  # noqa: PLC0415
-    from kiosk.speech.recognizer import Endpointing  # noqa: PLC0415
-    from kiosk.speech.recording import take_utterance  # noqa: PLC0415
+    from kiosk.speech.audio_in import write_wav
+    from kiosk.speech.recognizer import Endpointing
+    from kiosk.speech.recording import take_utterance
 
     limits = limits or Endpointing()
     folder.mkdir(parents=True, exist_ok=True)
@@ -132,9 +132,9 @@ def run(args: argparse.Namespace) -> int:
     questions = load_questions(args.questions)
     if args.shuffle:
         random.Random("kiosk-record").shuffle(questions)
-    from kiosk.app.config import load_config  # noqa: PLC0415
-    from kiosk.speech.audio_in import Microphone  # noqa: PLC0415
-    from kiosk.speech.recognizer import Endpointing  # noqa: PLC0415
+    from kiosk.app.config import load_config
+    from kiosk.speech.audio_in import Microphone
+    from kiosk.speech.recognizer import Endpointing
 
     config = load_config(args.config)
     device = args.device if args.device is not None else config.input_device

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.cli._common import content_dir_from_args
-from kiosk.errors import KioskError
-from kiosk.speech.lexicon import Lexicon, load_lexicon
 from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.voice_settings import MAX_RATE_WPM, MIN_RATE_WPM, VoiceSettings
+from kiosk.errors import KioskError
+from kiosk.speech.lexicon import Lexicon, load_lexicon
 
 if TYPE_CHECKING:  # sound modules bring numpy and PortAudio: imported when a command runs
     from kiosk.speech.audio_out import AudioSink
@@ -63,7 +63,7 @@ def register(subparsers: Any) -> None:
 
     read = subparsers.add_parser(
         "read", help="read one leaflet section aloud",
-        description="Read one section of the leaflet as the kiosk would (see DESIGN.md for ids).",
+        description="Read one section of the leaflet as the kiosk would (ids: docs/sections.md).",
     )
     read.add_argument("section_id", help="section id, e.g. afvallen or stap-2")
     _common_options(read)
@@ -71,7 +71,7 @@ def register(subparsers: Any) -> None:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    from kiosk.app.config import load_config  # noqa: PLC0415 - only when needed
+    from kiosk.app.config import load_config
 
     return load_config(getattr(args, "config", None))
 
@@ -89,7 +89,7 @@ def _settings(args: argparse.Namespace) -> VoiceSettings:
 
 def make_sink(args: argparse.Namespace) -> AudioSink:
     """A WAV file sink for --out, else the sound card (a clear error when there is none)."""
-    from kiosk.speech.audio_out import SpeakerSink, WavFileSink  # noqa: PLC0415
+    from kiosk.speech.audio_out import SpeakerSink, WavFileSink
 
     if args.out is not None:
         return WavFileSink(args.out)
@@ -98,7 +98,7 @@ def make_sink(args: argparse.Namespace) -> AudioSink:
 
 
 def speak(args: argparse.Namespace, utterances: list[Utterance], lexicon: Lexicon) -> int:
-    from kiosk.speech.tts import Speaker, make_engine  # noqa: PLC0415
+    from kiosk.speech.tts import Speaker, make_engine
 
     settings = _settings(args)
     sink = make_sink(args)  # first: a missing sound card is the likeliest problem
@@ -121,7 +121,7 @@ def _report(args: argparse.Namespace, result: SpeakResult) -> int:
 
 
 def run_say(args: argparse.Namespace) -> int:
-    from kiosk.core.content import split_sentences  # noqa: PLC0415
+    from kiosk.core.content import split_sentences
 
     sentences = split_sentences(args.text)
     if not sentences:
@@ -132,7 +132,7 @@ def run_say(args: argparse.Namespace) -> int:
 
 
 def run_read(args: argparse.Namespace) -> int:
-    from kiosk.core.content import load_content  # noqa: PLC0415
+    from kiosk.core.content import load_content
 
     directory = content_dir_from_args(args)
     content = load_content(directory)

@@ -169,7 +169,7 @@ def train(training: TrainingSet, start: Classifier | None = None) -> Classifier:
     """Fit a classifier to ``training`` (seconds). ``start``: a classifier of similar data
     (the same phrasings without misheard copies) whose weights the solver starts from; it
     then needs fewer steps to the same optimum."""
-    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits
 
     matrix, blocks = _features(training)
     labels, targets = np.unique(np.asarray(training.labels), return_inverse=True)
@@ -191,7 +191,7 @@ def train(training: TrainingSet, start: Classifier | None = None) -> Classifier:
 
 def _features(training: TrainingSet) -> tuple[sparse.csr_matrix, tuple[_Block, _Block]]:
     """The TF-IDF matrix of the training texts: character n-grams, then stems."""
-    from scipy import sparse  # noqa: PLC0415
+    from scipy import sparse
 
     analyzer = _Analyzer(training.stopwords)
     chars, char_block = _tfidf([analyzer.chars(text) for text in training.texts], 0)
@@ -220,7 +220,7 @@ def _weights_from(start: Classifier, blocks: tuple[_Block, _Block], labels: tupl
 
 def _tfidf(documents: list[list[str]], offset: int) -> tuple[sparse.csr_matrix, _Block]:
     """scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` on analysed documents."""
-    from scipy import sparse  # noqa: PLC0415
+    from scipy import sparse
 
     vocabulary = sorted({term for terms in documents for term in terms})
     columns = {term: i for i, term in enumerate(vocabulary)}
