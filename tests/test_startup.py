@@ -5,8 +5,10 @@ runs. Checked in a fresh interpreter, since this test process has them loaded al
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -50,3 +52,27 @@ def test_choices_written_out_for_a_light_parser_match_the_modules() -> None:
 
     assert listen.MODES == MODES
     assert ("auto", *sorted(ENGINES)) == speak.ENGINE_CHOICES
+
+
+def test_startup_bench_measures_time_memory_and_output_of_a_process() -> None:
+    from kiosk.bench.startup import measure
+
+    figures = measure([sys.executable, "-c", "b = bytearray(80_000_000); print(len(b))"],
+                      dict(os.environ))
+    assert figures["stdout"].strip() == "80000000"
+    assert figures["mb"] >= 80 and figures["s"] > 0 and figures["cpu_s"] > 0
+
+
+def test_startup_table_puts_two_kiosks_side_by_side_and_marks_missed_targets() -> None:
+    from kiosk.bench.startup import format_table
+
+    def figures(training_s: float) -> dict[str, Any]:
+        return {"source": "/x", "version": {"s": 0.3, "mb": 30.0},
+                "training": {"s": training_s, "cpu_s": 4.0, "mb": 200.0, "matcher_s": 3.0},
+                "ask": {"s": 1.0, "mb": 90.0}, "chat": {"mb": 90.0}, "check": {"mb": 60.0}}
+
+    table = format_table({"repeats": 3, "load_average": [1.0, 1.0, 1.0],
+                          "this": figures(4.0), "against": figures(30.0)})
+    [training] = [line for line in table.splitlines() if line.startswith("training")]
+    assert training.split() == ["training,", "empty", "cache", "4.00", "s", "30.00", "s!", "<=", "5",
+                                "s"]
