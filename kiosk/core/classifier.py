@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import snowballstemmer
@@ -62,7 +63,7 @@ class TrainingSet:
     def fingerprint(self) -> str:
         """SHA-256 of the stopwords and every (label, text) pair: equal data, equal model."""
         digest = hashlib.sha256(" ".join(sorted(self.stopwords)).encode())
-        for text, label in zip(self.texts, self.labels):
+        for text, label in zip(self.texts, self.labels, strict=True):
             digest.update(f"{label}\t{text}\n".encode())
         return digest.hexdigest()
 
@@ -158,7 +159,7 @@ class Classifier:
         columns, values = self._features(text)
         logits = self.intercept + values @ self.coef[columns]
         exp = np.exp(logits - logits.max())
-        return {label: float(p) for label, p in zip(self.labels, exp / exp.sum())}
+        return {label: float(p) for label, p in zip(self.labels, exp / exp.sum(), strict=True)}
 
     def ranked(self, text: str, limit: int = 5) -> list[tuple[str, float]]:
         """The ``limit`` most likely labels with their probabilities, best first."""
@@ -208,11 +209,11 @@ def _weights_from(start: Classifier, blocks: tuple[_Block, _Block], labels: tupl
     intercept = np.zeros(len(labels))
     known = [(i, start.labels.index(label)) for i, label in enumerate(labels) if label in start.labels]
     ours, theirs = [i for i, _ in known], [j for _, j in known]
-    for block, old in zip(blocks, start.blocks):
+    for block, old in zip(blocks, start.blocks, strict=True):
         pairs = [(block.offset + column, old.offset + old.columns[term])
                  for term, column in block.columns.items() if term in old.columns]
         if pairs:
-            new_columns, old_columns = map(list, zip(*pairs))
+            new_columns, old_columns = map(list, zip(*pairs, strict=True))
             coef[np.ix_(new_columns, ours)] = start.coef[np.ix_(old_columns, theirs)]
     intercept[ours] = start.intercept[theirs]
     return coef, intercept
@@ -336,7 +337,7 @@ def _minimize(function: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.
             direction *= np.dot(s, y) / np.dot(y, y)
         else:
             direction /= max(1.0, float(np.linalg.norm(gradient)))
-        for (s, y, rho), alpha in zip(steps, reversed(alphas)):
+        for (s, y, rho), alpha in zip(steps, reversed(alphas), strict=True):
             direction += (alpha - rho * np.dot(y, direction)) * s
         slope = float(np.dot(gradient, direction))
         if slope >= 0:  # not a descent direction (rounding): start the memory afresh
