@@ -42,14 +42,16 @@ print(json.dumps({"import_and_load_s": loaded - started, "matcher_s": time.perf_
 TARGETS = {"version_s": 1.0, "training_s": 5.0, "training_peak_mb": 250.0, "text_command_mb": 150.0}
 
 
-def measure(argv: Sequence[str], env: dict[str, str], stdin: str = "") -> dict[str, Any]:
+def measure(argv: Sequence[str], env: dict[str, str], stdin: str = "",
+            cwd: Path | None = None) -> dict[str, Any]:
     """Run ``argv``; its wall time, processor time (user + system: what it costs on a busy
     machine), peak resident memory (MB) and standard output."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as into:
         into.write(stdin.encode())
         into.seek(0)
-        process = subprocess.Popen(argv, stdin=into, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen(argv, stdin=into, stdout=out, stderr=subprocess.DEVNULL, env=env,
+                                   cwd=cwd)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -62,21 +64,26 @@ def measure(argv: Sequence[str], env: dict[str, str], stdin: str = "") -> dict[s
 
 
 def _runs(source: Path | None, content_dir: Path, cache: Path) -> dict[str, dict[str, Any]]:
-    """One measurement of every figure for the kiosk in ``source`` (None: this one)."""
+    """One measurement of every figure for the kiosk in ``source`` (None: this one). The
+    processes run in an empty folder: Python puts the working folder first on its path."""
     env = dict(os.environ, KIOSK_CACHE_DIR=str(cache), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTHONPATH", None)
     if source is not None:
         env["PYTHONPATH"] = str(source)
     kiosk = [sys.executable, "-m", "kiosk"]
+    content = str(content_dir.resolve())
     for old in cache.glob("*"):
         old.unlink()
-    out = {"version": measure([*kiosk, "--version"], env)}
-    training = measure([sys.executable, "-c", TRAIN_PROBE, str(content_dir)], env)
-    reported = json.loads(training.pop("stdout").splitlines()[-1])
-    out["training"] = {**training, **reported}
-    out["ask"] = measure([*kiosk, "ask", "--content", str(content_dir), "wat is artrose"], env)
-    out["chat"] = measure([*kiosk, "chat", "--content", str(content_dir)], env,
-                          stdin="wat is artrose\nmag ik fietsen\n")
-    out["check"] = measure([*kiosk, "check", "--content", str(content_dir)], env)
+    with tempfile.TemporaryDirectory(prefix="kiosk-startup-cwd-") as folder:
+        where = Path(folder)
+        out = {"version": measure([*kiosk, "--version"], env, cwd=where)}
+        training = measure([sys.executable, "-c", TRAIN_PROBE, content], env, cwd=where)
+        reported = json.loads(training.pop("stdout").splitlines()[-1])
+        out["training"] = {**training, **reported}
+        out["ask"] = measure([*kiosk, "ask", "--content", content, "wat is artrose"], env, cwd=where)
+        out["chat"] = measure([*kiosk, "chat", "--content", content], env, cwd=where,
+                              stdin="wat is artrose\nmag ik fietsen\n")
+        out["check"] = measure([*kiosk, "check", "--content", content], env, cwd=where)
     for figures in out.values():
         figures.pop("stdout", None)
     return out
