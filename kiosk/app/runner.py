@@ -79,7 +79,7 @@ class Limits:
     #: Audio captured this long after the kiosk stopped speaking is its own echo: dropped.
     echo_tail_s: float = 0.3
     #: No audio block for this long means the microphone stopped delivering.
-    no_audio_s: float = 2.0
+    no_audio_s: float = 3.0
     #: A microphone away this long ends the kiosk (exit non-zero, systemd restarts it).
     mic_recover_s: float = 60.0
     #: Longest wait between two attempts to reopen the microphone.
@@ -221,7 +221,9 @@ class Runner:
             except KioskError as err:
                 log.debug("reopening the microphone failed: %s", err)
             else:
-                block = self.source.read(timeout=1.0)
+                # A new stream may take a moment to deliver its first block (1.8 s seen with
+                # PortAudio -> ALSA -> pulse); wait for it before trying again.
+                block = self._first_block(self.limits.no_audio_s + 1.0)
                 if block is not None:
                     self._last_audio = self.clock()
                     log.warning("the microphone is back after %.1f s (%d attempts)",
@@ -229,6 +231,15 @@ class Runner:
                     return
             self.sleep(wait)
             wait = min(wait * 2, self.limits.mic_backoff_max_s)
+
+    def _first_block(self, within_s: float) -> Optional[np.ndarray]:
+        until = self.clock() + within_s
+        while self.clock() < until:
+            self._tick()
+            block = self.source.read(timeout=0.1)
+            if block is not None:
+                return block
+        return None
 
     def _discard(self, seconds: float) -> int:
         """Drop what the microphone has queued, then ``seconds`` of what comes next; the

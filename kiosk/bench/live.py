@@ -42,7 +42,7 @@ from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, read_wav
 log = logging.getLogger(__name__)
 
 #: What the visitor says (phrases of the Korean test grammar; espeak-ng speaks them).
-VISITOR_PHRASES = ("안녕하세요", "감사합니다", "오늘 날씨가 좋네요")
+VISITOR_PHRASES = ("안녕하세요", "감사합니다", "오늘 날씨 좋네요", "여보세요")
 FRAME = SAMPLE_RATE // 100  # 10 ms
 LOUD_DB = -45.0
 

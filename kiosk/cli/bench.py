@@ -4,7 +4,10 @@
   on the same questions with simulated recogniser errors, side by side;
 - ``--audio DIR --labels FILE.tsv``: recogniser + matcher on labelled recordings (accuracy,
   false accepts on ``none``, latency, real-time factor, peak RSS, model load time);
-- ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency).
+- ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency);
+- ``--room``: the whole kiosk in real time in a private sound-server room (latency from the
+  visitor's last voiced sample to the answer, self-triggers, silence timeouts, barge-in);
+  see kiosk/bench/live.py.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument("--questions", type=Path, help="labelled questions: question<TAB>expected")
     what.add_argument("--audio", type=Path, help="folder of recordings (with --labels)")
     what.add_argument("--tts", action="store_true", help="measure speech output")
+    what.add_argument("--room", action="store_true",
+                      help="the kiosk in a private sound-server room, in real time")
+    parser.add_argument("--turns", type=int, default=24,
+                        help="with --room: listening turns (the visitor speaks on every other)")
+    parser.add_argument("--timeout", type=float, default=3.0,
+                        help="with --room: the question timeout, seconds")
     parser.add_argument("--labels", type=Path, help="file<TAB>expected for --audio")
     parser.add_argument("--all-none", action="store_true",
                         help="with --audio: every recording is out of domain (expected: none)")
@@ -63,6 +72,14 @@ def run(args: argparse.Namespace) -> int:
             all_none=args.all_none, phrases=phrases,
         )
         table = bench_audio.format_table
+    elif args.room:
+        from kiosk.bench import live as bench_live  # noqa: PLC0415
+        from kiosk.cli._common import matcher_for  # noqa: PLC0415
+
+        content = content_from_args(args)
+        result = bench_live.run_room_bench(content, matcher_for(content), turns=args.turns,
+                                           model=args.model, question_timeout_s=args.timeout)
+        table = bench_live.format_table
     else:
         from kiosk.bench import tts as bench_tts  # noqa: PLC0415
 
