@@ -37,6 +37,15 @@ class Config:
     answer_timeout_s: float = 6.0
     #: Longest utterance the recogniser waits for, in seconds.
     max_utterance_s: float = 12.0
+    #: In grammar mode, an utterance that is a whole phrase ends after this much silence.
+    phrase_silence_s: float = 0.3
+    #: What the microphone hears this long after the kiosk stopped speaking is its own echo.
+    echo_tail_s: float = 0.3
+    #: A microphone that sends nothing this long (seconds) ends the kiosk (systemd restarts it).
+    mic_recover_s: float = 60.0
+    #: Listen while speaking and stop reading when the visitor speaks. Only with an
+    #: echo-cancelled microphone (systemd/README.md, "Voice barge-in").
+    barge_in: bool = False
     #: Where anonymous counters go (topic ids, misses, triage outcomes; never audio or text).
     stats_file: Path | None = None
     #: GPIO pin (BCM numbering) of the big button; None: no button (keyboard Enter in a terminal).
@@ -63,6 +72,10 @@ def _convert(name: str, value: Any, node: LineDict) -> Any:
             return number
         if kind.startswith("int"):
             return int(value)
+        if kind.startswith("bool"):
+            if not isinstance(value, bool):
+                raise ValueError("must be true or false")
+            return value
         if kind.startswith("tuple"):
             if isinstance(value, str):
                 value = [value]

@@ -70,7 +70,7 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     from kiosk.speech.lexicon import load_lexicon  # noqa: PLC0415
     from kiosk.speech.models import find_model  # noqa: PLC0415
     from kiosk.speech.recognizer import Endpointing, VoskRecognizer  # noqa: PLC0415
-    from kiosk.app.runner import Runner, read_script  # noqa: PLC0415
+    from kiosk.app.runner import Limits, Runner, read_script  # noqa: PLC0415
     from kiosk.app.stats import Stats  # noqa: PLC0415
     from kiosk.speech.tts import Speaker, make_engine  # noqa: PLC0415
 
@@ -78,7 +78,8 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     model_path = find_model(model or config.model_path, name=config.model_name)
     phrases = content.recognizer_phrases() + list(config.wake_phrases)
     endpointing = Endpointing(max_utterance_s=config.max_utterance_s,
-                              no_speech_s=config.question_timeout_s)
+                              no_speech_s=config.question_timeout_s,
+                              phrase_silence_s=config.phrase_silence_s)
     recognizer = VoskRecognizer.from_path(model_path, mode=config.recognizer_mode,
                                           phrases=phrases, endpointing=endpointing)
     source = read_script(script) if script else Microphone(config.input_device).start()
@@ -87,13 +88,29 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     stats = Stats()
     dialog = Dialog(content, matcher_for(content), question_timeout_s=config.question_timeout_s,
                     answer_timeout_s=config.answer_timeout_s)
+    limits = Limits(echo_tail_s=config.echo_tail_s, mic_recover_s=config.mic_recover_s,
+                    barge_in=config.barge_in)
     runner = Runner(dialog, recognizer, source, speaker, count=stats.count,
-                    wake_phrases=config.wake_phrases)
+                    wake_phrases=config.wake_phrases, limits=limits)
     return runner, stats
+
+
+def _check_out(script: list[Path] | None, out: Path | None) -> None:
+    """``--out`` is checked before anything starts: a wrong folder is not found out after a
+    whole scripted conversation."""
+    if out is None:
+        return
+    if not script:
+        raise KioskError("--out works with --script only (the live kiosk plays on the speaker)")
+    if out.is_dir():
+        raise KioskError(f"--out {out}: is a folder; give a file name ending in .wav")
+    if not out.parent.is_dir():
+        raise KioskError(f"--out {out}: folder {out.parent} does not exist")
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    _check_out(args.script, args.out)
     if args.typed:
         return _typed(args, config)
     from kiosk.speech.models import ModelNotFound  # noqa: PLC0415
