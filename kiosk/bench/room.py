@@ -22,9 +22,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,17 @@ def unavailable_reason() -> Optional[str]:
             and not any(Path("/usr/lib").glob("*/alsa-lib/libasound_module_pcm_pulse.so")):
         return "the ALSA pulse plugin is missing (apt-get install libasound2-plugins)"
     return None
+
+
+def _die_with_parent() -> None:
+    """In the child: end it when the process that started it ends (Linux), so that a test
+    run that crashes leaves no sound server behind."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 class SoundServer:
@@ -96,11 +108,12 @@ class SoundServer:
         ]
         command = ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
                    "--use-pid-file=no", "--disable-shm=yes", "--log-target=stderr",
-                   "--log-level=error", *[f"--load={m}" for m in modules]]
+                   "--log-level=" + os.environ.get("KIOSK_ROOM_LOG_LEVEL", "error"), *[f"--load={m}" for m in modules]]
         env = {**os.environ, **self.env, "HOME": str(self.dir)}
         with self.log_path.open("ab") as logfile:
             self.process = subprocess.Popen(command, env=env, stdout=logfile, stderr=logfile,
-                                            stdin=subprocess.DEVNULL)
+                                            stdin=subprocess.DEVNULL,
+                                            preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -188,6 +201,124 @@ class SoundServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+# --------------------------------------------------------------------------- echo cancellation
+
+SPEAKER_SINK = "speaker"
+EC_SINK = "kiosk_speaker"
+EC_SOURCE = "kiosk_mic"
+#: webrtc settings: no automatic gain (it would pump the echo up), the extended filter (longer
+#: echo paths, as a room with a USB loudspeaker and a pipe has).
+AEC_ARGS = "analog_gain_control=0 digital_gain_control=0 extended_filter=1"
+
+
+def add_echo_cancel(server: SoundServer, echo: str = "delayed", noise: Optional[Path] = None,
+                    method: str = "webrtc",
+                    aec_args: str = AEC_ARGS) -> Optional["EchoRelay"]:
+    """Give the room a separate loudspeaker and cancel its echo in the sound server.
+
+    The kiosk plays into ``kiosk_speaker`` (PulseAudio's module-echo-cancel, webrtc engine),
+    which plays into the ``speaker`` null sink; the echo path carries that into the room; the
+    kiosk listens to ``kiosk_mic``, the echo-cancelled room. The defaults are set so that the
+    kiosk (the ALSA ``pulse``/``default`` device) uses them; the visitor still plays into the
+    room. (module-echo-cancel refuses a sink and its own monitor, hence the second sink.)
+
+    ``echo`` is the :class:`EchoRelay` between them: ``"delayed"`` only delays (60 ms plus
+    the pipes'); ``"realistic"`` also filters to a small loudspeaker's band (200-3500 Hz),
+    takes 6 dB off and mixes ``noise`` (a WAV, looped) in. (module-loopback was tried first:
+    with module-echo-cancel loaded it carried the echo 28 dB too quiet.)
+    """
+    server.pactl("load-module", "module-null-sink", f"sink_name={SPEAKER_SINK}", f"rate={RATE}",
+                 "channels=1")
+    if echo not in ("delayed", "realistic"):
+        raise ValueError(f"echo must be 'delayed' or 'realistic', not {echo!r}")
+    server.pactl("load-module", "module-echo-cancel", f"source_master={ROOM_SINK}.monitor",
+                 f"sink_master={SPEAKER_SINK}", f"aec_method={method}",
+                 f"source_name={EC_SOURCE}", f"sink_name={EC_SINK}", f"rate={RATE}", "channels=1",
+                 *([f'aec_args="{aec_args}"'] if aec_args else []))
+    server.pactl("set-default-sink", EC_SINK)
+    server.pactl("set-default-source", EC_SOURCE)
+    if echo == "delayed":
+        return EchoRelay(server, None, gain=1.0, band=None).start()
+    return EchoRelay(server, noise).start()
+
+
+class EchoRelay:
+    """A loudspeaker-to-microphone path with delay, a band filter and noise: ``parec`` from the
+    speaker's monitor, filtered here, ``pacat`` into the room, in real time (10 ms pieces)."""
+
+    def __init__(self, server: SoundServer, noise: Optional[Path] = None, delay_s: float = 0.06,
+                 gain: float = 0.5, noise_gain: float = 2.0,
+                 band: Optional[tuple[float, float]] = (200.0, 3500.0)):
+        self.server = server
+        self.delay_s, self.gain, self.band = delay_s, gain, band
+        self.noise = self._noise(noise, noise_gain)
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self._thread: Optional[threading.Thread] = None
+        self._running = False
+
+    @staticmethod
+    def _noise(path: Optional[Path], gain: float) -> Optional[Any]:
+        if path is None:
+            return None
+        from kiosk.speech.audio_in import read_wav
+
+        return (read_wav(path).astype("float32") * gain).astype("float32")
+
+    def start(self) -> "EchoRelay":
+        import numpy as np
+        from scipy.signal import butter, lfilter, lfilter_zi
+
+        env = {**os.environ, **self.server.env}
+        raw = ["--raw", f"--rate={RATE}", "--channels=1", "--format=s16le", "--latency-msec=10"]
+        rec = subprocess.Popen(["parec", f"--device={SPEAKER_SINK}.monitor", *raw], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        play = subprocess.Popen(["pacat", "--playback", f"--device={ROOM_SINK}", *raw,
+                                 "--property=media.role=echo"], env=env,
+                                stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._procs = [rec, play]
+        if self.band is not None:
+            b, a = butter(2, list(self.band), btype="bandpass", fs=RATE)
+        else:
+            b, a = np.array([1.0, 0.0]), np.array([1.0, 0.0])
+        state = lfilter_zi(b, a) * 0.0
+        piece = RATE // 100
+        noise = self.noise
+        self._running = True
+
+        def relay() -> None:
+            nonlocal state
+            assert rec.stdout is not None and play.stdin is not None
+            pos = 0
+            try:
+                play.stdin.write(bytes(2 * int(self.delay_s * RATE)))
+                while self._running:
+                    data = rec.stdout.read(2 * piece)
+                    if not data:
+                        return
+                    x = np.frombuffer(data, dtype=np.int16).astype(np.float32)
+                    y, state = lfilter(b, a, x * self.gain, zi=state)
+                    if noise is not None and len(noise):
+                        take = np.take(noise, np.arange(pos, pos + len(y)), mode="wrap")
+                        pos = (pos + len(y)) % len(noise)
+                        y = y + take
+                    play.stdin.write(np.clip(y, -32768, 32767).astype(np.int16).tobytes())
+            except (BrokenPipeError, ValueError, OSError):
+                return
+
+        self._thread = threading.Thread(target=relay, name="kiosk-echo-relay", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._running = False
+        for proc in self._procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -32,6 +32,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="with --room: listening turns (the visitor speaks on every other)")
     parser.add_argument("--timeout", type=float, default=3.0,
                         help="with --room: the question timeout, seconds")
+    parser.add_argument("--reads", type=int, default=30,
+                        help="with --room: section reads for voice barge-in (0: skip)")
+    parser.add_argument("--echo", choices=("delayed", "realistic"), default="realistic",
+                        help="with --room: the echo path for barge-in (realistic: delayed, "
+                             "band-filtered, -6 dB, with the waiting-room noise)")
+    parser.add_argument("--noise", type=Path, help="with --room --echo realistic: noise WAV "
+                        "(default: ../shared/audio/noise/background_noise.wav if there)")
     parser.add_argument("--labels", type=Path, help="file<TAB>expected for --audio")
     parser.add_argument("--all-none", action="store_true",
                         help="with --audio: every recording is out of domain (expected: none)")
@@ -79,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
         content = content_from_args(args)
         result = bench_live.run_room_bench(content, matcher_for(content), turns=args.turns,
                                            model=args.model, question_timeout_s=args.timeout)
+        if args.reads > 0:
+            noise = args.noise or bench_live.default_noise()
+            result.update(bench_live.run_barge_in_bench(
+                content, reads=args.reads, echo=args.echo,
+                noise=noise if args.echo == "realistic" else None, model=args.model))
         table = bench_live.format_table
     else:
         from kiosk.bench import tts as bench_tts  # noqa: PLC0415

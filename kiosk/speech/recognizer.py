@@ -200,6 +200,11 @@ class EnergyVad:
         self.samples = 0
         self._rest = np.zeros(0, dtype=np.int16)
 
+    @property
+    def run_s(self) -> float:
+        """Seconds of speech frames in a row up to now (0 after a quiet frame)."""
+        return self.run * self.FRAME / SAMPLE_RATE
+
     @staticmethod
     def level_db(frame: np.ndarray) -> float:
         if frame.size == 0:
