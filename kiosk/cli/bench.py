@@ -7,7 +7,8 @@
 - ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency);
 - ``--room``: the whole kiosk in real time in a private sound-server room (latency from the
   visitor's last voiced sample to the answer, self-triggers, silence timeouts, barge-in);
-  see kiosk/bench/live.py.
+  see kiosk/bench/live.py;
+- ``--soak N``: N turns through the whole kiosk, accelerated (RSS, threads, open files).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument("--questions", type=Path, help="labelled questions: question<TAB>expected")
     what.add_argument("--audio", type=Path, help="folder of recordings (with --labels)")
     what.add_argument("--tts", action="store_true", help="measure speech output")
+    what.add_argument("--soak", type=int, metavar="N",
+                      help="N listening turns, accelerated: RSS, threads and open files")
     what.add_argument("--room", action="store_true",
                       help="the kiosk in a private sound-server room, in real time")
     parser.add_argument("--turns", type=int, default=24,
@@ -79,6 +82,13 @@ def run(args: argparse.Namespace) -> int:
             all_none=args.all_none, phrases=phrases,
         )
         table = bench_audio.format_table
+    elif args.soak:
+        from kiosk.bench import soak as bench_soak  # noqa: PLC0415
+        from kiosk.cli._common import matcher_for  # noqa: PLC0415
+
+        content = content_from_args(args)
+        result = bench_soak.run_soak(content, matcher_for(content), args.soak, model=args.model)
+        table = bench_soak.format_table
     elif args.room:
         from kiosk.bench import live as bench_live  # noqa: PLC0415
         from kiosk.cli._common import matcher_for  # noqa: PLC0415
