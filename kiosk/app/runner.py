@@ -24,15 +24,28 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Protocol, Sequence
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from kiosk.core.dialog import (
-    Action, ApplyVoice, Button, Count, Dialog, End, Event, Heard, Listen, Say, Silence,
-    SpeechFinished, StopSpeaking, Wake,
+    Action,
+    ApplyVoice,
+    Button,
+    Count,
+    Dialog,
+    End,
+    Event,
+    Heard,
+    Listen,
+    Say,
+    Silence,
+    SpeechFinished,
+    StopSpeaking,
+    Wake,
 )
 from kiosk.core.normalize import normalize
 from kiosk.errors import KioskError
@@ -61,14 +74,14 @@ class SpeechLost(KioskError):
 
 
 class AudioSource(Protocol):
-    def read(self, timeout: Optional[float] = None) -> Optional[np.ndarray]: ...
+    def read(self, timeout: float | None = None) -> np.ndarray | None: ...
 
 
 class SpeechOutput(Protocol):
     settings: Any
 
     def start(self, utterances: Sequence[Any], start: int = 0) -> None: ...
-    def wait(self, timeout: Optional[float] = None) -> Any: ...
+    def wait(self, timeout: float | None = None) -> Any: ...
     def stop(self) -> None: ...
 
 
@@ -112,7 +125,7 @@ class WavScriptSource:
 
     live = False
 
-    def __init__(self, recordings: Iterable[Optional[np.ndarray]], silence_s: float = 1.5):
+    def __init__(self, recordings: Iterable[np.ndarray] | None, silence_s: float = 1.5):
         self.blocks: list[np.ndarray] = []
         block = int(SAMPLE_RATE * BLOCK_SECONDS)
         quiet = np.zeros(int(SAMPLE_RATE * silence_s), dtype=np.int16)
@@ -121,7 +134,7 @@ class WavScriptSource:
             self.blocks += [audio[i : i + block] for i in range(0, len(audio), block)]
         self.blocks.reverse()  # pop() from the end
 
-    def read(self, timeout: Optional[float] = None) -> Optional[np.ndarray]:
+    def read(self, timeout: float | None = None) -> np.ndarray | None:
         if not self.blocks:
             raise EndOfInput
         return self.blocks.pop()
@@ -139,11 +152,11 @@ class Runner:
         *,
         count: Callable[[str, str], None] = lambda name, key: None,
         wake_phrases: Iterable[str] = (),
-        buttons: Optional["queue.Queue[object]"] = None,
+        buttons: queue.Queue[object] | None = None,
         on_action: Callable[[Action], None] = lambda action: None,
         on_listening: Callable[[bool], None] = lambda hearing: None,
         on_event: Callable[[Event], None] = lambda event: None,
-        limits: Optional[Limits] = None,
+        limits: Limits | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
@@ -171,7 +184,7 @@ class Runner:
         self._stop_requested = False
         self._since_speech = 0  # samples of echo tail dropped since the kiosk last spoke
         #: Clock time of the last barge-in (the reading was stopped by a visitor's voice).
-        self.barge_in_at: Optional[float] = None
+        self.barge_in_at: float | None = None
 
     # ---------------------------------------------------------------- the loop tick
     def _tick(self) -> None:
@@ -192,7 +205,7 @@ class Runner:
             return False
         return True
 
-    def _read(self, timeout: float = BLOCK_SECONDS * 2) -> Optional[np.ndarray]:
+    def _read(self, timeout: float = BLOCK_SECONDS * 2) -> np.ndarray | None:
         """The next audio block, or None; a live microphone silent for
         :attr:`Limits.no_audio_s` is reopened (see :meth:`_recover_microphone`)."""
         self._tick()
@@ -238,7 +251,7 @@ class Runner:
             self.sleep(wait)
             wait = min(wait * 2, self.limits.mic_backoff_max_s)
 
-    def _first_block(self, within_s: float) -> Optional[np.ndarray]:
+    def _first_block(self, within_s: float) -> np.ndarray | None:
         until = self.clock() + within_s
         while self.clock() < until:
             self._tick()
@@ -260,7 +273,7 @@ class Runner:
                 todo -= len(block)
         return dropped - todo
 
-    def _hear(self, timeout_s: Optional[float], started: bool = False) -> Event:
+    def _hear(self, timeout_s: float | None, started: bool = False) -> Event:
         """One utterance: Heard(text), Silence after ``timeout_s``, or Button if pressed.
 
         ``started``: the recogniser already holds the start of this utterance (barge-in)."""
@@ -283,7 +296,7 @@ class Runner:
                 return Heard(event.text) if event.text.strip() else Silence()
             if isinstance(event, NoSpeech):
                 return Silence()
-            if not heard_something and getattr(event, "text", ""):
+            if not heard_something and str(getattr(event, "text", "")):
                 heard_something = True
                 self.on_listening(True)
             if limit is not None and fed >= limit and not heard_something:
@@ -308,7 +321,7 @@ class Runner:
         chars = sum(len(getattr(u, "text", str(u))) for u in action.utterances)
         return self.limits.say_margin_s + self.limits.say_s_per_char * chars
 
-    def _say(self, action: Say) -> Optional[Event]:
+    def _say(self, action: Say) -> Event | None:
         self.speech.start(list(action.utterances))
         deadline = self.clock() + self._say_deadline(action)
         barge_in = self.live and self.limits.barge_in
@@ -354,7 +367,7 @@ class Runner:
         log.error("speech output failed (%s); %d more failures in a row end the kiosk",
                   why, self.limits.speech_failures - self._speech_failures)
 
-    def _listen_while_speaking(self, block: np.ndarray) -> Optional[Event]:
+    def _listen_while_speaking(self, block: np.ndarray) -> Event | None:
         """Barge-in: what the (echo-cancelled) microphone hears during speech goes to the
         recogniser. Sustained voice (its voice-activity detector, ``barge_in_speech_s`` in a
         row) or a whole utterance stops the reading at once; what the visitor says is then
@@ -377,7 +390,7 @@ class Runner:
         self.barge_in_at = self.clock()
         log.info("a visitor spoke during speech: reading stopped")
 
-    def _do(self, action: Action) -> Optional[Event]:
+    def _do(self, action: Action) -> Event | None:
         """Carry out one action; an event when something happened that the dialog must hear."""
         self.on_action(action)
         if isinstance(action, Say):
@@ -426,6 +439,6 @@ class Runner:
 
 def read_script(paths: Sequence[Path]) -> WavScriptSource:
     """A WavScriptSource from WAV files (any common rate, converted); '-' is a silent turn."""
-    from kiosk.speech.audio_in import read_wav  # noqa: PLC0415
+    from kiosk.speech.audio_in import read_wav
 
     return WavScriptSource(None if str(p) == "-" else read_wav(p) for p in paths)

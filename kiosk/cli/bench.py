@@ -8,20 +8,24 @@
 - ``--room``: the whole kiosk in real time in a private sound-server room (latency from the
   visitor's last voiced sample to the answer, self-triggers, silence timeouts, barge-in);
   see kiosk/bench/live.py;
-- ``--soak N``: N turns through the whole kiosk, accelerated (RSS, threads, open files).
+- ``--soak N``: N turns through the whole kiosk, accelerated (RSS, threads, open files);
+- ``--red-flags FILE.tsv [--wer 0.2]``: the red-flag detector, recall and false alarms,
+  clean and with simulated recogniser errors;
+- ``--synth-korean DIR``: a Korean espeak-ng test set for ``--audio`` with the Korean test model.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 import json
+import time
 from pathlib import Path
+from typing import Any, Callable
 
 from kiosk.cli._common import add_content_option, content_from_args
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("bench", help="measure accuracy and speed (see --help)")
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--questions", type=Path, help="labelled questions: question<TAB>expected")
@@ -42,6 +46,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "band-filtered, -6 dB, with the waiting-room noise)")
     parser.add_argument("--noise", type=Path, help="with --room --echo realistic: noise WAV "
                         "(default: ../shared/audio/noise/background_noise.wav if there)")
+    what.add_argument("--red-flags", type=Path, metavar="FILE",
+                      help="labelled red flags and ordinary complaints: heard<TAB>expected")
+    what.add_argument("--synth-korean", type=Path, metavar="DIR",
+                      help="write a Korean espeak-ng test set (WAVs, labels.tsv, phrases.txt) "
+                      "for --audio with the Korean test model")
     parser.add_argument("--labels", type=Path, help="file<TAB>expected for --audio")
     parser.add_argument("--all-none", action="store_true",
                         help="with --audio: every recording is out of domain (expected: none)")
@@ -50,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--phrases", type=Path,
                         help="with --audio: grammar phrases, one a line (default: from content)")
     parser.add_argument("--wer", default="",
-                        help="with --questions: simulated word error rates, e.g. 0.1,0.2,0.3")
+                        help="with --questions or --red-flags: simulated word error rates, "
+                        "e.g. 0.1,0.2,0.3 (--red-flags: default 0.2)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the error simulator")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
     add_content_option(parser)
@@ -58,9 +68,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    table: Callable[[dict[str, Any]], str]
     if args.questions:
-        from kiosk.bench import text as bench_text  # noqa: PLC0415
-        from kiosk.cli._common import matcher_for  # noqa: PLC0415
+        from kiosk.bench import text as bench_text
+        from kiosk.cli._common import matcher_for
 
         wers = [float(w) for w in args.wer.split(",") if w.strip()]
         content = content_from_args(args)
@@ -70,30 +81,37 @@ def run(args: argparse.Namespace) -> int:
         result = bench_text.run_text_bench(args.questions, matcher, wers, args.seed)
         result["matcher_ready_s"] = round(ready_s, 3)
         table = bench_text.format_table
+    elif args.red_flags:
+        from kiosk.bench import red_flags as bench_red_flags
+
+        wers = [float(w) for w in (args.wer or "0.2").split(",") if w.strip()]
+        result = bench_red_flags.run_red_flag_bench(args.red_flags, content_from_args(args),
+                                                    wers, args.seed)
+        table = bench_red_flags.format_table
     elif args.audio:
-        from kiosk.bench import audio as bench_audio  # noqa: PLC0415
+        from kiosk.bench import audio as bench_audio
 
         if not args.labels:
             print("kiosk bench: --audio needs --labels FILE.tsv")
             return 2
-        phrases = bench_audio.read_phrases(args.phrases) if args.phrases else None
+        from kiosk.app.pipeline import read_phrases
+
+        phrases = read_phrases(args.phrases) if args.phrases else None
         result = bench_audio.run_audio_bench(
             args.audio, args.labels, args.model, args.mode, content_from_args(args),
             all_none=args.all_none, phrases=phrases,
         )
         table = bench_audio.format_table
     elif args.soak:
-        from kiosk.bench import soak as bench_soak  # noqa: PLC0415
-        from kiosk.cli._common import matcher_for  # noqa: PLC0415
+        from kiosk.bench import soak as bench_soak
+        from kiosk.cli._common import matcher_for
 
         content = content_from_args(args)
         result = bench_soak.run_soak(content, matcher_for(content), args.soak, model=args.model)
         table = bench_soak.format_table
     elif args.room:
-        from kiosk.bench import live as bench_live  # noqa: PLC0415
-        from kiosk.cli._common import matcher_for  # noqa: PLC0415
+        from kiosk.bench import live as bench_live
 
-        content = content_from_args(args)
         result = bench_live.run_room_bench(content, matcher_for(content), turns=args.turns,
                                            model=args.model, question_timeout_s=args.timeout)
         if args.reads > 0:
@@ -102,8 +120,14 @@ def run(args: argparse.Namespace) -> int:
                 content, reads=args.reads, echo=args.echo,
                 noise=noise if args.echo == "realistic" else None, model=args.model))
         table = bench_live.format_table
+    elif args.synth_korean:
+        from kiosk.bench.audio import synth_korean_set
+
+        labels, phrases_txt = synth_korean_set(args.synth_korean)
+        print(f"wrote {labels} and {phrases_txt}")
+        return 0
     else:
-        from kiosk.bench import tts as bench_tts  # noqa: PLC0415
+        from kiosk.bench import tts as bench_tts
 
         result = bench_tts.run_tts_bench(content_from_args(args))
         table = bench_tts.format_table
