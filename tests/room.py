@@ -9,7 +9,7 @@ start (packages missing); in CI (root, Debian, script/setup) it starts.
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

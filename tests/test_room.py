@@ -17,8 +17,6 @@ from kiosk.core.dialog import Dialog
 from kiosk.speech.audio_in import Microphone, write_wav
 from kiosk.speech.audio_out import SpeakerSink
 
-from room import room  # noqa: F401 - the fixture
-
 pytestmark = [pytest.mark.room, pytest.mark.slow]
 
 

@@ -5,7 +5,7 @@ The same rules in a real sound server: tests/test_room.py."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import pytest
@@ -44,7 +44,7 @@ class LiveRoomDouble:
         self.echo_cancelled = False
         self.flushes = 0
 
-    def read(self, timeout: Optional[float] = None) -> Optional[np.ndarray]:
+    def read(self, timeout: float | None = None) -> np.ndarray | None:
         self.clock.now += 0.1
         if self.speech is not None:
             self.speech.tick()
@@ -60,7 +60,7 @@ class LiveRoomDouble:
 class SpeechDouble:
     """Speaks for ``blocks`` reads of the microphone; results as the Speaker's."""
 
-    def __init__(self, blocks: int = 20, error: Optional[str] = None, hang: bool = False):
+    def __init__(self, blocks: int = 20, error: str | None = None, hang: bool = False):
         self.blocks, self.error, self.hang = blocks, error, hang
         self.left = 0
         self.speaking = False
@@ -135,7 +135,7 @@ SAY = Say((Utterance("Welkom.", "kiosk:welcome"),))
 
 
 def test_what_the_microphone_hears_while_the_kiosk_speaks_is_never_decoded():
-    runner, source, recognizer, clock = make(SpeechDouble(blocks=30), echo_tail_s=0.3)
+    runner, source, recognizer, _clock = make(SpeechDouble(blocks=30), echo_tail_s=0.3)
     assert runner._do(SAY) == SpeechFinished()
     event = runner._do(Listen("question", 1.0))
     assert event == Silence()
@@ -144,7 +144,7 @@ def test_what_the_microphone_hears_while_the_kiosk_speaks_is_never_decoded():
 
 
 def test_the_silence_timeout_counts_from_the_end_of_speech_echo_tail_included():
-    runner, source, recognizer, clock = make(SpeechDouble(blocks=30), echo_tail_s=0.3)
+    runner, _source, _recognizer, clock = make(SpeechDouble(blocks=30), echo_tail_s=0.3)
     runner._do(SAY)
     ended = clock.now - 0.3  # speech ended, then 0.3 s of echo tail was dropped
     runner._do(Listen("question", 2.0))
@@ -152,7 +152,7 @@ def test_the_silence_timeout_counts_from_the_end_of_speech_echo_tail_included():
 
 
 def test_a_visitor_is_heard_after_the_kiosk_has_spoken():
-    runner, source, recognizer, clock = make(SpeechDouble(blocks=5))
+    runner, source, _recognizer, _clock = make(SpeechDouble(blocks=5))
     runner._do(SAY)
     source.visitor = True
     assert runner._do(Listen("question", 5.0)) == Heard("wat is artrose")
@@ -160,7 +160,7 @@ def test_a_visitor_is_heard_after_the_kiosk_has_spoken():
 
 def test_with_barge_in_a_visitor_stops_the_reading_and_is_heard():
     speech = SpeechDouble(hang=True)  # reads on until stopped
-    runner, source, recognizer, clock = make(speech, barge_in=True)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True)
     source.visitor = source.echo_cancelled = True
     assert runner._do(SAY) == Heard("wat is artrose")
     assert speech.stops >= 1 and runner.barge_in_at is not None
@@ -189,7 +189,7 @@ def test_a_success_resets_the_failure_count():
 
 def test_speech_that_hangs_counts_as_a_failure_after_a_deadline_scaled_to_the_text():
     speech = SpeechDouble(hang=True)
-    runner, source, recognizer, clock = make(speech, speech_failures=1, say_margin_s=2.0,
+    runner, _source, _recognizer, clock = make(speech, speech_failures=1, say_margin_s=2.0,
                                              say_s_per_char=0.1)
     with pytest.raises(SpeechLost, match="took more than 3 s"):
         runner._do(SAY)  # "Welkom." is 7 characters: 2 + 0.7 s
@@ -202,11 +202,11 @@ class DeadMicrophoneDouble:
 
     live = True
 
-    def __init__(self, clock: ClockDouble, comes_back_after: Optional[int]) -> None:
+    def __init__(self, clock: ClockDouble, comes_back_after: int | None) -> None:
         self.clock, self.comes_back_after = clock, comes_back_after
         self.reopens: list[float] = []
 
-    def read(self, timeout: Optional[float] = None) -> Optional[np.ndarray]:
+    def read(self, timeout: float | None = None) -> np.ndarray | None:
         if self.comes_back_after is not None and len(self.reopens) >= self.comes_back_after:
             self.clock.now += 0.1
             return np.zeros(BLOCK, np.int16)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
-import time
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -401,7 +401,7 @@ def test_a_hanging_espeak_is_killed_after_a_time_scaled_to_the_text(tmp_path: Pa
     engine = EspeakNgEngine(executable=str(_hanging_espeak(tmp_path)), timeout_s=0.5,
                             timeout_s_per_char=0.01)
     started = time.monotonic()
-    with pytest.raises(RuntimeError, match="hung .* 100 characters"):
+    with pytest.raises(RuntimeError, match=r"hung .* 100 characters"):
         engine.synthesize("a" * 100, VoiceSettings())
     assert 1.4 < time.monotonic() - started < 5
 

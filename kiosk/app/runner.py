@@ -125,7 +125,7 @@ class WavScriptSource:
 
     live = False
 
-    def __init__(self, recordings: Iterable[np.ndarray] | None, silence_s: float = 1.5):
+    def __init__(self, recordings: Iterable[np.ndarray | None], silence_s: float = 1.5):
         self.blocks: list[np.ndarray] = []
         block = int(SAMPLE_RATE * BLOCK_SECONDS)
         quiet = np.zeros(int(SAMPLE_RATE * silence_s), dtype=np.int16)

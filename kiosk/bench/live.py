@@ -29,7 +29,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +47,7 @@ FRAME = SAMPLE_RATE // 100  # 10 ms
 LOUD_DB = -45.0
 
 
-def _percentile(values: list[float], q: float) -> Optional[float]:
+def _percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 3) if values else None
 
 
@@ -67,10 +67,10 @@ class RoomRecorder:
         self.blocks: list[np.ndarray] = []
         self.marks: list[tuple[int, float]] = []  # (samples so far, arrival clock)
         self.total = 0
-        self._proc: Optional[subprocess.Popen[bytes]] = None
-        self._thread: Optional[threading.Thread] = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._thread: threading.Thread | None = None
 
-    def start(self) -> "RoomRecorder":
+    def start(self) -> RoomRecorder:
         import os
 
         self._proc = subprocess.Popen(
@@ -120,10 +120,10 @@ class Turn:
     """One listening turn of the kiosk and what the visitor did in it."""
 
     listen_at: float
-    spoke: Optional[Path] = None
-    played_at: Optional[float] = None
-    outcome: Optional[str] = None  # "heard", "silence", "button"
-    outcome_at: Optional[float] = None
+    spoke: Path | None = None
+    played_at: float | None = None
+    outcome: str | None = None  # "heard", "silence", "button"
+    outcome_at: float | None = None
     events: list[str] = field(default_factory=list)
 
 
@@ -144,7 +144,7 @@ def _visitor_wavs(folder: Path) -> list[tuple[Path, int]]:
     return wavs
 
 
-def _locate(room: np.ndarray, wav: np.ndarray, near: int, span: int) -> Optional[int]:
+def _locate(room: np.ndarray, wav: np.ndarray, near: int, span: int) -> int | None:
     """Where ``wav`` starts in ``room`` within ``span`` samples after ``near`` (the digital
     path of a null sink keeps it exact, so the correlation peak is sharp)."""
     lo = max(0, near - SAMPLE_RATE // 10)
@@ -159,21 +159,21 @@ def _locate(room: np.ndarray, wav: np.ndarray, near: int, span: int) -> Optional
     return lo + int(np.argmax(corr))
 
 
-def _first_loud(db: np.ndarray, start_index: int, end_index: int) -> Optional[int]:
+def _first_loud(db: np.ndarray, start_index: int, end_index: int) -> int | None:
     a, b = start_index // FRAME, min(len(db), end_index // FRAME)
     loud = np.flatnonzero(db[a:b] > LOUD_DB)
     return (a + int(loud[0])) * FRAME if len(loud) else None
 
 
-def _last_loud(db: np.ndarray, start_index: int, end_index: int) -> Optional[int]:
+def _last_loud(db: np.ndarray, start_index: int, end_index: int) -> int | None:
     a, b = max(0, start_index // FRAME), min(len(db), end_index // FRAME)
     loud = np.flatnonzero(db[a:b] > LOUD_DB)
     return (a + int(loud[-1]) + 1) * FRAME if len(loud) else None
 
 
-def run_room_bench(content: Content, matcher: Any, *, turns: int = 24, model: Optional[Path] = None,
-                   question_timeout_s: float = 3.0, limits: Optional[Limits] = None,
-                   server: Optional[SoundServer] = None, speak_every: int = 2) -> dict[str, Any]:
+def run_room_bench(content: Content, matcher: Any, *, turns: int = 24, model: Path | None = None,
+                   question_timeout_s: float = 3.0, limits: Limits | None = None,
+                   server: SoundServer | None = None, speak_every: int = 2) -> dict[str, Any]:
     """Run the kiosk in a room for ``turns`` listening turns; the visitor speaks on every
     ``speak_every``-th turn and is silent on the others. Returns the figures (see module)."""
     from kiosk.speech.audio_out import SpeakerSink
@@ -201,7 +201,7 @@ def run_room_bench(content: Content, matcher: Any, *, turns: int = 24, model: Op
         speaker = Speaker(EspeakNgEngine(), sink, load_lexicon(content.directory))
         dialog = Dialog(content, matcher, question_timeout_s=question_timeout_s,
                         answer_timeout_s=question_timeout_s)
-        actions: "queue.Queue[tuple[float, Any]]" = queue.Queue()
+        actions: queue.Queue[tuple[float, Any]] = queue.Queue()
         runner = Runner(dialog, recognizer, mic, speaker, limits=limits or Limits(),
                         on_action=lambda a: actions.put((time.monotonic(), a)),
                         on_event=lambda e: actions.put((time.monotonic(), e)))
@@ -211,7 +211,7 @@ def run_room_bench(content: Content, matcher: Any, *, turns: int = 24, model: Op
         def run() -> None:
             try:
                 runner.run()
-            except BaseException as err:  # noqa: BLE001 - reported in the result
+            except BaseException as err:
                 failure.append(err)
 
         thread = threading.Thread(target=run, name="kiosk-runner", daemon=True)
@@ -235,13 +235,13 @@ def run_room_bench(content: Content, matcher: Any, *, turns: int = 24, model: Op
             server.stop()
 
 
-def _drive(actions: "queue.Queue[tuple[float, Any]]", runner: Runner, server: SoundServer,
+def _drive(actions: queue.Queue[tuple[float, Any]], runner: Runner, server: SoundServer,
            wavs: list[tuple[Path, int]], turns: int, speak_every: int,
            failure: list[BaseException]) -> list[Turn]:
     """The visitor: at each Listen, speak (after a short pause) or stay silent."""
     log_turns: list[Turn] = []
-    current: Optional[Turn] = None
-    player: Optional[subprocess.Popen[bytes]] = None
+    current: Turn | None = None
+    player: subprocess.Popen[bytes] | None = None
     deadline = time.monotonic() + 30 + turns * 25
     while time.monotonic() < deadline and not failure:
         try:
@@ -299,11 +299,11 @@ def _measure(recorder: RoomRecorder, turns: list[Turn], wavs: list[tuple[Path, i
             missed += 1
             continue
         wav, last = by_path[turn.spoke]
-        start = _locate(room, wav, recorder.index_at(turn.played_at), SAMPLE_RATE)
-        if start is None:
+        located = _locate(room, wav, recorder.index_at(turn.played_at), SAMPLE_RATE)
+        if located is None:
             missed += 1
             continue
-        last_voiced = start + last
+        last_voiced = located + last
         horizon = recorder.index_at(following) if following else len(room)
         onset = _first_loud(db, last_voiced + FRAME, horizon)
         if onset is None:
@@ -331,7 +331,7 @@ def _measure(recorder: RoomRecorder, turns: list[Turn], wavs: list[tuple[Path, i
     }
 
 
-def default_noise() -> Optional[Path]:
+def default_noise() -> Path | None:
     """The shared waiting-room noise recording, when the shared folder is beside the repo."""
     repo = Path(__file__).resolve().parents[2]
     for shared in (repo.parent / "shared", repo.parent.parent / "shared"):
@@ -353,9 +353,9 @@ def _long_sections(content: Content, minimum_chars: int = 400) -> list[str]:
             if sum(len(u.text) for u in content.section_utterances(sid)) >= minimum_chars]
 
 
-def run_barge_in_bench(content: Content, *, reads: int = 30, echo: str = "delayed",
-                       noise: Optional[Path] = None, clean_s: float = 5.0,
-                       model: Optional[Path] = None, seed: int = 7) -> dict[str, Any]:
+def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo: str = "delayed",
+                       noise: Path | None = None, clean_s: float = 5.0,
+                       model: Path | None = None, seed: int = 7) -> dict[str, Any]:
     """Voice barge-in in a room with echo cancellation (PulseAudio module-echo-cancel, webrtc).
 
     ``reads`` section readings; in each, the first ``clean_s`` (plus a random 0-2 s) the
@@ -392,7 +392,7 @@ def run_barge_in_bench(content: Content, *, reads: int = 30, echo: str = "delaye
         mic = Microphone(block_seconds=0.05).start()
         sink = SpeakerSink()
         speaker = Speaker(EspeakNgEngine(), sink, load_lexicon(content.directory))
-        dialog = Dialog(content, _NoMatcher(), question_timeout_s=3.0)
+        dialog = Dialog(content, matcher, question_timeout_s=3.0)
         runner = Runner(dialog, recognizer, mic, speaker, limits=Limits(barge_in=True))
         room = RoomRecorder(server).start()
         loudspeaker = RoomRecorder(server, f"{SPEAKER_SINK}.monitor").start()
@@ -402,8 +402,8 @@ def run_barge_in_bench(content: Content, *, reads: int = 30, echo: str = "delaye
             section = sections[n % len(sections)]
             say = SayAction(tuple(content.section_utterances(section)))
             outcome: list[Any] = []
-            worker = threading.Thread(target=lambda: outcome.append(runner._do(say)),
-                                      daemon=True)
+            worker = threading.Thread(target=lambda out=outcome, act=say: out.append(
+                runner._do(act)), daemon=True)
             started = time.monotonic()
             runner.barge_in_at = None
             worker.start()
@@ -437,13 +437,6 @@ def run_barge_in_bench(content: Content, *, reads: int = 30, echo: str = "delaye
             relay.stop()
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
-
-
-class _NoMatcher:
-    """The barge-in bench carries out Say actions itself; nothing is matched."""
-
-    def match(self, text: str) -> Any:
-        raise AssertionError("not used")
 
 
 def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: list[dict[str, Any]],
@@ -486,7 +479,7 @@ def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: lis
     }
 
 
-def _quiet_from(db: np.ndarray, start_index: int, end_index: int, quiet_s: float) -> Optional[int]:
+def _quiet_from(db: np.ndarray, start_index: int, end_index: int, quiet_s: float) -> int | None:
     """The start of the first stretch of ``quiet_s`` without sound after ``start_index``."""
     need = int(quiet_s * SAMPLE_RATE / FRAME)
     run = 0

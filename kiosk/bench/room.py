@@ -16,6 +16,7 @@ Used by the tests (``tests/room.py``), by ``kiosk bench --room`` and by ``script
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -24,8 +25,9 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ class RoomUnavailable(RuntimeError):
     """No sound server can be started here (the reason is the message)."""
 
 
-def unavailable_reason() -> Optional[str]:
+def unavailable_reason() -> str | None:
     """Why no room can be started on this machine, or None when it can."""
     for program in ("pulseaudio", "pactl", "paplay"):
         if shutil.which(program) is None:
@@ -60,10 +62,8 @@ def _die_with_parent() -> None:
     run that crashes leaves no sound server behind."""
     import ctypes
 
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 class SoundServer:
@@ -74,12 +74,12 @@ class SoundServer:
     test recovery), :meth:`start` again brings it back with the same socket and modules.
     """
 
-    def __init__(self, runtime_dir: Optional[Path] = None, extra_modules: Sequence[str] = ()):
+    def __init__(self, runtime_dir: Path | None = None, extra_modules: Sequence[str] = ()):
         self._own_dir = runtime_dir is None
         self.dir = Path(runtime_dir or tempfile.mkdtemp(prefix="kiosk-room-"))
         self.socket = self.dir / "pulse" / "native"
         self.extra_modules = list(extra_modules)
-        self.process: Optional[subprocess.Popen[bytes]] = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.dir / "pulseaudio.log"
 
     @property
@@ -94,7 +94,7 @@ class SoundServer:
             "PULSE_COOKIE": str(self.dir / "cookie"),
         }
 
-    def start(self, timeout_s: float = 10.0) -> "SoundServer":
+    def start(self, timeout_s: float = 10.0) -> SoundServer:
         reason = unavailable_reason()
         if reason:
             raise RoomUnavailable(reason)
@@ -108,7 +108,8 @@ class SoundServer:
         ]
         command = ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
                    "--use-pid-file=no", "--disable-shm=yes", "--log-target=stderr",
-                   "--log-level=" + os.environ.get("KIOSK_ROOM_LOG_LEVEL", "error"), *[f"--load={m}" for m in modules]]
+                   "--log-level=" + os.environ.get("KIOSK_ROOM_LOG_LEVEL", "error"),
+                   *[f"--load={m}" for m in modules]]
         env = {**os.environ, **self.env, "HOME": str(self.dir)}
         with self.log_path.open("ab") as logfile:
             self.process = subprocess.Popen(command, env=env, stdout=logfile, stderr=logfile,
@@ -138,7 +139,7 @@ class SoundServer:
             raise RuntimeError(f"pactl {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout.strip()
 
-    def module_id(self, name: str) -> Optional[str]:
+    def module_id(self, name: str) -> str | None:
         for line in self.pactl("list", "short", "modules").splitlines():
             parts = line.split("\t")
             if len(parts) >= 3 and parts[1] == name and (name != "module-null-sink"
@@ -158,7 +159,7 @@ class SoundServer:
         self.pactl("set-default-sink", ROOM_SINK)
         self.pactl("set-default-source", f"{ROOM_SINK}.monitor")
 
-    def play(self, wav: Path, device: str = ROOM_SINK) -> "subprocess.Popen[bytes]":
+    def play(self, wav: Path, device: str = ROOM_SINK) -> subprocess.Popen[bytes]:
         """A visitor speaks: play ``wav`` into the room in real time (returns the process)."""
         return subprocess.Popen(["paplay", f"--device={device}", "--latency-msec=20", str(wav)],
                                 env={**os.environ, **self.env}, stdout=subprocess.DEVNULL,
@@ -196,7 +197,7 @@ class SoundServer:
         if self._own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> "SoundServer":
+    def __enter__(self) -> SoundServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -213,9 +214,9 @@ EC_SOURCE = "kiosk_mic"
 AEC_ARGS = "analog_gain_control=0 digital_gain_control=0 extended_filter=1"
 
 
-def add_echo_cancel(server: SoundServer, echo: str = "delayed", noise: Optional[Path] = None,
+def add_echo_cancel(server: SoundServer, echo: str = "delayed", noise: Path | None = None,
                     method: str = "webrtc",
-                    aec_args: str = AEC_ARGS) -> Optional["EchoRelay"]:
+                    aec_args: str = AEC_ARGS) -> EchoRelay | None:
     """Give the room a separate loudspeaker and cancel its echo in the sound server.
 
     The kiosk plays into ``kiosk_speaker`` (PulseAudio's module-echo-cancel, webrtc engine),
@@ -248,25 +249,25 @@ class EchoRelay:
     """A loudspeaker-to-microphone path with delay, a band filter and noise: ``parec`` from the
     speaker's monitor, filtered here, ``pacat`` into the room, in real time (10 ms pieces)."""
 
-    def __init__(self, server: SoundServer, noise: Optional[Path] = None, delay_s: float = 0.06,
+    def __init__(self, server: SoundServer, noise: Path | None = None, delay_s: float = 0.06,
                  gain: float = 0.5, noise_gain: float = 2.0,
-                 band: Optional[tuple[float, float]] = (200.0, 3500.0)):
+                 band: tuple[float, float] | None = (200.0, 3500.0)):
         self.server = server
         self.delay_s, self.gain, self.band = delay_s, gain, band
         self.noise = self._noise(noise, noise_gain)
         self._procs: list[subprocess.Popen[bytes]] = []
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
         self._running = False
 
     @staticmethod
-    def _noise(path: Optional[Path], gain: float) -> Optional[Any]:
+    def _noise(path: Path | None, gain: float) -> Any | None:
         if path is None:
             return None
         from kiosk.speech.audio_in import read_wav
 
         return (read_wav(path).astype("float32") * gain).astype("float32")
 
-    def start(self) -> "EchoRelay":
+    def start(self) -> EchoRelay:
         import numpy as np
         from scipy.signal import butter, lfilter, lfilter_zi
 
@@ -321,7 +322,7 @@ class EchoRelay:
             self._thread.join(timeout=5)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """``python -m kiosk.bench.room``: start a room and print the variables to use it."""
     import argparse
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import numpy as np
 
@@ -45,22 +47,22 @@ class LoopingTurnsSource:
         self._blocks: Iterator[np.ndarray] = itertools.cycle(
             [audio[i:i + block] for audio in turns for i in range(0, len(audio), block)])
 
-    def read(self, timeout: Optional[float] = None) -> Optional[np.ndarray]:
+    def read(self, timeout: float | None = None) -> np.ndarray | None:
         return next(self._blocks)
 
 
 def _process_figures() -> dict[str, Any]:
-    import psutil
-
+    """RSS, Python and OS threads and open file descriptors of this process (Linux /proc)."""
     gc.collect()
-    proc = psutil.Process()
-    return {"rss_mb": round(proc.memory_info().rss / 2**20, 1),
-            "threads": threading.active_count(), "os_threads": proc.num_threads(),
-            "fds": proc.num_fds()}
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return {"rss_mb": round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1),
+            "threads": threading.active_count(),
+            "os_threads": len(os.listdir("/proc/self/task")),
+            "fds": len(os.listdir("/proc/self/fd"))}
 
 
 def run_soak(content: Content, matcher: Any, turns: int = 2000,
-             model: Optional[Path] = None) -> dict[str, Any]:
+             model: Path | None = None) -> dict[str, Any]:
     from kiosk.speech.lexicon import load_lexicon
     from kiosk.speech.recognizer import Endpointing, VoskRecognizer
     from kiosk.speech.tts import EspeakNgEngine, Speaker

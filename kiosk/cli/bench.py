@@ -111,13 +111,15 @@ def run(args: argparse.Namespace) -> int:
         table = bench_soak.format_table
     elif args.room:
         from kiosk.bench import live as bench_live
+        from kiosk.cli._common import matcher_for
 
+        content = content_from_args(args)
         result = bench_live.run_room_bench(content, matcher_for(content), turns=args.turns,
                                            model=args.model, question_timeout_s=args.timeout)
         if args.reads > 0:
             noise = args.noise or bench_live.default_noise()
             result.update(bench_live.run_barge_in_bench(
-                content, reads=args.reads, echo=args.echo,
+                content, matcher_for(content), reads=args.reads, echo=args.echo,
                 noise=noise if args.echo == "realistic" else None, model=args.model))
         table = bench_live.format_table
     elif args.synth_korean:

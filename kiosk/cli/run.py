@@ -143,7 +143,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         runner.run()
     finally:
-        runner.speech.sink.close()
+        sink = getattr(runner.speech, "sink", None)
+        if sink is not None:
+            sink.close()
         if config.stats_file:
             from kiosk.app.stats import save
 

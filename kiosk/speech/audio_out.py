@@ -322,7 +322,7 @@ class SpeakerSink(AudioSink):
         try:
             stream.abort()
             stream.close()
-        except Exception as err:  # noqa: BLE001 - the device is gone; closing may fail too
+        except Exception as err:
             logger.debug("closing the failed output stream: %s", err)
 
     def now(self) -> float:
@@ -333,7 +333,7 @@ class SpeakerSink(AudioSink):
         if self._stream is not None and self._running:
             try:
                 self._stream.abort()  # drops queued buffers, unlike stop()
-            except Exception:  # noqa: BLE001 - a lost device: forget the stream
+            except Exception:
                 self._lost()
             self._running = False
 

@@ -169,7 +169,7 @@ class Endpointing:
     max_utterance_s: float = 12.0
     no_speech_s: float = 5.0
     trailing_silence_s: float = 1.0
-    phrase_silence_s: Optional[float] = 0.3
+    phrase_silence_s: float | None = 0.3
     model_endpoint: bool = True
     min_speech_s: float = 0.1
     vad_threshold_db: float = -45.0
@@ -180,7 +180,7 @@ class Endpointing:
         for name in ("max_utterance_s", "no_speech_s", "trailing_silence_s", "block_seconds"):
             if not getattr(self, name) > 0:
                 raise KioskError(f"endpointing: {name} must be more than 0 seconds")
-        if self.phrase_silence_s is not None and not 0 < self.phrase_silence_s:
+        if self.phrase_silence_s is not None and not self.phrase_silence_s > 0:
             raise KioskError("endpointing: phrase_silence_s must be more than 0 seconds")
 
 
