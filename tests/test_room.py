@@ -144,3 +144,4 @@ def test_the_kiosk_does_not_hear_itself_and_times_out_from_the_end_of_its_speech
     # generous: a shared, busy machine; the bench reports the figures
     assert 1.4 < result["silence_timeout_measured_min_s"] <= result[
         "silence_timeout_measured_max_s"] < 2.8
+

@@ -260,3 +260,16 @@ def test_sink_events_do_not_grow_per_turn():
         sink.write(np.zeros(10, np.int16))
         sink.end_chunk()
     assert len(sink.events) == EVENTS_KEPT
+
+
+def test_the_room_bench_reports_the_contract_keys():
+    """docs/contract.md: `kiosk bench --room --json` prints at least these keys (here from the
+    measuring functions on an empty run; test_room.py runs the real thing)."""
+    from kiosk.bench.live import RoomRecorder, _measure, _measure_barge_ins
+
+    recorder = RoomRecorder.__new__(RoomRecorder)
+    recorder.blocks, recorder.marks, recorder.total = [], [(0, 0.0), (1, 1.0)], 0
+    result = _measure(recorder, [], [], 3.0)
+    result.update(_measure_barge_ins(recorder, recorder, [], {}, "delayed", False))
+    assert {"turns", "latency_p50_s", "latency_p95_s", "after_endpoint_p95_s", "self_triggers",
+            "barge_ins", "barge_ins_detected", "barge_in_stop_p95_s"} <= set(result)
