@@ -32,7 +32,7 @@ class ClockDouble:
 class LiveRoomDouble:
     """A live microphone double: every read returns the next 0.1 s block and moves the clock;
     while ``speech.speaking`` the blocks carry the kiosk's voice (value 7), after it silence
-    (0), or the visitor (value 3) when ``visitor`` is set. ``echo_cancelled``: the kiosk's
+    (0), or the visitor (value 3000, -21 dBFS) when ``visitor`` is set. ``echo_cancelled``: the kiosk's
     voice is taken out, so the visitor comes through while it speaks."""
 
     live = True
@@ -49,7 +49,7 @@ class LiveRoomDouble:
         if self.speech is not None:
             self.speech.tick()
         speaking = self.speech is not None and self.speech.speaking
-        value = 3 if self.visitor and (self.echo_cancelled or not speaking) else (
+        value = 3000 if self.visitor and (self.echo_cancelled or not speaking) else (
             7 if speaking else 0)
         return np.full(BLOCK, value, dtype=np.int16)
 
@@ -87,7 +87,7 @@ class SpeechDouble:
 
 class RecordingRecognizerDouble:
     """Keeps every sample fed to it; never ends an utterance by itself, unless it is fed the
-    visitor's voice (value 3) for 0.5 s."""
+    visitor's voice (value 3000) for 0.5 s."""
 
     def __init__(self) -> None:
         self.fed: list[int] = []
@@ -95,7 +95,7 @@ class RecordingRecognizerDouble:
 
     def feed(self, chunk):
         self.fed.extend(set(chunk.tolist()))
-        self.visitor += int((chunk == 3).sum())
+        self.visitor += int((chunk == 3000).sum())
         if self.visitor >= 8000:
             self.visitor = 0
             return Final(Transcript("wat is artrose"))
@@ -164,6 +164,14 @@ def test_with_barge_in_a_visitor_stops_the_reading_and_is_heard():
     source.visitor = source.echo_cancelled = True
     assert runner._do(SAY) == Heard("wat is artrose")
     assert speech.stops >= 1 and runner.barge_in_at is not None
+
+
+def test_with_barge_in_a_quiet_echo_leak_does_not_stop_the_reading():
+    speech = SpeechDouble(blocks=40)
+    runner, source, recognizer, clock = make(speech, barge_in=True)
+    source.echo_cancelled = True  # the kiosk's voice comes through at -73 dBFS only
+    assert runner._do(SAY) == SpeechFinished()
+    assert runner.barge_in_at is None and speech.stops == 0
 
 
 def test_speech_failing_in_a_row_ends_the_kiosk_and_one_failure_is_one_log_line(caplog):

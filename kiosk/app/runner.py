@@ -8,8 +8,8 @@ into dialog events. It owns the live loop's waiting and clocks:
   captures then, and for :attr:`Limits.echo_tail_s` after, is never decoded as a question
   (unless voice barge-in is on, see below); silence timeouts count from the end of speech.
 - **Voice barge-in** (:attr:`Limits.barge_in`, only with an echo-cancelled microphone): while
-  the kiosk speaks, the recogniser listens; speech from a visitor stops the reading at once and
-  what they said goes to the dialog as the next question or command.
+  the kiosk speaks, a voice-activity detector listens; a visitor's voice stops the reading at
+  once and what they say goes to the dialog as the next question or command.
 - **No hang, no mute kiosk.** A microphone that stops delivering is reopened with backoff and
   the kiosk exits (:class:`MicrophoneLost`) when it stays away for
   :attr:`Limits.mic_recover_s`; speech output that fails :attr:`Limits.speech_failures` times
@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,7 @@ from kiosk.core.dialog import (
 from kiosk.core.normalize import normalize
 from kiosk.errors import KioskError
 from kiosk.speech.audio_in import SAMPLE_RATE
-from kiosk.speech.recognizer import Final, NoSpeech, Recognizer
+from kiosk.speech.recognizer import Endpointing, EnergyVad, Final, NoSpeech, Recognizer
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +110,10 @@ class Limits:
     #: With barge-in: what the microphone hears in the first moments of speaking is not
     #: listened to (an echo canceller lets the first syllables through after a silence).
     barge_in_grace_s: float = 0.5
-    #: With barge-in: this much voice in a row stops the reading (shorter bursts are the
-    #: echo canceller's leaks, not a visitor).
+    #: With barge-in: this much voice in a row, louder than ``barge_in_level_db`` (dBFS),
+    #: stops the reading (shorter or quieter sound is what the echo canceller lets through).
     barge_in_speech_s: float = 0.25
+    barge_in_level_db: float = -35.0
 
 
 class WavScriptSource:
@@ -326,15 +328,18 @@ class Runner:
         deadline = self.clock() + self._say_deadline(action)
         barge_in = self.live and self.limits.barge_in
         listen_from = self.clock() + self.limits.barge_in_grace_s
-        if barge_in:
-            self.recognizer.reset()
+        # Barge-in onset: sustained voice, louder than the echo canceller's leaks.
+        onset = EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
+                                      min_speech_s=self.limits.barge_in_speech_s))
+        recent: deque[np.ndarray] = deque(maxlen=10)  # the visitor's first words
         while True:
             if self.live:
                 block = self._read(timeout=0.02)
                 if block is not None and barge_in and self.clock() >= listen_from:
-                    heard = self._listen_while_speaking(block)
-                    if heard is not None:
-                        return heard
+                    recent.append(block)
+                    onset.process(block)
+                    if onset.speech_started:
+                        return self._barged_in(recent)
                 result = self.speech.wait(timeout=0)
             else:
                 self._tick()
@@ -367,23 +372,17 @@ class Runner:
         log.error("speech output failed (%s); %d more failures in a row end the kiosk",
                   why, self.limits.speech_failures - self._speech_failures)
 
-    def _listen_while_speaking(self, block: np.ndarray) -> Event | None:
-        """Barge-in: what the (echo-cancelled) microphone hears during speech goes to the
-        recogniser. Sustained voice (its voice-activity detector, ``barge_in_speech_s`` in a
-        row) or a whole utterance stops the reading at once; what the visitor says is then
-        heard out as the next question or command."""
-        event = self.recognizer.feed(block)
-        if isinstance(event, Final) and event.text.strip():
-            self._stop_reading()
-            return Heard(event.text)
-        if isinstance(event, (Final, NoSpeech)):
-            return None
-        vad = getattr(self.recognizer, "vad", None)
-        if getattr(vad, "run_s", 0.0) >= self.limits.barge_in_speech_s:
-            self._stop_reading()
-            timeout = getattr(self.dialog, "question_timeout_s", 8.0)
-            return self._hear(timeout, started=True)
-        return None
+    def _barged_in(self, recent: Iterable[np.ndarray]) -> Event:
+        """A visitor spoke during speech: stop the reading at once, then hear them out as the
+        next question or command (the recogniser starts with the audio since their onset)."""
+        self._stop_reading()
+        self.recognizer.reset()
+        for block in recent:
+            event = self.recognizer.feed(block)
+            if isinstance(event, Final) and event.text.strip():
+                return Heard(event.text)
+        timeout = getattr(self.dialog, "question_timeout_s", 8.0)
+        return self._hear(timeout, started=True)
 
     def _stop_reading(self) -> None:
         self.speech.stop()
