@@ -420,6 +420,7 @@ class Runner:
                     continue
                 action = pending.pop(0)
                 if isinstance(action, End):
+                    self.on_action(action)
                     pending = []
                     continue
                 event = self._do(action)
