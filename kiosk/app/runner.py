@@ -346,7 +346,7 @@ class Runner:
                 result = self.speech.wait(timeout=0.05)
             if self._button_pressed():
                 self.speech.stop()
-                self.speech.wait()
+                self.speech.wait(timeout=2.0)
                 return Button()
             if result is not None:
                 break

@@ -536,7 +536,9 @@ class Speaker:
         """Like :meth:`speak` on a background thread; stops whatever is being said first."""
         self.stop()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout=5.0)
+            if self._thread.is_alive():  # stuck in the sound device: leave it, start afresh
+                logger.error("the previous speech did not stop within 5 s; starting anew")
         self._result = None
         self._stop_event = threading.Event()  # so a stop() right after start() is not lost
         stop = self._stop_event
