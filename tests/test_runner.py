@@ -168,7 +168,7 @@ def test_with_barge_in_a_visitor_stops_the_reading_and_is_heard():
 
 def test_with_barge_in_a_quiet_echo_leak_does_not_stop_the_reading():
     speech = SpeechDouble(blocks=40)
-    runner, source, recognizer, clock = make(speech, barge_in=True)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True)
     source.echo_cancelled = True  # the kiosk's voice comes through at -73 dBFS only
     assert runner._do(SAY) == SpeechFinished()
     assert runner.barge_in_at is None and speech.stops == 0

@@ -114,6 +114,8 @@ class Limits:
     #: stops the reading (shorter or quieter sound is what the echo canceller lets through).
     barge_in_speech_s: float = 0.25
     barge_in_level_db: float = -35.0
+    #: After a barge-in: how long the visitor may take to say their question.
+    barge_in_listen_s: float = 8.0
 
 
 class WavScriptSource:
@@ -381,8 +383,7 @@ class Runner:
             event = self.recognizer.feed(block)
             if isinstance(event, Final) and event.text.strip():
                 return Heard(event.text)
-        timeout = getattr(self.dialog, "question_timeout_s", 8.0)
-        return self._hear(timeout, started=True)
+        return self._hear(self.limits.barge_in_listen_s, started=True)
 
     def _stop_reading(self) -> None:
         self.speech.stop()

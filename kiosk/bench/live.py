@@ -47,6 +47,20 @@ FRAME = SAMPLE_RATE // 100  # 10 ms
 LOUD_DB = -45.0
 
 
+def make_dialog(content: Content, matcher: Any, timeout_s: float) -> Dialog:
+    """A dialog whose question and answer timeouts are both ``timeout_s`` (the dialog takes
+    them as a ``Timeouts`` object where it has one, else as two keywords)."""
+    import kiosk.core.dialog as dialog_module
+
+    timeouts = getattr(dialog_module, "Timeouts", None)
+    build: Any = Dialog  # its keywords differ between the two forms
+    if timeouts is not None:
+        dialog: Dialog = build(content, matcher, timeouts=timeouts(timeout_s, timeout_s))
+    else:
+        dialog = build(content, matcher, question_timeout_s=timeout_s, answer_timeout_s=timeout_s)
+    return dialog
+
+
 def _percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 3) if values else None
 
@@ -199,8 +213,7 @@ def run_room_bench(content: Content, matcher: Any, *, turns: int = 24, model: Pa
         mic = Microphone().start()
         sink = SpeakerSink()
         speaker = Speaker(EspeakNgEngine(), sink, load_lexicon(content.directory))
-        dialog = Dialog(content, matcher, question_timeout_s=question_timeout_s,
-                        answer_timeout_s=question_timeout_s)
+        dialog = make_dialog(content, matcher, question_timeout_s)
         actions: queue.Queue[tuple[float, Any]] = queue.Queue()
         runner = Runner(dialog, recognizer, mic, speaker, limits=limits or Limits(),
                         on_action=lambda a: actions.put((time.monotonic(), a)),
@@ -392,7 +405,7 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
         mic = Microphone(block_seconds=0.05).start()
         sink = SpeakerSink()
         speaker = Speaker(EspeakNgEngine(), sink, load_lexicon(content.directory))
-        dialog = Dialog(content, matcher, question_timeout_s=3.0)
+        dialog = make_dialog(content, matcher, 3.0)
         runner = Runner(dialog, recognizer, mic, speaker, limits=Limits(barge_in=True))
         room = RoomRecorder(server).start()
         loudspeaker = RoomRecorder(server, f"{SPEAKER_SINK}.monitor").start()

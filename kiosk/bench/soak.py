@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from kiosk.app.runner import BLOCK_SECONDS, Runner
-from kiosk.bench.live import VISITOR_PHRASES
+from kiosk.bench.live import VISITOR_PHRASES, make_dialog
 from kiosk.core.content import Content
-from kiosk.core.dialog import Dialog, End, Heard, Silence
+from kiosk.core.dialog import End, Heard, Silence
 from kiosk.speech.audio_in import SAMPLE_RATE, read_wav
 from kiosk.speech.audio_out import AudioSink
 
@@ -81,7 +81,7 @@ def run_soak(content: Content, matcher: Any, turns: int = 2000,
                                           endpointing=Endpointing(no_speech_s=2.0))
     sink = AudioSink()  # discards, at once
     speaker = Speaker(EspeakNgEngine(), sink, load_lexicon(content.directory))
-    dialog = Dialog(content, matcher, question_timeout_s=1.0, answer_timeout_s=1.0)
+    dialog = make_dialog(content, matcher, 1.0)
     table: list[dict[str, Any]] = []
     counted = {"turns": 0, "heard": 0, "visits": 0}
     started = time.perf_counter()

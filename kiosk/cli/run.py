@@ -94,7 +94,7 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     dialog = Dialog(content, matcher_for(content), question_timeout_s=config.question_timeout_s,
                     answer_timeout_s=config.answer_timeout_s)
     limits = Limits(echo_tail_s=config.echo_tail_s, mic_recover_s=config.mic_recover_s,
-                    barge_in=config.barge_in)
+                    barge_in=config.barge_in, barge_in_listen_s=config.question_timeout_s)
     runner = Runner(dialog, recognizer, source, speaker, count=stats.count,
                     wake_phrases=config.wake_phrases, limits=limits)
     return runner, stats
