@@ -121,11 +121,11 @@ class RoomRecorder:
         return np.concatenate(self.blocks) if self.blocks else np.zeros(0, np.int16)
 
     def index_at(self, clock: float) -> int:
-        ends, times = zip(*self.marks)
+        ends, times = zip(*self.marks, strict=True)
         return int(np.interp(clock, times, ends))
 
     def clock_at(self, index: int) -> float:
-        ends, times = zip(*self.marks)
+        ends, times = zip(*self.marks, strict=True)
         return float(np.interp(index, ends, times))
 
 

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, Union
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -124,7 +124,7 @@ class NoSpeech:
     reason: str = "no-speech"
 
 
-Event = Union[Partial, Final, NoSpeech]
+Event = Partial | Final | NoSpeech
 
 #: Why an utterance ended (``Transcript.end_reason``).
 END_REASONS = ("model-endpoint", "complete-phrase", "trailing-silence", "max-length", "finish",
