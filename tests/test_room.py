@@ -145,3 +145,22 @@ def test_the_kiosk_does_not_hear_itself_and_times_out_from_the_end_of_its_speech
     assert 1.4 < result["silence_timeout_measured_min_s"] <= result[
         "silence_timeout_measured_max_s"] < 2.8
 
+
+
+def test_a_speaker_that_loses_its_sound_server_fails_clearly_and_opens_again(
+        room: SoundServer):
+    from kiosk.errors import KioskError
+
+    sink = SpeakerSink()
+    sink.open(16000)
+    sink.write(np.zeros(1600, dtype=np.int16))
+    room.kill()
+    try:
+        with pytest.raises(KioskError, match="failed"):
+            for _ in range(100):  # the stream notices within its buffer
+                sink.write(np.zeros(1600, dtype=np.int16))
+    finally:
+        room.start()
+    sink.open(16000)  # a new stream on the server that came back
+    sink.write(np.zeros(1600, dtype=np.int16))
+    sink.close()

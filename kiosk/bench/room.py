@@ -111,10 +111,12 @@ class SoundServer:
                    "--log-level=" + os.environ.get("KIOSK_ROOM_LOG_LEVEL", "error"),
                    *[f"--load={m}" for m in modules]]
         env = {**os.environ, **self.env, "HOME": str(self.dir)}
+        # The parent-death signal fires when the starting *thread* ends: only from the main one.
+        main = threading.current_thread() is threading.main_thread()
         with self.log_path.open("ab") as logfile:
             self.process = subprocess.Popen(command, env=env, stdout=logfile, stderr=logfile,
                                             stdin=subprocess.DEVNULL,
-                                            preexec_fn=_die_with_parent)
+                                            preexec_fn=_die_with_parent if main else None)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
