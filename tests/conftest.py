@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.app.classifier_store import ClassifierStore
+from kiosk.core.classifier import Trainer
 from kiosk.core.content import DEFAULT_CONTENT_DIR, Content, load_content
 from kiosk.core.matching import Matcher
+
+#: The sound-server room fixture (tests/room.py), for tests marked ``room``.
+pytest_plugins = ["room"]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -30,8 +35,15 @@ def content() -> Content:
 
 
 @pytest.fixture(scope="session")
-def matcher(content: Content) -> Matcher:
-    return Matcher(content)
+def trainer(matcher_cache: Path) -> Trainer:
+    """Trains each classifier once per test session (kept in memory and in the session's
+    cache folder), so tests that build their own matcher do not train again."""
+    return ClassifierStore(matcher_cache).train
+
+
+@pytest.fixture(scope="session")
+def matcher(content: Content, trainer: Trainer) -> Matcher:
+    return Matcher(content, trainer=trainer)
 
 
 @pytest.fixture
