@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from kiosk.app.config import Config, load_config
 from kiosk.cli._common import add_content_option, matcher_for
 from kiosk.core.content import load_content
-from kiosk.core.dialog import Dialog
 from kiosk.errors import KioskError
 
 if TYPE_CHECKING:
@@ -72,6 +71,7 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     missing (model, sound device, Dutch voice) with what to do about it."""
     from kiosk.app.runner import Runner, read_script
     from kiosk.app.stats import Stats
+    from kiosk.core.dialog import Dialog
     from kiosk.speech.audio_in import Microphone
     from kiosk.speech.audio_out import SpeakerSink, WavFileSink
     from kiosk.speech.lexicon import load_lexicon
@@ -136,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _typed(args: argparse.Namespace, config: Config) -> int:
     from kiosk.cli.chat import converse
+    from kiosk.core.dialog import Dialog
 
     content = load_content(args.content or config.content_dir)
     if sys.stdin.isatty():

@@ -146,7 +146,7 @@ class LeafletSource:
             expected = (expected[:at] + new + " " + expected[at + len(old):].lstrip()).lstrip()
         said = normalize_source(spoken).split()
         wanted = expected.split()[: len(said)]
-        for i, (word, leaflet_word) in enumerate(zip(said, wanted)):
+        for i, (word, leaflet_word) in enumerate(zip(said, wanted, strict=False)):
             if word != leaflet_word:
                 near = " ".join(wanted[max(0, i - 3): i + 4])
                 out.append((i, f"{word!r} where the leaflet has {leaflet_word!r} "
@@ -426,7 +426,7 @@ def _paragraphs(node: LineDict, c: _Collector, source: LeafletSource | None) -> 
     shapes, problems = validate_each(_ParagraphShape, node["paragraphs"], node.file, "paragraphs")
     c.problems.extend(problems)
     out = []
-    for shape, raw in zip(shapes, node["paragraphs"]):
+    for shape, raw in zip(shapes, node["paragraphs"], strict=False):
         if shape is None:
             continue
         ref, adapt_lines = raw["source"], raw.get("adapt") or LineList()
@@ -490,7 +490,7 @@ def _load_sections(path: Path, c: _Collector, source: LeafletSource | None) -> d
     shapes, problems = validate_each(_SectionShape, nodes, str(path), "sections")
     c.problems.extend(problems)
     sections: dict[str, Section] = {}
-    for shape, node in zip(shapes, nodes):
+    for shape, node in zip(shapes, nodes, strict=False):
         if shape is None:
             continue
         if shape.id in sections:
