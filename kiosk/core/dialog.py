@@ -28,15 +28,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rapidfuzz import fuzz
 
 from kiosk.core.content import GROUPS, Content
-from kiosk.core.matching import Match, Matcher
 from kiosk.core.normalize import normalize, tokens
 from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.voice_settings import VoiceSettings
+
+if TYPE_CHECKING:  # the matcher's module loads scikit-learn: not at import time
+    from kiosk.core.matching import Match
 
 
 # ------------------------------------------------------------------------------- rules
@@ -353,7 +355,11 @@ class Dialog:
                  timeouts: Timeouts = Timeouts(),
                  red_flags: RedFlagDetector | None = None):
         self.content = content
-        self.matcher = matcher or Matcher(content)
+        if matcher is None:
+            from kiosk.core.matching import Matcher
+
+            matcher = Matcher(content)
+        self.matcher = matcher
         self.timeouts = timeouts
         self.red_flags = red_flags if red_flags is not None else content.red_flags
         self.state = State.IDLE
