@@ -68,14 +68,15 @@ def test_wake_question_follow_up_and_goodbye_to_a_wav(content, tmp_path):
 
 
 def test_an_unsure_question_is_confirmed_before_the_section_is_read(content, tmp_path):
-    turns = ["hallo kiosk", "over mijn heup", "ja"]
+    turns = ["hallo kiosk", "en mijn heup dan", "ja"]
     source = read_script([dutch_wav(tmp_path, t) for t in turns] + ["-", "-"])
     actions, stats = run_conversation(content, source, turns, SilentSink())
     said = origins(actions)
-    assert "kiosk:did_you_mean" in said and "leaflet:zorgen" in said
-    assert said.index("kiosk:did_you_mean") < said.index("leaflet:zorgen")
+    assert "kiosk:did_you_mean" in said and "leaflet:misverstand-slijtage" in said
+    assert said.index("kiosk:did_you_mean") < said.index("leaflet:misverstand-slijtage")
     assert "kiosk:not_understood" not in said
-    assert stats.counts["guess:zorgen"] == 1 and stats.counts["topic:zorgen"] == 1
+    assert stats.counts["guess:misverstand-slijtage"] == 1
+    assert stats.counts["topic:misverstand-slijtage"] == 1
 
 
 def test_button_starts_a_visit_and_a_triage_flow_reaches_an_outcome(content, tmp_path):
