@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Protocol, Sequence
 
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 BLOCK_SECONDS = 0.1
+#: The watchdog hears from a Say for this long at most: speech that never ends is a hang.
+MAX_SPEECH_S = 600.0
 
 
 class EndOfInput(Exception):
@@ -80,6 +83,7 @@ class Runner:
         buttons: Optional["queue.Queue[object]"] = None,
         on_action: Callable[[Action], None] = lambda action: None,
         on_listening: Callable[[bool], None] = lambda hearing: None,
+        heartbeat: Callable[[], None] = lambda: None,
     ):
         self.dialog = dialog
         self.recognizer = recognizer
@@ -92,6 +96,9 @@ class Runner:
         #: Called with False when listening starts and True once speech is heard: a cue for
         #: a light or a screen. It never gets the words (nothing a visitor says is kept).
         self.on_listening = on_listening
+        #: Called whenever the loop made progress (audio arrived, speech went on): the
+        #: watchdog's life sign (kiosk.app.watchdog.Heartbeat). A stuck loop stops calling it.
+        self.heartbeat = heartbeat
 
     # ---------------------------------------------------------------- inputs
     def _button_pressed(self) -> bool:
@@ -113,6 +120,7 @@ class Runner:
             chunk = self.source.read(timeout=BLOCK_SECONDS * 2)
             if chunk is None:
                 continue
+            self.heartbeat()
             fed += len(chunk)
             event = self.recognizer.feed(chunk)
             if isinstance(event, Final):
@@ -142,8 +150,11 @@ class Runner:
     # ---------------------------------------------------------------- actions
     def _say(self, action: Say) -> Optional[Event]:
         self.speech.start(list(action.utterances))
+        started = time.monotonic()
         while True:
             result = self.speech.wait(timeout=0.05)
+            if time.monotonic() - started < MAX_SPEECH_S:
+                self.heartbeat()
             if self._button_pressed():
                 self.speech.stop()
                 self.speech.wait()
@@ -176,6 +187,7 @@ class Runner:
                     continue
                 action = pending.pop(0)
                 if isinstance(action, End):
+                    self.on_action(action)  # the visit is over (statistics are saved)
                     pending = []
                     continue
                 event = self._do(action)

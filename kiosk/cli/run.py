@@ -13,7 +13,9 @@ import logging
 import queue
 import sys
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from kiosk.cli._common import add_content_option, matcher_for
 from kiosk.app.config import Config, load_config
@@ -96,8 +98,23 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.typed:
         return _typed(args, config)
+    from kiosk.app.stats import StatsFile  # noqa: PLC0415
+    from kiosk.app.watchdog import Notifier, stop_on_sigterm  # noqa: PLC0415
+
+    # Checked before the slow start: a corrupt file is moved aside, an unwritable one stops us.
+    stats_file = StatsFile.open(config.stats_file) if config.stats_file else None
+    notifier = Notifier()
+    # Entered before any thread starts; systemctl stop: finally blocks run, exit status 0.
+    with stop_on_sigterm(notifier):
+        return _voice(args, config, stats_file, notifier)
+
+
+def _voice(args: argparse.Namespace, config: Config, stats_file: Any, notifier: Any) -> int:
+    from kiosk.app.watchdog import Heartbeat  # noqa: PLC0415
+    from kiosk.core.dialog import End  # noqa: PLC0415
     from kiosk.speech.models import ModelNotFound  # noqa: PLC0415
 
+    notifier.status("starting: voice model, matcher (trained now if the content changed)")
     try:
         runner, stats = build_runner(config, args.content, args.model, args.engine,
                                      args.script, args.out)
@@ -117,16 +134,36 @@ def run(args: argparse.Namespace) -> int:
             threading.Thread(target=_keyboard_button, args=(runner.buttons,), daemon=True).start()
             runner.on_listening = _terminal_cue
             log.info("press Enter for the button")
-    log.info("kiosk ready%s", " (GPIO button)" if gpio else "")
+    if stats_file is not None:  # saved at the end of every visit
+        runner.on_action = lambda action: stats_file.add(stats) if isinstance(action, End) else None
+    runner.heartbeat = Heartbeat(notifier)
     try:
+        log.info("kiosk ready%s", " (GPIO button)" if gpio else "")
+        notifier.ready()
         runner.run()
     finally:
-        runner.speech.sink.close()
-        if config.stats_file:
-            from kiosk.app.stats import save  # noqa: PLC0415
-
-            save(stats, config.stats_file)
+        if _speech_stopped(runner.speech):  # closing under a playing thread crashes PortAudio
+            runner.speech.sink.close()
+        if stats_file is not None:
+            stats_file.add(stats)  # the visit in progress, if any
     return 0
+
+
+def _speech_stopped(speech: Any, timeout_s: float = 1.0) -> bool:
+    """Stop the speech and wait until its thread has let go of the sound device.
+
+    Polls ``is_speaking()``: after a join interrupted by an exception (SIGTERM raises in the
+    main thread), Python 3.11's Thread.is_alive() wrongly says False while the thread runs on.
+    """
+    speech.stop()
+    deadline = time.monotonic() + timeout_s
+    while speech.is_speaking:  # a property
+        if time.monotonic() > deadline:
+            log.warning("speech did not stop within %.1f s; leaving the sound device open",
+                        timeout_s)
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def _typed(args: argparse.Namespace, config: Config) -> int:
