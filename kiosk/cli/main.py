@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "kiosk.cli.record",
     "kiosk.cli.speak",
     "kiosk.cli.triage",
+    "kiosk.cli.stats",
     "kiosk.cli.run",
 ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import queue
 import sys
 import threading
@@ -99,14 +100,22 @@ def run(args: argparse.Namespace) -> int:
     if args.typed:
         return _typed(args, config)
     from kiosk.app.stats import StatsFile  # noqa: PLC0415
-    from kiosk.app.watchdog import Notifier, stop_on_sigterm  # noqa: PLC0415
+    from kiosk.app.watchdog import Notifier, Stopped, stop_on_sigterm  # noqa: PLC0415
 
     # Checked before the slow start: a corrupt file is moved aside, an unwritable one stops us.
     stats_file = StatsFile.open(config.stats_file) if config.stats_file else None
     notifier = Notifier()
     # Entered before any thread starts; systemctl stop: finally blocks run, exit status 0.
-    with stop_on_sigterm(notifier):
-        return _voice(args, config, stats_file, notifier)
+    try:
+        with stop_on_sigterm(notifier):
+            return _voice(args, config, stats_file, notifier)
+    except Stopped:
+        # Everything is saved and the sound is closed: end now, without the second or more
+        # that freeing the voice model and the matcher would take.
+        log.info("stopped")
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(0)
 
 
 def _voice(args: argparse.Namespace, config: Config, stats_file: Any, notifier: Any) -> int:
