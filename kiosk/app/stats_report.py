@@ -110,11 +110,22 @@ def text_table(summary: Summary, source: str, top: int = 10) -> str:
 _COLOURS = {"topics": "#1b6ca8", "misses": "#c0392b"}
 
 
+def _nice_step(raw: float) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... that is at least ``raw``."""
+    scale = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * scale >= raw:
+                return factor * scale
+        scale *= 10
+
+
 def _chart(weeks: list[Week]) -> str:
     """Bars per week: topics read (blue) and not understood (red), with numbers on them."""
     width, height, left, bottom, top = 720, 300, 48, 40, 20
     plot_h = height - bottom - top
-    biggest = max([1] + [max(w.topics, w.misses) for w in weeks])
+    step = _nice_step(max([1] + [max(w.topics, w.misses) for w in weeks]) / 4)
+    biggest = step * 4  # the axis ends on a round number
     slot = (width - left - 10) / max(1, len(weeks))
     bar = min(28.0, slot / 2.6)
     parts = [f'<svg viewBox="0 0 {width} {height}" '
