@@ -14,8 +14,10 @@ from kiosk.core.yamlfile import Problem
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("check", help="validate content (exit 1 on errors)")
-    parser.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR,
-                        help="content folder to check (default: the bundled one)")
+    parser.add_argument("--content", type=Path, default=None,
+                        help="content folder to check (default: the config's content_dir, "
+                        f"else {DEFAULT_CONTENT_DIR})")
+    parser.add_argument("--config", type=Path, help="config file naming content_dir")
     parser.add_argument("--train", action="store_true",
                         help="also train the matcher models now and cache them (for the "
                         "service: run as its user with KIOSK_CACHE_DIR=/var/cache/kiosk)")
@@ -41,6 +43,9 @@ def pronunciation_warnings(content: Content) -> list[Problem]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kiosk.cli._common import content_dir_from_args  # noqa: PLC0415
+
+    args.content = content_dir_from_args(args)
     content, problems = check_content(args.content)
     if content is not None:
         problems += pronunciation_warnings(content)

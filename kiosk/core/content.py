@@ -13,12 +13,13 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from rapidfuzz import fuzz
 
+from kiosk.datafiles import shipped
 from kiosk.core.normalize import fold_accents, normalize
 from kiosk.core.utterance import KIOSK, LEAFLET, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
-#: The bundled content folder (``content/`` at the top of the repository).
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+#: The bundled content folder (``content/`` of the checkout, or as installed with the package).
+DEFAULT_CONTENT_DIR = shipped("content")
 
 #: Section ids of DESIGN.md: stable, tests and evaluations refer to them.
 SECTION_IDS = (

@@ -26,13 +26,14 @@ from http.client import HTTPException
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
+from kiosk.datafiles import shipped
 from kiosk.errors import KioskError
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
 log = logging.getLogger(__name__)
 
 #: The manifest that ships with the kiosk (in the checkout, beside the package).
-DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "voice_models" / "models.yaml"
+DEFAULT_MANIFEST = shipped("voice_models") / "models.yaml"
 #: Environment variable naming a model folder, or a folder that holds model folders (as in vosk).
 ENV_VAR = "VOSK_MODEL_PATH"
 #: System-wide folder that holds model folders (also searched by vosk itself).
