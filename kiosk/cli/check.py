@@ -5,6 +5,7 @@ that the kiosk's next start (a minute or more of training on a Raspberry Pi) is 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -63,10 +64,42 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.train:
         from kiosk.app.classifier_store import default_directory  # noqa: PLC0415
-        from kiosk.cli._common import matcher_for  # noqa: PLC0415
 
         started = time.perf_counter()
-        matcher_for(content)
+        train_with_progress(content)
         print(f"matcher models ready in {time.perf_counter() - started:.1f} s, "
               f"cached in {default_directory()}")
     return 0
+
+
+def train_with_progress(content: Content) -> None:
+    """Train (or load from the cache) the matcher's models, with a bar that counts the models
+    and shows the time going by (training takes a minute or more on a Raspberry Pi)."""
+    import threading  # noqa: PLC0415
+
+    from tqdm import tqdm  # noqa: PLC0415
+
+    from kiosk.app.classifier_store import cached_train  # noqa: PLC0415
+    from kiosk.core.matching import Matcher  # noqa: PLC0415
+
+    with tqdm(total=2, desc="matcher models", unit="model", file=sys.stderr,
+              bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed") as bar:
+        done = threading.Event()
+
+        def tick() -> None:  # the elapsed time moves while a model is being trained
+            while not done.wait(1.0):
+                bar.refresh()
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+
+        def trainer(training):  # type: ignore[no-untyped-def]
+            trained = cached_train(training)
+            bar.update(1)
+            return trained
+
+        try:
+            Matcher(content, trainer=trainer)
+        finally:
+            done.set()
+            ticker.join()

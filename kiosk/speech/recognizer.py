@@ -254,7 +254,9 @@ def load_model(path: Union[str, Path], *, clock: Callable[[], float] = time.perf
     key = str(path)
     if key in _MODEL_CACHE:
         return _MODEL_CACHE[key]
-    import vosk
+    from kiosk.speech.offline_vosk import import_vosk  # noqa: PLC0415 - slow, and opens no socket
+
+    vosk = import_vosk()
 
     vosk.SetLogLevel(-1)
     start = clock()
@@ -315,7 +317,9 @@ class VoskRecognizer:
         return cls(model, load_seconds=seconds, **kwargs)
 
     def _new_kaldi(self) -> Any:
-        import vosk
+        from kiosk.speech.offline_vosk import import_vosk  # noqa: PLC0415
+
+        vosk = import_vosk()
 
         if self.grammar is not None:
             rec = vosk.KaldiRecognizer(self.model, SAMPLE_RATE, self.grammar.to_json())
