@@ -150,8 +150,8 @@ def test_missing_list_and_unknown_key(tmp_path):
     path = tmp_path / "answers.yaml"
     path.write_text("ja: [ja]\nnee: [nee]\njaa: [x]\n", encoding="utf-8")
     messages = [str(p) for p in check_answers(path)]
-    assert any("unknown key 'jaa'" in m and ":3:" in m for m in messages)
-    assert any("missing list 'weet-niet'" in m for m in messages)
+    assert any("unknown field 'jaa'; known: ja, nee, weet-niet" in m and ":3:" in m for m in messages)
+    assert any("missing field 'weet-niet'" in m and ":1:" in m for m in messages)
 
 
 @pytest.mark.parametrize("wer, min_accuracy", [(0.1, 0.85), (0.2, 0.75)])

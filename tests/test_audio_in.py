@@ -8,10 +8,15 @@ import numpy as np
 import pytest
 from voice_fixtures import FakeInputStream, tone, write_wav
 
-from kiosk.speech.audio_in import (
-    SAMPLE_RATE, DeviceInfo, Microphone, list_devices, read_wav, resolve_input_device,
-)
 from kiosk.errors import KioskError
+from kiosk.speech.audio_in import (
+    SAMPLE_RATE,
+    DeviceInfo,
+    Microphone,
+    list_devices,
+    read_wav,
+    resolve_input_device,
+)
 
 # --------------------------------------------------------------------------- read_wav
 
@@ -127,7 +132,7 @@ def test_device_by_index_or_name() -> None:
 
 def test_device_errors_list_the_inputs() -> None:
     devices = list_devices(fake_query)
-    with pytest.raises(KioskError, match="no input device with index 2.*USB PnP"):
+    with pytest.raises(KioskError, match=r"no input device with index 2.*USB PnP"):
         resolve_input_device(2, devices)
     with pytest.raises(KioskError, match="no input device named like 'blue yeti'"):
         resolve_input_device("blue yeti", devices)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from kiosk.errors import KioskError
 from kiosk.speech.audio_out import (
     ChunkEvent,
     SilentSink,
@@ -15,7 +16,6 @@ from kiosk.speech.audio_out import (
     WavFileSink,
     resolve_output_device,
 )
-from kiosk.errors import KioskError
 
 DEVICES = [
     {"name": "USB Microphone", "max_input_channels": 1, "max_output_channels": 0},
@@ -137,12 +137,12 @@ def test_device_by_name_index_and_default() -> None:
 
 @pytest.mark.parametrize("device", ["HDMI", 0, 7])
 def test_missing_device_is_a_clear_error_listing_the_outputs(device: object) -> None:
-    with pytest.raises(KioskError, match="not found.*bcm2835 Headphones"):
+    with pytest.raises(KioskError, match=r"not found.*bcm2835 Headphones"):
         resolve_output_device(device, DEVICES)
 
 
 def test_no_output_device_at_all() -> None:
-    with pytest.raises(KioskError, match="no sound output device.*--out"):
+    with pytest.raises(KioskError, match=r"no sound output device.*--out"):
         SpeakerSink(stream_factory=FakeStream, query_devices=lambda: DEVICES[:1])
 
 

@@ -46,8 +46,8 @@ def test_same_training_set_is_trained_once():
 
 
 def test_fingerprint_changes_with_text_label_or_stopwords():
-    changed_text = TrainingSet(TINY.texts[:-1] + ("waar is de uitgang",), TINY.labels, STOPWORDS)
-    changed_label = TrainingSet(TINY.texts, TINY.labels[:-1] + ("intro",), STOPWORDS)
+    changed_text = TrainingSet((*TINY.texts[:-1], "waar is de uitgang"), TINY.labels, STOPWORDS)
+    changed_label = TrainingSet(TINY.texts, (*TINY.labels[:-1], "intro"), STOPWORDS)
     changed_stopwords = TrainingSet(TINY.texts, TINY.labels, STOPWORDS | {"hoe"})
     prints = {t.fingerprint for t in (TINY, changed_text, changed_label, changed_stopwords)}
     assert len(prints) == 4
@@ -119,13 +119,13 @@ def test_store_keeps_only_the_model_of_the_current_content(tmp_path):
 
 def test_store_keeps_both_models_a_matcher_uses(tmp_path, monkeypatch):
     monkeypatch.setattr(classifier_store, "_in_use", set())
-    misheard = TrainingSet(TINY.texts + ("wat is art rose",), TINY.labels + ("intro",), STOPWORDS)
+    misheard = TrainingSet((*TINY.texts, "wat is art rose"), (*TINY.labels, "intro"), STOPWORDS)
     classifier_store.cached_train(TINY, tmp_path)
     classifier_store.cached_train(misheard, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         classifier_store.cache_path(t, tmp_path).name for t in (TINY, misheard))
     # a later start on other content keeps only its own model
     monkeypatch.setattr(classifier_store, "_in_use", set())
-    other = TrainingSet(TINY.texts + ("hoe laat gaat de bus",), TINY.labels + ("none",), STOPWORDS)
+    other = TrainingSet((*TINY.texts, "hoe laat gaat de bus"), (*TINY.labels, "none"), STOPWORDS)
     classifier_store.cached_train(other, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == [classifier_store.cache_path(other, tmp_path).name]

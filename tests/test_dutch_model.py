@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from voice_fixtures import dutch_model_path, espeak_available, speak
 
-from kiosk.bench.audio import Pipeline, is_correct, run_audio_bench
+from kiosk.app.pipeline import Pipeline
+from kiosk.bench.audio import is_correct, run_audio_bench
 
 pytestmark = [pytest.mark.slow, pytest.mark.dutch_model]
 

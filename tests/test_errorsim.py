@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 
-from kiosk.errors import KioskError
 from kiosk.core.errorsim import (
-    ErrorSimulator, numbers_as_words, simulate, word_error_rate, words_of,
+    ErrorSimulator,
+    numbers_as_words,
+    simulate,
+    word_error_rate,
+    words_of,
 )
+from kiosk.errors import KioskError
 
 SENTENCES = [
     "wat is artrose eigenlijk",
@@ -91,7 +96,7 @@ class _FakeMatch:
 class FakeMatcher:
     """Test double for kiosk.core.matching.Matcher: knows one topic word and one command."""
 
-    vocabulary = {"afvallen", "stop", "gewicht"}
+    vocabulary: ClassVar[set[str]] = {"afvallen", "stop", "gewicht"}
 
     def match(self, text: str) -> _FakeMatch:
         words = text.split()

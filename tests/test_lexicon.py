@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.speech.lexicon import Entry, Lexicon, find_unhandled, load_lexicon
 from kiosk.core.yamlfile import ContentError
+from kiosk.speech.lexicon import Entry, Lexicon, find_unhandled, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICON_PATH = ROOT / "content" / "lexicon.nl.yaml"
@@ -82,7 +82,7 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
 def test_wrong_shape_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "lexicon.nl.yaml"
     path.write_text("- BMI\n", encoding="utf-8")
-    with pytest.raises(ContentError, match="entries"):
+    with pytest.raises(ContentError, match="must be a mapping \\(entries\\), not a list"):
         load_lexicon(path)
 
 

@@ -14,18 +14,29 @@ from pathlib import Path
 import numpy as np
 import pytest
 from voice_fixtures import (  # noqa: F401  (fixtures)
-    KOREAN_PHRASES, FakeInputStream, ko_audio, ko_model, ko_model_path, speak, write_wav,
+    KOREAN_PHRASES,
+    FakeInputStream,
+    ko_audio,
+    ko_model,
+    ko_model_path,
+    speak,
+    write_wav,
 )
 
 from kiosk import cli
-from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, list_devices
 from kiosk.bench.audio import (
-    format_table, intent_label, is_correct, load_labels, percentile, run_audio_bench,
+    format_table,
+    intent_label,
+    is_correct,
+    load_labels,
+    percentile,
+    run_audio_bench,
     synth_korean_set,
 )
+from kiosk.bench.labels import asked_about_a_guess, right_after_confirming
 from kiosk.cli.devices import level_bar, mic_test
 from kiosk.errors import KioskError
-from kiosk.bench.labels import asked_about_a_guess, right_after_confirming
+from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, list_devices
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_AUDIO = next((p for p in (REPO.parent / "shared" / "audio", Path("/work/shared/audio"))
@@ -239,7 +250,7 @@ def test_percentiles_are_nearest_rank() -> None:
 @slow
 def test_audio_bench_on_espeak_korean(tmp_path, ko_model_path) -> None:  # noqa: F811
     labels, phrases = synth_korean_set(tmp_path, ["감사합니다", "안녕하세요", "네"], repeats=1)
-    from kiosk.bench.audio import read_phrases
+    from kiosk.app.pipeline import read_phrases
 
     result = run_audio_bench(tmp_path, labels, ko_model_path, "grammar",
                              phrases=read_phrases(phrases))
@@ -260,7 +271,7 @@ def test_audio_bench_counts_false_accepts_on_out_of_domain_audio(tmp_path, ko_mo
     lines = (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines()[:4]
     tsv = tmp_path / "transcripts.tsv"
     tsv.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    from kiosk.bench.audio import read_phrases
+    from kiosk.app.pipeline import read_phrases
 
     result = run_audio_bench(folder, tsv, ko_model_path, "grammar", all_none=True,
                              phrases=read_phrases(phrases_file))

@@ -6,12 +6,11 @@ import json
 from collections import Counter
 
 import pytest
+from conftest import REPO
 
 from kiosk.bench.text import evaluate, load_questions, run_text_bench
 from kiosk.cli import main
 from kiosk.core.matching import Intent, Matcher
-
-from conftest import REPO
 
 QUESTIONS = REPO / "tests" / "data" / "questions.nl.tsv"
 DEV_QUESTIONS = REPO / "tests" / "data" / "dev-questions.nl.tsv"
@@ -27,8 +26,8 @@ DEV_QUESTIONS = REPO / "tests" / "data" / "dev-questions.nl.tsv"
     ("lees meer over de operatie", {"meer-operatie"}),
     ("ik ben vorig jaar geopereerd aan mijn heup", {"operatie", "meer-operatie"}),
     ("helpt een rollator", {"hulpmiddelen"}),
-    ("wat doet een fysio therapeut bij artrose", {"stap-2", "stapsgewijze-aanpak", "misverstand-nieuw-gewricht",
-                                                  "meer-geen-slijtage"}),
+    ("wat doet een fysio therapeut bij artrose",
+     {"stap-2", "stapsgewijze-aanpak", "misverstand-nieuw-gewricht", "meer-geen-slijtage"}),
 ])
 def test_topics(matcher, question, expected):
     match = matcher.match(question)
@@ -115,8 +114,9 @@ def test_batch_answers_in_order(tmp_path, capsys):
     batch = tmp_path / "q.txt"
     batch.write_text("hoe laat gaat de bus\nstop\nhoe kan ik het beste afvallen\n", encoding="utf-8")
     assert main(["ask", "--json", "--batch", str(batch)]) == 0
-    lines = [json.loads(l) for l in capsys.readouterr().out.splitlines()]
-    assert [l["heard"] for l in lines] == ["hoe laat gaat de bus", "stop", "hoe kan ik het beste afvallen"]
+    lines = [json.loads(raw) for raw in capsys.readouterr().out.splitlines()]
+    heard = [line["heard"] for line in lines]
+    assert heard == ["hoe laat gaat de bus", "stop", "hoe kan ik het beste afvallen"]
     assert lines[0]["intent"] == {"kind": "none"}
     assert lines[1]["intent"] == {"kind": "command", "name": "stop"}
 

@@ -21,9 +21,9 @@ from types import SimpleNamespace
 import pytest
 
 from kiosk import cli
-from kiosk.speech import models
-from kiosk.errors import KioskError
 from kiosk.core.yamlfile import ContentError
+from kiosk.errors import KioskError
+from kiosk.speech import models
 
 SHARED_SHA256 = Path("/work/shared/voice_models/vosk-model-small-nl-0.22.sha256")
 NAME = "test-model-0.1"
@@ -91,7 +91,7 @@ class Server:
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 server.requests.append({"path": self.path, "range": self.headers.get("Range")})
                 if self.path not in server.routes:
                     self.send_error(404, "Not Found")
@@ -198,7 +198,7 @@ def test_manifest_errors_name_file_and_line(tmp_path):
         models.load_manifest(path)
     message = str(caught.value)
     assert f"{path}:6:" in message and "licnse" in message
-    assert f"{path}:10:" in message and "README: sha256" in message
+    assert f"{path}:10:" in message and "files.README.sha256: must be 64 lowercase hex" in message
 
 
 def test_manifest_missing_url_and_bad_default(tmp_path):
@@ -208,12 +208,12 @@ def test_manifest_missing_url_and_bad_default(tmp_path):
     with pytest.raises(ContentError) as caught:
         models.load_manifest(path)
     message = str(caught.value)
-    assert f"{path}:3:" in message and "missing 'url'" in message
+    assert f"{path}:3:" in message and "missing field 'url' in models[1]" in message
     assert f"{path}:1:" in message and "default" in message
 
 
 def test_unknown_model_name_lists_known_ones():
-    with pytest.raises(KioskError, match="vosk-model-small-nl-0.22"):
+    with pytest.raises(KioskError, match=r"vosk-model-small-nl-0.22"):
         models.load_manifest().get("vosk-model-small-xx")
 
 
@@ -288,7 +288,7 @@ def test_network_failure_and_http_error_are_clear(tmp_path, server):
         closed_port = sock.getsockname()[1]
     entry = models.load_manifest(
         write_manifest(tmp_path, f"http://127.0.0.1:{closed_port}/m.zip")).get()
-    with pytest.raises(KioskError, match="could not download .*Check the internet connection"):
+    with pytest.raises(KioskError, match=r"could not download .*Check the internet connection"):
         models.fetch_model(entry, tmp_path / "dest", progress=False, timeout=5)
     entry = models.load_manifest(write_manifest(tmp_path, server.url("/missing.zip"))).get()
     with pytest.raises(KioskError, match="answered 404"):
@@ -334,7 +334,7 @@ def test_too_little_free_space_is_found_before_downloading(tmp_path, server, mon
     entry = models.load_manifest(path).get()
     monkeypatch.setattr(models.shutil, "disk_usage",
                         lambda p: SimpleNamespace(total=0, used=0, free=1_000_000))
-    with pytest.raises(KioskError, match="not enough disk space.*needs about 39 MB"):
+    with pytest.raises(KioskError, match=r"not enough disk space.*needs about 39 MB"):
         models.fetch_model(entry, tmp_path / "dest", progress=False)
     assert server.requests == []
 
@@ -438,7 +438,7 @@ def test_configured_path_that_is_not_a_model_falls_through(isolated, entry):
 def test_folder_with_a_truncated_big_file_does_not_count(isolated, entry):
     install_fake(isolated / "home" / ".cache" / "vosk" / NAME,
                  dict(FILES, **{"am/final.mdl": FILES["am/final.mdl"][:100]}))
-    with pytest.raises(models.ModelNotFound, match="am/final.mdl has 100 bytes"):
+    with pytest.raises(models.ModelNotFound, match=r"am/final.mdl has 100 bytes"):
         models.find_model(manifest=entry)
 
 
@@ -457,7 +457,7 @@ def test_missing_model_message_lists_every_place(isolated, entry, monkeypatch):
 
 def test_real_manifest_missing_message_names_the_dutch_fetch_command(isolated):
     with pytest.raises(models.ModelNotFound,
-                       match="kiosk models fetch vosk-model-small-nl-0.22"):
+                       match=r"kiosk models fetch vosk-model-small-nl-0.22"):
         models.find_model()
 
 

@@ -12,15 +12,29 @@ import json
 import numpy as np
 import pytest
 from voice_fixtures import (  # noqa: F401  (fixtures)
-    KOREAN_PHRASES, FakeRecognizer, chunked, ko_audio, ko_model, ko_model_path, run_stream,
+    KOREAN_PHRASES,
+    FakeRecognizer,
+    chunked,
+    ko_audio,
+    ko_model,
+    ko_model_path,
+    run_stream,
     silence,
 )
 
-from kiosk.speech.audio_in import SAMPLE_RATE
 from kiosk.errors import KioskError
+from kiosk.speech.audio_in import SAMPLE_RATE
 from kiosk.speech.recognizer import (
-    Endpointing, EnergyVad, Final, NoSpeech, Partial, Recognizer, Transcript, VoskRecognizer,
-    check_model_dir, load_model,
+    Endpointing,
+    EnergyVad,
+    Final,
+    NoSpeech,
+    Partial,
+    Recognizer,
+    Transcript,
+    VoskRecognizer,
+    check_model_dir,
+    load_model,
 )
 
 # --------------------------------------------------------------------------- pure parts
@@ -72,7 +86,7 @@ def test_endpointing_limits_must_be_positive() -> None:
 def test_model_folder_errors_are_clear(tmp_path) -> None:
     with pytest.raises(KioskError, match="does not exist"):
         check_model_dir(tmp_path / "missing")
-    with pytest.raises(KioskError, match="am/final.mdl"):
+    with pytest.raises(KioskError, match=r"am/final.mdl"):
         check_model_dir(tmp_path)
 
 

@@ -4,23 +4,26 @@ benchmarking what was recorded. The microphone is the test double FakeInputStrea
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
+from voice_fixtures import (  # noqa: F401 (ko_model_path is a fixture)
+    FakeInputStream,
+    espeak_available,
+    ko_model_path,
+    silence,
+    speak_samples,
+    tone,
+)
 
 from kiosk import cli
-from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, list_devices, read_wav, write_wav
 from kiosk.bench.audio import load_labels, run_audio_bench
 from kiosk.bench.text import LabelledQuestion
 from kiosk.cli import record
 from kiosk.errors import KioskError
+from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, list_devices, read_wav, write_wav
 from kiosk.speech.recognizer import Endpointing
 from kiosk.speech.recording import LEAD_S, TAIL_S, take_utterance
-
-from voice_fixtures import (  # noqa: F401 (ko_model_path is a fixture)
-    FakeInputStream, espeak_available, ko_model_path, silence, speak_samples, tone,
-)
 
 BLOCK = SAMPLE_RATE // 10
 DEVICES = list_devices(lambda: [{"name": "USB mic", "max_input_channels": 1,

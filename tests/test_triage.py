@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import shutil
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -15,12 +15,14 @@ from kiosk.core.triage import (
     EXIT,
     NO_ANSWER,
     NOT_UNDERSTOOD,
+    RED_FLAG,
     SAFETY,
     STOPPED,
     TriageBook,
     TriageSession,
     check_triage,
     load_triage,
+    path_table,
 )
 from kiosk.core.utterance import Utterance
 from kiosk.core.yamlfile import ContentError
@@ -30,7 +32,10 @@ CONTENT = ROOT / "content"
 TRIAGE = CONTENT / "triage.nl.yaml"
 LEAFLET = CONTENT / "source" / "kngf-artrose-folder.txt"
 DISCLAIMER = (Utterance("Dit is de disclaimer.", "kiosk:disclaimer"),)
-EVENTS = ANSWERS + ("silence", "unclear")
+EVENTS = (*ANSWERS, "silence", "unclear")
+#: The answers that pass the shared check: no red flag, no recent operation, diagnosed artrose.
+PASS_CHECK = ("nee", "nee", "nee", "ja", "nee", "ja")
+STEP_SECTIONS = {"stap-1", "stap-2", "stap-3", "stapsgewijze-aanpak", "operatie"}
 
 
 @lru_cache(maxsize=1)
@@ -60,11 +65,31 @@ def answer_paths(book: TriageBook, flow: str):
             return
         for answer in ANSWERS:
             branch = copy.copy(session)
-            walk(branch, branch.on_answer(answer), answers + ((step.node, answer),))
+            walk(branch, branch.on_answer(answer), (*answers, (step.node, answer)))
 
     session = book.session(flow, DISCLAIMER)
     walk(session, session.start(), ())
     return paths
+
+
+def texts_of(step) -> str:
+    return " ".join(u.text for u in step.utterances)
+
+
+def ends_with_pointer_and_disclaimer(book: TriageBook, step) -> bool:
+    pointer = book.texts["naar-fysio"].text
+    said = [u.text for u in step.utterances]
+    n = len(DISCLAIMER)
+    return step.utterances[-n:] == DISCLAIMER and " ".join(said[:-n]).endswith(pointer)
+
+
+def past_the_check(book: TriageBook, flow: str) -> TriageSession:
+    session = book.session(flow, DISCLAIMER)
+    session.start()
+    for answer in PASS_CHECK:
+        step = session.on_answer(answer)
+    assert step.node == book.flows[flow].first
+    return session
 
 
 # --------------------------------------------------------------------------- the real file
@@ -96,7 +121,7 @@ def test_every_path_with_silence_and_unclear_replies_ends(book, flow):
     flow_outcomes = set(book.flows[flow].outcomes) | {NO_ANSWER, NOT_UNDERSTOOD}
     seen_outcomes: set = set()
 
-    @lru_cache(maxsize=None)
+    @cache
     def paths_from(state) -> int:
         node, silences, unclear = state
         total = 0
@@ -121,13 +146,14 @@ def test_every_path_with_silence_and_unclear_replies_ends(book, flow):
     assert seen_outcomes == flow_outcomes
 
 
-def test_a_yes_to_a_safety_question_always_means_the_huisarts(book):
-    flow = book.flows["stap"]
+@pytest.mark.parametrize("flow_name", ["stap", "beweger"])
+def test_a_danger_answer_to_a_safety_question_always_means_a_doctor(book, flow_name):
+    flow = book.flows[flow_name]
     danger_nodes = [q for q in flow.nodes.values() if q.danger]
-    assert {q.id for q in danger_nodes} >= {"ontsteking", "gevallen"}
+    assert {q.id for q in danger_nodes} >= {"warm", "koorts", "val", "staan", "operatie"}
     for question in danger_nodes:
         for before in ((), ("silence",), ("unclear",), ("unclear", "silence"), ("unclear", "unclear")):
-            session = book.session("stap", DISCLAIMER)
+            session = book.session(flow_name, DISCLAIMER)
             session.start()
             session.node = question.id
             for event in before:
@@ -137,22 +163,26 @@ def test_a_yes_to_a_safety_question_always_means_the_huisarts(book):
             assert step.outcome.section_ids == () and step.outcome.offer_more == ()
             advice = [u for u in step.utterances if not u.is_kiosk_own]
             assert advice == []  # no step advice at all
-            assert any("huisarts" in u.text for u in step.utterances)
-            assert step.utterances[-len(DISCLAIMER):] == DISCLAIMER
+            assert "huisarts" in texts_of(step)
+            # it ends with its own closing, never with "ik geef alleen algemene informatie"
+            assert DISCLAIMER[0] not in step.utterances
+            assert texts_of(step).endswith(book.texts["geen-arts"].text)
+            assert "fysiotherapeut" in texts_of(step)
     # on every full answer path: a danger answer ends the flow right there, at the huisarts
-    for answers, step in answer_paths(book, "stap"):
+    for answers, step in answer_paths(book, flow_name):
         for node, answer in answers:
             if flow.nodes[node].danger == answer:
                 assert (node, answer) == answers[-1] and step.outcome.kind == SAFETY
 
 
-def test_weet_niet_on_a_safety_question_never_skips_safety(book):
-    for answers, step in answer_paths(book, "stap"):
-        nodes = book.flows["stap"].nodes
+@pytest.mark.parametrize("flow_name", ["stap", "beweger"])
+def test_weet_niet_on_a_safety_question_never_skips_safety(book, flow_name):
+    for answers, step in answer_paths(book, flow_name):
+        nodes = book.flows[flow_name].nodes
         for i, (node, answer) in enumerate(answers):
             if nodes[node].danger and answer == "weet-niet":
                 following = answers[i + 1] if i + 1 < len(answers) else None
-                assert following is None and step.outcome.kind == SAFETY or \
+                assert (following is None and step.outcome.kind == SAFETY) or \
                     nodes[following[0]].danger, answers
 
 
@@ -160,7 +190,10 @@ def test_weet_niet_on_a_safety_question_never_skips_safety(book):
 def test_every_outcome_text_is_traceable_or_the_kiosks_own(book, flow):
     for answers, step in answer_paths(book, flow):
         outcome = step.outcome
-        assert step.utterances[-len(DISCLAIMER):] == DISCLAIMER, answers  # always ends with it
+        if outcome.kind == SAFETY:
+            assert texts_of(step).endswith(book.texts["geen-arts"].text), answers
+        else:  # always ends with the pointer and the disclaimer
+            assert ends_with_pointer_and_disclaimer(book, step), answers
         for key in outcome.say:
             text = book.texts[key]
             if text.own:
@@ -183,7 +216,11 @@ def test_step_advice_matches_the_leaflet(book):
     assert "E-exercise" not in " ".join(u.text for u in by_outcome["stap-2"].utterances)
     assert "intensiever begeleid" in " ".join(u.text for u in by_outcome["stap-2-intensief"].utterances)
     assert by_outcome["stap-3"].outcome.offer_more[:2] == ("operatie", "meer-operatie")
+    assert "bovenstaande behandelstappen al zijn doorlopen" in texts_of(by_outcome["stap-3"])
     assert by_outcome["stap-1"].outcome.section_ids == ("stap-1",)
+    beweger = {step.outcome.id: step for _, step in answer_paths(book, "beweger")}
+    said = texts_of(beweger["overbelasten"])  # "deze activiteiten" has what it refers to
+    assert said.index("Ervaart u na een bepaalde belasting") < said.index("deze activiteiten")
 
 
 def test_questions_are_short_and_own(book):
@@ -197,7 +234,7 @@ def test_questions_are_short_and_own(book):
 
 
 # --------------------------------------------------------------------------- events
-def test_silence_asks_once_more_then_leaves(book):
+def test_silence_asks_once_more_then_leaves_with_pointer_and_disclaimer(book):
     session = book.session("beweger", DISCLAIMER)
     first = session.start()
     again = session.on_silence()
@@ -206,7 +243,7 @@ def test_silence_asks_once_more_then_leaves(book):
     assert "geen antwoord" in again.utterances[0].text
     end = session.on_silence()
     assert end.done and end.outcome.id == NO_ANSWER and end.outcome.kind == EXIT
-    assert DISCLAIMER[0] not in end.utterances  # no advice given, so no disclaimer
+    assert ends_with_pointer_and_disclaimer(book, end)
 
 
 def test_silence_counter_starts_again_at_each_question(book):
@@ -227,6 +264,7 @@ def test_unclear_is_asked_again_and_never_guessed(book):
         assert "weet ik niet" in " ".join(u.text for u in step.utterances[:-1])
     end = session.on_unclear()
     assert end.done and end.outcome.id == NOT_UNDERSTOOD
+    assert ends_with_pointer_and_disclaimer(book, end)
 
 
 def test_repeat_says_the_question_again_without_counting(book):
@@ -239,8 +277,7 @@ def test_repeat_says_the_question_again_without_counting(book):
 
 
 def test_repeat_after_the_end_repeats_the_outcome(book):
-    session = book.session("beweger", DISCLAIMER)
-    session.start()
+    session = past_the_check(book, "beweger")
     session.on_answer("nee")
     end = session.on_answer("nee")
     assert end.outcome.id == "gezond-bewegen"
@@ -248,14 +285,14 @@ def test_repeat_after_the_end_repeats_the_outcome(book):
     assert session.on_answer("ja").utterances == ()  # stray events after the end: nothing
 
 
-def test_stop_ends_politely_without_advice(book):
+def test_stop_ends_politely_with_pointer_and_disclaimer(book):
     session = book.session("stap", DISCLAIMER)
     session.start()
     session.on_answer("nee")
     step = session.on_stop()
     assert step.done and step.outcome.id == STOPPED and step.outcome.section_ids == ()
     assert all(u.is_kiosk_own for u in step.utterances)
-    assert DISCLAIMER[0] not in step.utterances
+    assert ends_with_pointer_and_disclaimer(book, step)
 
 
 def test_start_with_a_flow_name_and_unknown_flows(book):
@@ -286,12 +323,24 @@ texts:
   arts:
     own: true
     text: Bel uw huisarts.
+  naar-fysio:
+    own: true
+    text: Vraag uw fysiotherapeut.
+  naar-fysio-veilig:
+    own: true
+    text: Zeg het ook uw fysiotherapeut.
+  geen-arts:
+    own: true
+    reviewed: true
+    text: Ik ben geen arts.
 glue:
   unclear: Wat zei u?
   silence: Ik hoorde niets.
   left-silence: Tot ziens.
   left-unclear: Tot ziens.
   stopped: Goed.
+  back: Terug.
+  no-back: Dit is de eerste.
 flows:
   test:
     title: test
@@ -427,3 +476,207 @@ def test_kiosk_check_rejects_a_broken_tree(tmp_path):
     line = text.count("\n", 0, text.index("weet-niet: dagelijks", node_at)) + 1
     assert any("dagelijks -> dagelijks" in m and f"triage.nl.yaml:{line}:" in m
                for m in messages), messages
+
+
+# --------------------------------------------------------------------------- issue 11: unsafe paths
+def test_no_path_gives_step_advice_after_a_red_flag_or_without_a_diagnosis(book):
+    for flow_name in ("stap", "beweger"):
+        flow = book.flows[flow_name]
+        for answers, step in answer_paths(book, flow_name):
+            outcome = step.outcome
+            danger = [(q, a) for q, a in answers if flow.nodes[q].danger == a]
+            if danger:
+                assert outcome.kind == SAFETY and not outcome.section_ids, answers
+                assert all(u.is_kiosk_own for u in step.utterances), answers
+            if outcome.id in flow.outcomes and outcome.id not in ("eerst-laten-bekijken",) and \
+                    outcome.kind != SAFETY:
+                # advice of the flow itself: every safety question passed, and a diagnosis
+                assert ("diagnose", "ja") in answers, answers
+                assert not danger, answers
+                asked = {q for q, _ in answers}
+                assert {"warm", "koorts", "val", "staan", "operatie", "diagnose"} <= asked, answers
+            if set(outcome.section_ids) & STEP_SECTIONS:
+                assert ("diagnose", "ja") in answers and not danger, answers
+
+
+def test_both_flows_start_with_the_safety_check(book):
+    for flow in book.flows.values():
+        assert flow.start == "warm" and flow.nodes[flow.start].danger
+        assert flow.first not in ("warm",) and not flow.nodes[flow.first].danger
+
+
+def test_a_hot_red_swollen_joint_without_fever_goes_to_the_huisarts(book):
+    """Finding: the first safety question needed two symptoms at once (joint AND fever)."""
+    for flow in ("stap", "beweger"):
+        session = book.session(flow, DISCLAIMER)
+        session.start()
+        step = session.on_answer("ja")  # "ineens warm, rood of dik": no fever asked with it
+        assert step.outcome.id == "huisarts-vandaag"
+    for question in book.flows["stap"].nodes.values():
+        if question.danger:  # one idea each: no safety question also asks about fever
+            assert not ("koorts" in question.ask and question.id != "koorts"), question.ask
+
+
+@pytest.mark.parametrize("heard", ["nee ik kan niet meer staan", "nee dat kan ik niet",
+                                   "nee hoor ik kan er niet op staan"])
+def test_a_no_that_describes_a_red_flag_goes_to_the_huisarts(heard):
+    """Finding: "nee ik kan niet meer staan" to the fall question was read as plain "nee".
+    Read as the dialog reads it (red flags first, then the answer), through ``kiosk triage``'s
+    own reader, with the real content."""
+    from kiosk.cli.triage import reply
+    from kiosk.core.content import load_content
+
+    content = load_content(CONTENT)
+    session = content.triage.session("stap", DISCLAIMER)
+    session.start()
+    for answer in ("nee", "nee"):
+        session.on_answer(answer)
+    assert session.node == "val"  # "Heeft u kort geleden een val ... gehad?"
+
+    def interpret(text):
+        flag = content.red_flags.detect(text)
+        if flag is not None:
+            return "red-flag", flag
+        answer = content.answers.classify(text)
+        return ("answer", answer.value) if answer is not None else ("none", "")
+
+    step = reply(session, heard, interpret)
+    if not step.done:  # "nee dat kan ik niet" is a plain "nee" to the fall question ...
+        assert step.node == "staan"  # ... and the next question asks it the positive way
+        step = reply(session, heard, interpret)
+    assert step.done and step.outcome.kind == SAFETY, texts_of(step)
+    assert "huisarts" in texts_of(step) and "stap" not in texts_of(step).lower()
+
+
+def test_stap_3_only_after_the_earlier_steps_including_intensive_physiotherapy(book):
+    """Finding: stap 3 came after "a treatment at the physiotherapist" plus "life goes down"."""
+    for answers, step in answer_paths(book, "stap"):
+        said = dict(answers)
+        if step.outcome.id == "stap-3":
+            assert said.get("behandeld") == "ja" and said.get("behandelplan") == "ja"
+            assert said.get("achteruit") == "ja"
+        if said.get("behandelplan") in ("nee", "weet-niet"):
+            assert step.outcome.id != "stap-3"
+    session = past_the_check(book, "stap")
+    session.on_answer("ja")  # treated by a physiotherapist ...
+    step = session.on_answer("nee")  # ... but no whole treatment plan
+    assert step.node == "dagelijks"
+
+
+def test_without_a_diagnosis_advise_having_it_looked_at(book):
+    for flow in ("stap", "beweger"):
+        for answer in ("nee", "weet-niet"):
+            session = book.session(flow, DISCLAIMER)
+            session.start()
+            for a in PASS_CHECK[:-1]:
+                session.on_answer(a)
+            step = session.on_answer(answer)
+            assert step.outcome.id == "eerst-laten-bekijken"
+            assert not set(step.outcome.section_ids) & STEP_SECTIONS
+            assert "andere oorzaken" in texts_of(step)  # the leaflet's own words
+            assert ends_with_pointer_and_disclaimer(book, step)
+
+
+@pytest.mark.parametrize("command", ["menu", "terug", "meer", "herhaal", "langzamer"])
+def test_commands_inside_the_test_never_count_as_unclear(book, command):
+    session = past_the_check(book, "stap")
+    question = session.node
+    for _ in range(5):
+        step = session.on_command(command)
+        if command == "menu":
+            assert step.done and step.outcome.id == STOPPED
+            assert ends_with_pointer_and_disclaimer(book, step)
+            return
+        assert step.expects_answer
+    if command in ("meer", "herhaal", "langzamer"):
+        assert step.node == question and step.utterances[-1].text == book.flows["stap"].nodes[question].ask
+    assert session.on_unclear().expects_answer and session.on_unclear().expects_answer
+
+
+def test_terug_goes_back_one_question_at_a_time(book):
+    session = book.session("stap", DISCLAIMER)
+    first = session.start()
+    assert session.on_command("terug").node == first.node  # nothing before the first
+    session.on_answer("nee")
+    session.on_answer("nee")
+    assert session.node == "val"
+    back = session.on_command("terug")
+    assert back.node == "koorts" and "vorige vraag" in back.utterances[0].text
+    assert session.on_command("terug").node == "warm"
+    assert session.on_answer("ja").outcome.id == "huisarts-vandaag"  # the new answer counts
+
+
+def test_a_red_flag_at_any_question_ends_with_its_advice(book):
+    from kiosk.core.content import load_content
+
+    flags = load_content(CONTENT).red_flags
+    flag = flags.detect("mijn knie is ineens dik en warm")
+    for flow_name, flow in book.flows.items():
+        for node in flow.nodes:
+            session = book.session(flow_name, DISCLAIMER)
+            session.start()
+            session.node = node
+            step = session.on_red_flag(flag)
+            assert step.done and step.outcome.id == RED_FLAG and step.outcome.kind == SAFETY
+            assert step.utterances == flag.advice
+            assert session.on_repeat() == step
+
+
+def test_switching_flow_at_start_forgets_the_walk(book):
+    session = book.session("stap", DISCLAIMER)
+    session.start()
+    session.on_answer("nee")
+    step = session.start("beweger")
+    assert session.flow.name == "beweger" and step.node == "warm"
+    assert session.on_command("terug").node == "warm"  # no history from the other flow
+
+
+def test_path_table_document_is_up_to_date(book):
+    doc = ROOT / "docs" / "triage-paths.md"
+    assert doc.read_text(encoding="utf-8") == path_table(book), \
+        "docs/triage-paths.md is stale: run kiosk triage --paths > docs/triage-paths.md"
+
+
+def test_every_question_and_own_text_is_listed_for_review(book):
+    asks = {q.ask for f in book.flows.values() for q in f.nodes.values()}
+    listed = {item.text for item in book.review}
+    assert asks <= listed
+    assert {t.text for t in book.texts.values() if t.own} <= listed
+    assert len(book.unreviewed()) == sum(not item.reviewed for item in book.review) > 0
+    lines = TRIAGE.read_text(encoding="utf-8").splitlines()
+    for item in book.review:
+        # the line holds the sentence (or opens it: "text: >-" continues on the next line)
+        assert item.text.split()[0] in " ".join(lines[item.line - 1:item.line + 1]), item
+
+
+CHECK = """\
+check:
+  start: veilig
+  nodes:
+    veilig:
+      ask: Is het veilig?
+      danger: nee
+      ja: verder
+      nee: dokter
+      weet-niet: dokter
+  outcomes:
+    dokter:
+      kind: safety
+      say: [arts]
+"""
+
+
+def test_a_shared_check_runs_before_each_flow(tmp_path):
+    text = GOOD.replace("flows:\n", CHECK + "flows:\n").replace(
+        "      dokter:\n        kind: safety\n        say: [arts]\n", "")
+    text = text.replace("        ja: dokter\n        nee: klaar\n        weet-niet: dokter",
+                        "        ja: klaar\n        nee: klaar\n        weet-niet: klaar").replace(
+        "        danger: ja\n", "")
+    assert problems_for(tmp_path, text) == []
+    book = load_triage(tmp_path / "triage.nl.yaml")
+    session = book.session("test", DISCLAIMER)
+    assert session.start().node == "veilig"
+    assert session.on_answer("ja").node == "een"
+    bad = text.replace("      ja: verder\n", "      ja: dokter\n")
+    found = problems_for(tmp_path, bad)
+    assert any("no answer leads on to the flow" in p for p in found), found

@@ -17,6 +17,8 @@ from kiosk.core.triage import ANSWERS, NO_ANSWER, NOT_UNDERSTOOD, STOPPED
 
 ROOT = Path(__file__).resolve().parents[1]
 #: How a visitor says each answer (longer forms, as the kiosk invites them), in turn.
+#: Answers that pass the shared safety check and the diagnosis question.
+PASS_CHECK = ["nee", "nee", "nee", "ja", "nee", "ja"]
 SPOKEN = {"ja": ["ja hoor", "ja dat klopt", "jawel"], "nee": ["nee hoor", "nee", "niet echt"],
           "weet-niet": ["weet ik niet", "geen idee"]}
 
@@ -33,7 +35,7 @@ def shortest_answers_per_outcome(flow: str) -> dict[str, list[str]]:
             return
         for answer in ANSWERS:
             branch = copy.copy(session)
-            walk(branch, branch.on_answer(answer), answers + [answer])
+            walk(branch, branch.on_answer(answer), [*answers, answer])
 
     session = book.session(flow)
     walk(session, session.start(), [])
@@ -71,7 +73,10 @@ def test_every_outcome_through_stdin(monkeypatch, capsys, flow, outcome, answers
     assert code == 0
     assert outcome_of(out) == outcome
     assert out.count("[luistert: ja of nee]") == len(answers)
-    assert "geen vervanging" in out  # the disclaimer closes every outcome
+    if outcome in ("huisarts-vandaag", "na-operatie"):  # safety: its own closing, no disclaimer
+        assert "Ik ben geen arts" in out and "geen vervanging" not in out
+    else:  # the pointer and the disclaimer close every other outcome
+        assert "Vraag het uw fysiotherapeut" in out and "geen vervanging" in out
 
 
 @pytest.mark.parametrize("flow", ["stap", "beweger"])
@@ -84,7 +89,7 @@ def test_exits_through_stdin(monkeypatch, capsys, flow):
 
 
 def test_herhaal_and_unclear_then_an_answer(monkeypatch, capsys):
-    _, out = run_cli(monkeypatch, capsys, "beweger",
+    _, out = run_cli(monkeypatch, capsys, "beweger", spoken(PASS_CHECK) +
                      "herhaal\nja maar\n\nja ik heb veel pijn\nja hoor\n")
     question = "Heeft u na zwaar werk of flink sporten veel pijn, ook de dag erna nog?"
     assert out.count(question) == 4  # asked, repeated, after "ja maar", after silence
@@ -95,13 +100,13 @@ def test_own_sentences_are_marked(monkeypatch, capsys):
     _, out = run_cli(monkeypatch, capsys, "stap", spoken(["ja"]))
     assert outcome_of(out) == "huisarts-vandaag"
     assert all(line.startswith(("*", "[")) for line in out.splitlines())  # no leaflet advice
-    _, out = run_cli(monkeypatch, capsys, "beweger", spoken(["nee", "nee"]))
+    _, out = run_cli(monkeypatch, capsys, "beweger", spoken([*PASS_CHECK, "nee", "nee"]))
     assert any(line.startswith("  Gezonde beweging") for line in out.splitlines())
 
 
 @pytest.mark.parametrize("flow, answers, outcome", [
-    ("stap", ["nee", "nee", "nee", "ja", "weet-niet", "nee", "ja"], "stap-2-digitaal"),
-    ("beweger", ["ja", "weet-niet"], "overbelasten"),
+    ("stap", [*PASS_CHECK, "nee", "ja", "weet-niet", "nee", "ja"], "stap-2-digitaal"),
+    ("beweger", [*PASS_CHECK, "ja", "weet-niet"], "overbelasten"),
 ])
 def test_real_stdin_in_a_subprocess(flow, answers, outcome):
     result = subprocess.run(
@@ -116,3 +121,22 @@ def test_broken_content_is_a_clear_error(tmp_path, capsys):
     code = main(["triage", "--content", str(tmp_path / "nowhere")])
     assert code == 1
     assert "kiosk: error:" in capsys.readouterr().err
+
+
+def test_a_red_flag_answer_ends_the_test_through_stdin(monkeypatch, capsys):
+    """Issue 11: "nee ik kan niet meer staan" to the fall question is a red flag, not "nee"."""
+    _, out = run_cli(monkeypatch, capsys, "stap", "nee hoor\nnee\nnee ik kan niet meer staan\n")
+    assert outcome_of(out) == "rode-vlag"
+    assert "huisarts" in out and "Bij uw antwoorden past stap" not in out
+
+
+def test_commands_inside_the_test_through_stdin(monkeypatch, capsys):
+    _, out = run_cli(monkeypatch, capsys, "beweger", "nee\nterug\nmeer\nmenu\n")
+    assert out.count("Is uw knie of heup de laatste dagen ineens warm") == 3  # asked, back, meer
+    assert outcome_of(out) == "gestopt" and "Vraag het uw fysiotherapeut" in out
+
+
+def test_paths_option_prints_the_table(monkeypatch, capsys):
+    code = main(["triage", "--paths", "--content", str(ROOT / "content")])
+    out = capsys.readouterr().out
+    assert code == 0 and out == (ROOT / "docs" / "triage-paths.md").read_text(encoding="utf-8")

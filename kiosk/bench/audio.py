@@ -1,4 +1,4 @@
-"""Recordings -> recogniser -> matcher, for ``kiosk listen`` and ``kiosk bench --audio``.
+"""The audio benchmark: labelled recordings -> recogniser -> matcher (``kiosk bench --audio``).
 
 Label files (``.tsv``, UTF-8) have one recording per line: ``file<TAB>expected``.
 
@@ -14,38 +14,35 @@ Label files (``.tsv``, UTF-8) have one recording per line: ``file<TAB>expected``
   expected to be ``none``: this turns the shared out-of-domain ``transcripts.tsv`` files into
   a false-accept test.
 
-Run it by hand (also the way to measure on the Korean test model)::
+To measure on the Korean test model::
 
-    python -m kiosk.bench.audio --synth-korean DIR     # espeak-ng -v ko phrases + labels
-    python -m kiosk.bench.audio --audio DIR --labels DIR/labels.tsv --model PATH \
-        --phrases DIR/phrases.txt [--json]
+    kiosk bench --synth-korean DIR      # espeak-ng -v ko phrases, labels.tsv and phrases.txt
+    kiosk bench --audio DIR --labels DIR/labels.tsv --model PATH --phrases DIR/phrases.txt
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import resource
 import subprocess
 import sys
-import time
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any
 
-from kiosk.speech.audio_in import SAMPLE_RATE, read_wav
-from kiosk.core.content import Content, load_content
-from kiosk.errors import KioskError
+from kiosk.app.pipeline import Pipeline
 from kiosk.bench.labels import (
-    asked_about_a_guess, intent_label, is_correct, parse_expected, percentile,
+    asked_about_a_guess,
+    intent_label,
+    is_correct,
+    parse_expected,
+    percentile,
     right_after_confirming,
 )
-from kiosk.app.classifier_store import cached_train
-from kiosk.core.matching import Matcher
-from kiosk.speech.models import find_model
-from kiosk.speech.recognizer import GRAMMAR, MODES, VoskRecognizer, check_model_dir, load_model
+from kiosk.errors import KioskError
+from kiosk.speech.recognizer import GRAMMAR
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +66,7 @@ class Label:
 
 
 def load_labels(
-    labels_tsv: Union[str, Path], audio_dir: Union[str, Path], *, all_none: bool = False
+    labels_tsv: str | Path, audio_dir: str | Path, *, all_none: bool = False
 ) -> list[Label]:
     """Read a label file (see the module docstring); every error names file and line."""
     labels_tsv, audio_dir = Path(labels_tsv), Path(audio_dir)
@@ -107,106 +104,6 @@ def load_labels(
     return labels
 
 
-# --------------------------------------------------------------------------- pipeline
-
-
-def _load_content(content: Any) -> Content:
-    """A Content object from a Content, a folder, or None (the bundled content)."""
-    if isinstance(content, Content):
-        return content
-    return load_content(content) if content is not None else load_content()
-
-
-def resolve_model_path(model_path: Union[str, Path, None]) -> Path:
-    """The model folder: the given one (checked), else :func:`kiosk.speech.models.find_model`."""
-    if model_path:
-        return check_model_dir(model_path)
-    return find_model()
-
-
-def read_phrases(path: Union[str, Path]) -> list[str]:
-    """One grammar phrase per line (blank lines and ``#`` comments skipped)."""
-    path = Path(path)
-    if not path.is_file():
-        raise KioskError(f"{path}: no such phrase file")
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
-class Pipeline:
-    """A loaded recogniser plus the content's matcher: recording in, result dict out."""
-
-    def __init__(
-        self,
-        recognizer: VoskRecognizer,
-        matcher: Any = None,
-        *,
-        load_seconds: float = 0.0,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
-        self.recognizer = recognizer
-        self.matcher = matcher
-        self.load_seconds = load_seconds
-        self._clock = clock
-
-    @classmethod
-    def create(
-        cls,
-        model_path: Union[str, Path, None] = None,
-        mode: str = GRAMMAR,
-        content: Any = None,
-        phrases: Optional[Iterable[str]] = None,
-    ) -> "Pipeline":
-        """Load content, model and recogniser. ``phrases`` overrides the content's grammar
-        phrases (for a model in another language, e.g. the Korean test model)."""
-        if mode not in MODES:
-            raise KioskError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        content_obj = _load_content(content)
-        if phrases is None and mode == GRAMMAR:
-            phrases = content_obj.recognizer_phrases()
-        path = resolve_model_path(model_path)
-        model, load_s = load_model(path)
-        recognizer = VoskRecognizer(model, mode=mode, phrases=phrases, load_seconds=load_s)
-        return cls(recognizer, Matcher(content_obj, trainer=cached_train), load_seconds=load_s)
-
-    def match(self, text: str) -> tuple[dict[str, Any], float]:
-        """``(match json, match seconds)``; without a matcher the intent is ``none``."""
-        start = self._clock()
-        if self.matcher is None:
-            out: dict[str, Any] = {"intent": {"kind": "none"}, "score": 0.0}
-        else:
-            out = dict(self.matcher.match(text).to_json())
-        return out, self._clock() - start
-
-    def listen_file(self, path: Union[str, Path], samples: Any = None) -> dict[str, Any]:
-        """The ``kiosk listen --json`` object for one recording (``samples``: already read
-        16 kHz mono int16 audio of ``path``)."""
-        if samples is None:
-            samples = read_wav(path)
-        transcript = self.recognizer.transcribe(samples)
-        matched, match_s = self.match(transcript.text)
-        result: dict[str, Any] = {
-            "file": str(path),
-            "heard": transcript.text,
-            "intent": matched.get("intent", {"kind": "none"}),
-            "score": matched.get("score", 0.0),
-        }
-        for optional in ("candidates", "guess"):
-            if matched.get(optional):
-                result[optional] = matched[optional]
-        result["confidence"] = round(transcript.confidence, 4)
-        result["words"] = transcript.to_json()["words"]
-        audio_s = len(samples) / SAMPLE_RATE
-        result["timings"] = {
-            "load_s": round(self.load_seconds, 4),
-            "decode_s": round(transcript.decode_seconds, 4),
-            "audio_s": round(audio_s, 4),
-            "rtf": round(transcript.decode_seconds / audio_s, 4) if audio_s else 0.0,
-            "match_s": round(match_s, 6),
-        }
-        return result
-
-
 # --------------------------------------------------------------------------- bench
 
 
@@ -219,15 +116,15 @@ def peak_rss_mb() -> float:
 
 
 def run_audio_bench(
-    audio_dir: Union[str, Path],
-    labels_tsv: Union[str, Path],
-    model_path: Union[str, Path, None] = None,
+    audio_dir: str | Path,
+    labels_tsv: str | Path,
+    model_path: str | Path | None = None,
     mode: str = GRAMMAR,
     content: Any = None,
     *,
     all_none: bool = False,
-    phrases: Optional[Iterable[str]] = None,
-    pipeline: Optional[Pipeline] = None,
+    phrases: Iterable[str] | None = None,
+    pipeline: Pipeline | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Run every labelled recording through recogniser + matcher in one process.
@@ -333,7 +230,7 @@ KOREAN_PHRASES = ("감사합니다", "안녕하세요", "오늘 좋네요", "네
 
 
 def synth_korean_set(
-    out_dir: Union[str, Path], phrases: Sequence[str] = KOREAN_PHRASES, repeats: int = 2
+    out_dir: str | Path, phrases: Sequence[str] = KOREAN_PHRASES, repeats: int = 2
 ) -> tuple[Path, Path]:
     """Speak ``phrases`` with ``espeak-ng -v ko`` into ``out_dir``; write ``labels.tsv``
     (``text:`` labels) and ``phrases.txt``. Returns ``(labels_tsv, phrases_txt)``.
@@ -358,42 +255,3 @@ def synth_korean_set(
     phrases_txt = out / "phrases.txt"
     phrases_txt.write_text("\n".join(phrases) + "\n", encoding="utf-8")
     return labels, phrases_txt
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    """``python -m kiosk.bench.audio``: the audio bench without the rest of the CLI."""
-    parser = argparse.ArgumentParser(prog="python -m kiosk.bench.audio", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--synth-korean", metavar="DIR", help="make the Korean espeak-ng set")
-    parser.add_argument("--audio", metavar="DIR")
-    parser.add_argument("--labels", metavar="FILE.tsv")
-    parser.add_argument("--model", metavar="PATH")
-    parser.add_argument("--mode", choices=MODES, default=GRAMMAR)
-    parser.add_argument("--content", metavar="DIR")
-    parser.add_argument("--phrases", metavar="FILE", help="grammar phrases, one per line")
-    parser.add_argument("--all-none", action="store_true")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        if args.synth_korean:
-            labels, phrases = synth_korean_set(args.synth_korean)
-            print(f"wrote {labels} and {phrases}")
-            if not args.audio:
-                return 0
-        if not (args.audio and args.labels):
-            parser.error("--audio and --labels are needed")
-        result = run_audio_bench(
-            args.audio, args.labels, args.model, args.mode, args.content,
-            all_none=args.all_none,
-            phrases=read_phrases(args.phrases) if args.phrases else None,
-        )
-    except KioskError as err:
-        print(f"kiosk: error: {err}", file=sys.stderr)
-        return 1
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_table(result))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Labels of the benchmarks and evaluations, as DESIGN.md's evaluation contract defines them.
+"""Labels of the benchmarks and evaluations, as the evaluation contract (docs/contract.md) defines them.
 
 An expected answer is a section id, ``command:NAME``, ``answer:VALUE``, ``flow:NAME`` or
 ``none``; several acceptable ones are separated by ``|``. ``text:WORDS`` (an extension for
@@ -9,7 +9,8 @@ benchmark (:mod:`kiosk.bench.text`) and the audio one (:mod:`kiosk.bench.audio`)
 from __future__ import annotations
 
 import re
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from kiosk.errors import KioskError
 
@@ -38,7 +39,7 @@ def parse_expected(text: str, where: str = "") -> tuple[str, ...]:
     return options
 
 
-def intent_label(intent: Optional[dict[str, Any]]) -> str:
+def intent_label(intent: dict[str, Any] | None) -> str:
     """An intent dict (``{"kind": "topic", "id": ...}``) in label form (``afvallen``,
     ``command:stop``, ``none``)."""
     if not intent or intent.get("kind") in (None, "none"):
@@ -54,7 +55,7 @@ def _norm_text(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def is_correct(expected: Sequence[str], heard: str, intent: Optional[dict[str, Any]]) -> bool:
+def is_correct(expected: Sequence[str], heard: str, intent: dict[str, Any] | None) -> bool:
     """True when the intent (or, for ``text:`` labels, the transcript) is one of ``expected``."""
     got = intent_label(intent)
     for option in expected:

@@ -10,12 +10,17 @@ from __future__ import annotations
 import random
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from kiosk.bench.labels import (
-    asked_about_a_guess, is_correct, parse_expected, percentile, right_after_confirming,
+    asked_about_a_guess,
+    is_correct,
+    parse_expected,
+    percentile,
+    right_after_confirming,
 )
 from kiosk.errors import KioskError
 
@@ -128,15 +133,18 @@ def run_text_bench(questions_path: str | Path, matcher: Any, wers: Sequence[floa
     questions = load_questions(questions_path)
     result: dict[str, Any] = {"file": str(questions_path), "clean": evaluate(matcher, questions)}
     if wers:
-        from kiosk.core.errorsim import ErrorSimulator, word_error_rate  # noqa: PLC0415
+        from kiosk.core.errorsim import ErrorSimulator, word_error_rate
 
-        words = getattr(matcher, "spoken_vocabulary", None) or getattr(matcher, "vocabulary", ())
+        vocabulary: Any = getattr(matcher, "spoken_vocabulary", None) or getattr(matcher, "vocabulary", ())
+        words = [str(word) for word in vocabulary]
         simulator = ErrorSimulator(sorted(words))
         result["simulated"] = {}
         for wer in wers:
             rng = random.Random(f"{seed}:{wer}")
-            noisy = evaluate(matcher, list(questions) * repeats,
-                             lambda text, w=wer, r=rng: simulator.simulate(text, w, r))
+            def mishear(text: str, w: float = wer, r: random.Random = rng) -> str:
+                return simulator.simulate(text, w, r)
+
+            noisy = evaluate(matcher, list(questions) * repeats, mishear)
             noisy["measured_wer"] = round(
                 statistics.mean(word_error_rate(m["question"], m["heard"]) for m in noisy.pop("rows")),
                 4,

@@ -13,16 +13,17 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from kiosk.speech.audio_out import PacedSilentSink, SilentSink
-from kiosk.errors import KioskError
-from kiosk.speech.lexicon import LEXICON_FILE, Lexicon, load_lexicon
-from kiosk.speech.tts import Speaker, SpeechEngine, make_engine, plan_chunks
 from kiosk.core.utterance import Utterance
 from kiosk.core.voice_settings import VoiceSettings
+from kiosk.errors import KioskError
+from kiosk.speech.audio_out import PacedSilentSink, SilentSink
+from kiosk.speech.lexicon import LEXICON_FILE, Lexicon, load_lexicon
+from kiosk.speech.tts import Speaker, SpeechEngine, make_engine, plan_chunks
 
 TARGET_FIRST_AUDIO_S = 0.15
 TARGET_STOP_S = 0.1
@@ -100,7 +101,7 @@ def _summary(values: list[float]) -> dict[str, float]:
 
 
 def run_tts_bench(content: Any = None, engines: Sequence[str] = ("espeak-ng", "pyttsx3"),
-                  repeats: int = 5, settings: VoiceSettings | None = None) -> dict:
+                  repeats: int = 5, settings: VoiceSettings | None = None) -> dict[str, Any]:
     """Measure every engine in ``engines`` on the content's sections (see module doc)."""
     settings = settings or VoiceSettings()
     lexicon: Lexicon | None = None
@@ -150,7 +151,7 @@ def run_tts_bench(content: Any = None, engines: Sequence[str] = ("espeak-ng", "p
     return result
 
 
-def format_table(result: dict) -> str:
+def format_table(result: dict[str, Any]) -> str:
     """A plain-text table of :func:`run_tts_bench`'s result (medians, with maxima in brackets)."""
     lines = [
         f"speech output at {result['settings']['rate_wpm']} wpm; longest section: "
@@ -166,7 +167,7 @@ def format_table(result: dict) -> str:
             lines.append(f"{name:<10} not available: {row['error']}")
             continue
 
-        def cell(key: str) -> str:
+        def cell(key: str, row: dict[str, Any] = row) -> str:
             return f"{row[key]['median']:.3f} ({row[key]['max']:.3f})"
 
         lines.append(

@@ -21,7 +21,7 @@ def content_dir_from_args(args: argparse.Namespace) -> Path:
     """The folder named by --content, else the config's, else the bundled one."""
     directory = getattr(args, "content", None)
     if directory is None:
-        from kiosk.app.config import load_config  # noqa: PLC0415
+        from kiosk.app.config import load_config
 
         directory = load_config(getattr(args, "config", None)).content_dir
     return Path(directory)

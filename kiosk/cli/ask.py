@@ -6,13 +6,14 @@ import argparse
 import json
 import sys
 import time
+from typing import Any
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
 from kiosk.core.dialog import Dialog, Heard, Say, Wake
 from kiosk.core.matching import Matcher
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("ask", help="match one question and show what would be said")
     parser.add_argument("question", nargs="?", help="the question, in Dutch")
     parser.add_argument("--batch", type=argparse.FileType("r", encoding="utf-8"),
@@ -22,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def answer(matcher: Matcher, question: str) -> dict:
+def answer(matcher: Matcher, question: str) -> dict[str, Any]:
     """Match ``question`` and run it through a fresh visit of the dialog."""
     started = time.perf_counter()
     match = matcher.match(question)
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     content = content_from_args(args)
     matcher = matcher_for(content)
     load_s = time.perf_counter() - started
-    lines = [args.question] if args.question is not None else (l.rstrip("\n") for l in args.batch)
+    lines = [args.question] if args.question is not None else (raw.rstrip("\n") for raw in args.batch)
     for line in lines:
         result = answer(matcher, line)
         result["timings"]["load_s"] = round(load_s, 4)

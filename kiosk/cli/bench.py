@@ -4,25 +4,34 @@
   on the same questions with simulated recogniser errors, side by side;
 - ``--audio DIR --labels FILE.tsv``: recogniser + matcher on labelled recordings (accuracy,
   false accepts on ``none``, latency, real-time factor, peak RSS, model load time);
-- ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency).
+- ``--red-flags FILE.tsv [--wer 0.2]``: the red-flag detector, recall and false alarms,
+  clean and with simulated recogniser errors;
+- ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency);
+- ``--synth-korean DIR``: a Korean espeak-ng test set for ``--audio`` with the Korean test model.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 import json
+import time
 from pathlib import Path
+from typing import Any, Callable
 
 from kiosk.cli._common import add_content_option, content_from_args
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("bench", help="measure accuracy and speed (see --help)")
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--questions", type=Path, help="labelled questions: question<TAB>expected")
     what.add_argument("--audio", type=Path, help="folder of recordings (with --labels)")
     what.add_argument("--tts", action="store_true", help="measure speech output")
+    what.add_argument("--red-flags", type=Path, metavar="FILE",
+                      help="labelled red flags and ordinary complaints: heard<TAB>expected")
+    what.add_argument("--synth-korean", type=Path, metavar="DIR",
+                      help="write a Korean espeak-ng test set (WAVs, labels.tsv, phrases.txt) "
+                      "for --audio with the Korean test model")
     parser.add_argument("--labels", type=Path, help="file<TAB>expected for --audio")
     parser.add_argument("--all-none", action="store_true",
                         help="with --audio: every recording is out of domain (expected: none)")
@@ -31,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--phrases", type=Path,
                         help="with --audio: grammar phrases, one a line (default: from content)")
     parser.add_argument("--wer", default="",
-                        help="with --questions: simulated word error rates, e.g. 0.1,0.2,0.3")
+                        help="with --questions or --red-flags: simulated word error rates, "
+                        "e.g. 0.1,0.2,0.3 (--red-flags: default 0.2)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the error simulator")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
     add_content_option(parser)
@@ -39,9 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    table: Callable[[dict[str, Any]], str]
     if args.questions:
-        from kiosk.bench import text as bench_text  # noqa: PLC0415
-        from kiosk.cli._common import matcher_for  # noqa: PLC0415
+        from kiosk.bench import text as bench_text
+        from kiosk.cli._common import matcher_for
 
         wers = [float(w) for w in args.wer.split(",") if w.strip()]
         content = content_from_args(args)
@@ -51,20 +62,35 @@ def run(args: argparse.Namespace) -> int:
         result = bench_text.run_text_bench(args.questions, matcher, wers, args.seed)
         result["matcher_ready_s"] = round(ready_s, 3)
         table = bench_text.format_table
+    elif args.red_flags:
+        from kiosk.bench import red_flags as bench_red_flags
+
+        wers = [float(w) for w in (args.wer or "0.2").split(",") if w.strip()]
+        result = bench_red_flags.run_red_flag_bench(args.red_flags, content_from_args(args),
+                                                    wers, args.seed)
+        table = bench_red_flags.format_table
     elif args.audio:
-        from kiosk.bench import audio as bench_audio  # noqa: PLC0415
+        from kiosk.bench import audio as bench_audio
 
         if not args.labels:
             print("kiosk bench: --audio needs --labels FILE.tsv")
             return 2
-        phrases = bench_audio.read_phrases(args.phrases) if args.phrases else None
+        from kiosk.app.pipeline import read_phrases
+
+        phrases = read_phrases(args.phrases) if args.phrases else None
         result = bench_audio.run_audio_bench(
             args.audio, args.labels, args.model, args.mode, content_from_args(args),
             all_none=args.all_none, phrases=phrases,
         )
         table = bench_audio.format_table
+    elif args.synth_korean:
+        from kiosk.bench.audio import synth_korean_set
+
+        labels, phrases_txt = synth_korean_set(args.synth_korean)
+        print(f"wrote {labels} and {phrases_txt}")
+        return 0
     else:
-        from kiosk.bench import tts as bench_tts  # noqa: PLC0415
+        from kiosk.bench import tts as bench_tts
 
         result = bench_tts.run_tts_bench(content_from_args(args))
         table = bench_tts.format_table

@@ -13,20 +13,31 @@ from typing import TextIO
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
 from kiosk.core.dialog import (
-    ApplyVoice, Button, Count, Dialog, End, Heard, Listen, Say, Silence, SpeechFinished,
+    Action,
+    ApplyVoice,
+    Button,
+    Count,
+    Dialog,
+    End,
+    Event,
+    Heard,
+    Listen,
+    Say,
+    Silence,
+    SpeechFinished,
     StopSpeaking,
 )
 
 BUTTON = "/knop"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("chat", help="have the kiosk conversation by typing")
     add_content_option(parser)
     parser.set_defaults(func=run)
 
 
-def show(actions: list, out: TextIO) -> bool:
+def show(actions: list[Action], out: TextIO) -> bool:
     """Print what the actions would do; True when the visit ended."""
     ended = False
     for action in actions:
@@ -56,6 +67,7 @@ def converse(dialog: Dialog, lines: TextIO, out: TextIO) -> None:
     for raw in lines:
         line = raw.strip()
         dialog.handle(SpeechFinished())  # typed: everything printed has been "said"
+        event: Event
         if line == BUTTON:
             event = Button()
         elif not line:

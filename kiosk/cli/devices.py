@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable, Optional, TextIO
+from typing import Any, Callable, TextIO
 
-from kiosk.speech.audio_in import SAMPLE_RATE, DeviceInfo, Microphone, list_devices
 from kiosk.errors import KioskError
+from kiosk.speech.audio_in import SAMPLE_RATE, DeviceInfo, Microphone, list_devices
 from kiosk.speech.recognizer import EnergyVad
 
 BAR_WIDTH = 40
@@ -50,7 +50,7 @@ def run_devices(args: argparse.Namespace) -> int:
 
 def level_bar(db: float, width: int = BAR_WIDTH) -> str:
     """``-23 dBFS |##########          |`` for a level between FLOOR_DB and 0 dBFS."""
-    filled = int(round(width * min(1.0, max(0.0, (db - FLOOR_DB) / -FLOOR_DB))))
+    filled = round(width * min(1.0, max(0.0, (db - FLOOR_DB) / -FLOOR_DB)))
     return f"{db:6.1f} dBFS |{'#' * filled}{' ' * (width - filled)}|"
 
 
@@ -82,7 +82,7 @@ def mic_test(
     return {"quietest_db": quiet, "loudest_db": loud, "dropped": float(mic.overflows)}
 
 
-def run_mic_test(args: argparse.Namespace, make_mic: Optional[Callable[..., Microphone]] = None) -> int:
+def run_mic_test(args: argparse.Namespace, make_mic: Callable[..., Microphone] | None = None) -> int:
     if not args.seconds > 0:
         raise KioskError("--seconds must be more than 0")
     mic = (make_mic or Microphone)(device=args.device)

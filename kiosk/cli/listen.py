@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from kiosk.app.pipeline import Pipeline, read_phrases
 from kiosk.speech.audio_in import read_wav
-from kiosk.bench.audio import Pipeline, read_phrases
 from kiosk.speech.recognizer import GRAMMAR, MODES
 
 

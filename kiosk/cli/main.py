@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "kiosk.cli.ask",
     "kiosk.cli.chat",
     "kiosk.cli.check",
+    "kiosk.cli.config",
     "kiosk.cli.bench",
     "kiosk.cli.listen",
     "kiosk.cli.models",

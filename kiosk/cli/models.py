@@ -6,16 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.speech import models
 from kiosk.errors import KioskError
+from kiosk.speech import models
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "models", help="list, download and verify voice models",
         description="List, download and verify the Vosk voice models in voice_models/models.yaml.",
     )
-    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+    def show_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(func=show_help)
     sub = parser.add_subparsers(dest="models_command", metavar="ACTION")
 
     manifest_help = "model manifest (default: voice_models/models.yaml)"

@@ -16,11 +16,11 @@ import argparse
 import random
 import sys
 from pathlib import Path
-from typing import Callable, Optional, TextIO
+from typing import Callable, TextIO
 
-from kiosk.speech.audio_in import Microphone, write_wav
 from kiosk.bench.text import LabelledQuestion, load_questions
 from kiosk.errors import KioskError
+from kiosk.speech.audio_in import Microphone, write_wav
 from kiosk.speech.recognizer import Endpointing
 from kiosk.speech.recording import take_utterance
 
@@ -37,7 +37,7 @@ where this one stopped. The recordings stay on this device; delete the folder wh
 LABELS_FILE = "labels.tsv"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "record", help="record the labelled questions, read aloud, for `kiosk bench --audio`",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -75,7 +75,7 @@ def _append_label(labels: Path, question: LabelledQuestion, name: str) -> None:
 def record_set(
     questions: list[LabelledQuestion], folder: Path, make_mic: Callable[[], Microphone],
     ask: Callable[[str], str] = input, out: TextIO = sys.stdout,
-    limits: Endpointing = Endpointing(), limit: Optional[int] = None,
+    limits: Endpointing = Endpointing(), limit: int | None = None,
 ) -> dict[str, int]:
     """Record every question not yet in ``folder``; returns how many were recorded, skipped
     and already there."""
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     questions = load_questions(args.questions)
     if args.shuffle:
         random.Random("kiosk-record").shuffle(questions)
-    from kiosk.app.config import load_config  # noqa: PLC0415
+    from kiosk.app.config import load_config
 
     config = load_config(args.config)
     device = args.device if args.device is not None else config.input_device

@@ -16,18 +16,22 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kiosk.cli._common import add_content_option, matcher_for
 from kiosk.app.config import Config, load_config
+from kiosk.cli._common import add_content_option, matcher_for
 from kiosk.core.content import load_content
 from kiosk.core.dialog import Dialog
 from kiosk.errors import KioskError
 
+if TYPE_CHECKING:
+    from kiosk.app.runner import Runner
+    from kiosk.app.stats import Stats
+
 log = logging.getLogger(__name__)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("run", help="start the kiosk (voice; typed without a model)")
     parser.add_argument("--config", type=Path, help="config file (default: see kiosk/app/config.py)")
     parser.add_argument("--typed", action="store_true", help="the typed conversation, no audio")
@@ -40,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _keyboard_button(buttons: "queue.Queue[object]") -> None:
+def _keyboard_button(buttons: queue.Queue[object]) -> None:
     """Enter on the terminal stands in for the big button (for set-up and demos)."""
     for _ in sys.stdin:
         buttons.put(object())
@@ -52,9 +56,9 @@ def _terminal_cue(hearing: bool) -> None:
     sys.stderr.flush()
 
 
-def _gpio_button(pin: int, buttons: "queue.Queue[object]") -> object:
+def _gpio_button(pin: int, buttons: queue.Queue[object]) -> object:
     try:
-        from gpiozero import Button as GpioButton  # noqa: PLC0415 - only on the Pi
+        from gpiozero import Button as GpioButton
     except ImportError:
         raise KioskError(
             "button_gpio is set but gpiozero is not installed: pip install gpiozero"
@@ -65,17 +69,17 @@ def _gpio_button(pin: int, buttons: "queue.Queue[object]") -> object:
 
 
 def build_runner(config: Config, content_dir: Path | None, model: Path | None, engine: str,
-                 script: list[Path] | None, out: Path | None):
+                 script: list[Path] | None, out: Path | None) -> tuple[Runner, Stats]:
     """Everything the voice kiosk needs, from the config; raises KioskError when a part is
     missing (model, sound device, Dutch voice) with what to do about it."""
-    from kiosk.speech.audio_in import Microphone  # noqa: PLC0415
-    from kiosk.speech.audio_out import SpeakerSink, WavFileSink  # noqa: PLC0415
-    from kiosk.speech.lexicon import load_lexicon  # noqa: PLC0415
-    from kiosk.speech.models import find_model  # noqa: PLC0415
-    from kiosk.speech.recognizer import Endpointing, VoskRecognizer  # noqa: PLC0415
-    from kiosk.app.runner import Runner, read_script  # noqa: PLC0415
-    from kiosk.app.stats import Stats  # noqa: PLC0415
-    from kiosk.speech.tts import Speaker, make_engine  # noqa: PLC0415
+    from kiosk.app.runner import Runner, read_script
+    from kiosk.app.stats import Stats
+    from kiosk.speech.audio_in import Microphone
+    from kiosk.speech.audio_out import SpeakerSink, WavFileSink
+    from kiosk.speech.lexicon import load_lexicon
+    from kiosk.speech.models import find_model
+    from kiosk.speech.recognizer import Endpointing, VoskRecognizer
+    from kiosk.speech.tts import Speaker, make_engine
 
     content = load_content(content_dir or config.content_dir)
     model_path = find_model(model or config.model_path, name=config.model_name)
@@ -99,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.typed:
         return _typed(args, config)
-    from kiosk.app.stats import StatsFile  # noqa: PLC0415
-    from kiosk.app.watchdog import Notifier, Stopped, stop_on_sigterm  # noqa: PLC0415
+    from kiosk.app.stats import StatsFile
+    from kiosk.app.watchdog import Notifier, Stopped, stop_on_sigterm
 
     # Checked before the slow start: a corrupt file is moved aside, an unwritable one stops us.
     stats_file = StatsFile.open(config.stats_file) if config.stats_file else None
@@ -119,9 +123,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _voice(args: argparse.Namespace, config: Config, stats_file: Any, notifier: Any) -> int:
-    from kiosk.app.watchdog import Heartbeat  # noqa: PLC0415
-    from kiosk.core.dialog import End  # noqa: PLC0415
-    from kiosk.speech.models import ModelNotFound  # noqa: PLC0415
+    from kiosk.app.watchdog import Heartbeat
+    from kiosk.core.dialog import End
+    from kiosk.speech.models import ModelNotFound
 
     notifier.status("starting: voice model, matcher (trained now if the content changed)")
     try:
@@ -176,7 +180,7 @@ def _speech_stopped(speech: Any, timeout_s: float = 1.0) -> bool:
 
 
 def _typed(args: argparse.Namespace, config: Config) -> int:
-    from kiosk.cli.chat import converse  # noqa: PLC0415
+    from kiosk.cli.chat import converse
 
     content = load_content(args.content or config.content_dir)
     if sys.stdin.isatty():

@@ -11,13 +11,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from kiosk.speech.audio_out import AudioSink, SpeakerSink, WavFileSink
 from kiosk.cli._common import content_dir_from_args
-from kiosk.errors import KioskError
-from kiosk.speech.lexicon import Lexicon, load_lexicon
-from kiosk.speech.tts import DEFAULT_ENGINE, ENGINES, SpeakResult, Speaker, make_engine
 from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.voice_settings import MAX_RATE_WPM, MIN_RATE_WPM, VoiceSettings
+from kiosk.errors import KioskError
+from kiosk.speech.audio_out import AudioSink, SpeakerSink, WavFileSink
+from kiosk.speech.lexicon import Lexicon, load_lexicon
+from kiosk.speech.tts import DEFAULT_ENGINE, ENGINES, Speaker, SpeakResult, make_engine
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def register(subparsers: Any) -> None:
 
     read = subparsers.add_parser(
         "read", help="read one leaflet section aloud",
-        description="Read one section of the leaflet as the kiosk would (see DESIGN.md for ids).",
+        description="Read one section of the leaflet as the kiosk would (ids: docs/sections.md).",
     )
     read.add_argument("section_id", help="section id, e.g. afvallen or stap-2")
     _common_options(read)
@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    from kiosk.app.config import load_config  # noqa: PLC0415 - only when needed
+    from kiosk.app.config import load_config
 
     return load_config(getattr(args, "config", None))
 
@@ -112,7 +112,7 @@ def _report(args: argparse.Namespace, result: SpeakResult) -> int:
 
 
 def run_say(args: argparse.Namespace) -> int:
-    from kiosk.core.content import split_sentences  # noqa: PLC0415
+    from kiosk.core.content import split_sentences
 
     sentences = split_sentences(args.text)
     if not sentences:
@@ -123,7 +123,7 @@ def run_say(args: argparse.Namespace) -> int:
 
 
 def run_read(args: argparse.Namespace) -> int:
-    from kiosk.core.content import load_content  # noqa: PLC0415
+    from kiosk.core.content import load_content
 
     directory = content_dir_from_args(args)
     content = load_content(directory)

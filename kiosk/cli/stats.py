@@ -36,12 +36,12 @@ def _day(text: str) -> date:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.app.stats import load  # noqa: PLC0415
-    from kiosk.app.stats_report import html_page, summarize, text_table  # noqa: PLC0415
+    from kiosk.app.stats import load
+    from kiosk.app.stats_report import html_page, summarize, text_table
 
     path = args.file
     if path is None:
-        from kiosk.app.config import load_config  # noqa: PLC0415
+        from kiosk.app.config import load_config
 
         config = load_config(args.config)
         if config.stats_file is None:

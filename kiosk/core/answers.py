@@ -9,14 +9,17 @@ Pure: no I/O after loading.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator
 from rapidfuzz import fuzz, process
 
 from kiosk.core.normalize import normalize
-from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
+from kiosk.core.schema import Field, Strict, Text, validate
+from kiosk.core.yamlfile import ContentError, LineDict, Problem, load_yaml
 
 #: The answer values a question tree branches on.
 VALUES = ("ja", "nee", "weet-niet")
@@ -97,7 +100,7 @@ class AnswerLexicon:
         self.min_score = min_score
 
     @classmethod
-    def from_data(cls, data: dict) -> "AnswerLexicon":
+    def from_data(cls, data: dict[str, Any]) -> AnswerLexicon:
         phrases = {kind: list(data.get(kind) or []) for kind in (*VALUES, _UNCLEAR)}
         return cls(
             phrases,
@@ -256,57 +259,53 @@ def _words_agree(heard: str, phrase: str) -> bool:
 # -- loading and checking ------------------------------------------------------------------------
 
 
+def _phrase(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("YAML reads yes/no/on/off as true/false; put the phrase in quotes, "
+                         'like "yes"')
+    if isinstance(value, str) and not normalize(value):
+        raise ValueError("empty phrase")
+    return value
+
+
+Phrase = Annotated[str, BeforeValidator(_phrase)]
+Phrases = Annotated[list[Phrase], Field(min_length=1)]
+
+
+class _AnswersShape(Strict):
+    ja: Phrases
+    nee: Phrases
+    weet_niet: Phrases = Field(alias="weet-niet")
+    unclear: Phrases | None = None
+    commands: dict[str, Phrases] = Field(default_factory=dict)
+    fillers: tuple[Text, ...] = ()
+    neutral: tuple[Text, ...] = ()
+    negations: tuple[Text, ...] = ()
+
+
 def validate_answers(data: object, file: str = "answers.nl.yaml") -> list[Problem]:
-    """Problems in a loaded answers file, each naming file and line."""
-    if not isinstance(data, LineDict):
-        return [Problem(file, 1, "expected a mapping with ja, nee, weet-niet, unclear, commands")]
+    """Problems in a loaded answers file, each naming file and line: its shape, then phrases
+    that stand in two lists (a phrase has one meaning)."""
+    try:
+        validate(_AnswersShape, data, file)
+    except ContentError as err:
+        return err.problems
+    if not isinstance(data, LineDict):  # cannot be, once validated; keeps the types plain
+        return []
+    lists = [(value, data, value) for value in (*VALUES, _UNCLEAR) if value in data]
+    commands = data.get("commands") or LineDict()
+    lists += [(f"command:{name}", commands, name) for name in commands]
     problems: list[Problem] = []
-    known = {*VALUES, _UNCLEAR, "commands", "fillers", "neutral", "negations"}
-    for key in data:
-        if key not in known:
-            problems.append(data.problem(f"unknown key {key!r} (expected one of {sorted(known)})", key))
     seen: dict[str, tuple[str, int]] = {}
-    norm = normalize
-
-    def check_list(owner: LineDict, key: str, label: str, required: bool) -> None:
-        items = owner.get(key)
-        if items is None:
-            if required:
-                problems.append(owner.problem(f"missing list {key!r}"))
-            return
-        if not isinstance(items, LineList) or not items:
-            problems.append(owner.problem(f"{key!r} must be a non-empty list of phrases", key))
-            return
+    for label, owner, key in lists:
+        items = owner[key]
         for index, item in enumerate(items):
-            line = items.line_at(index)
-            if isinstance(item, bool):
-                problems.append(Problem(owner.file, line, f"{key!r}: YAML reads yes/no/on/off as "
-                                        "true/false; put the phrase in quotes, like \"yes\""))
-                continue
-            if not isinstance(item, str) or not norm(item):
-                problems.append(Problem(owner.file, line, f"empty or non-text phrase in {key!r}"))
-                continue
-            phrase = norm(item)
+            phrase, line = normalize(item), items.line_at(index)
             if phrase in seen and seen[phrase][0] != label:
-                problems.append(
-                    Problem(owner.file, line, f"{item!r} is in {label!r} and also in "
-                            f"{seen[phrase][0]!r} (line {seen[phrase][1]}): keep it in one list")
-                )
+                problems.append(Problem(owner.file, line, f"{item!r} is in {label!r} and also in "
+                                        f"{seen[phrase][0]!r} (line {seen[phrase][1]}): keep it "
+                                        "in one list"))
             seen.setdefault(phrase, (label, line))
-
-    for value in VALUES:
-        check_list(data, value, value, required=True)
-    check_list(data, _UNCLEAR, _UNCLEAR, required=False)
-    commands = data.get("commands")
-    if commands is not None:
-        if not isinstance(commands, LineDict):
-            problems.append(data.problem("'commands' must map a command name to phrases", "commands"))
-        else:
-            for name in commands:
-                check_list(commands, name, f"command:{name}", required=True)
-    for key in ("fillers", "neutral", "negations"):
-        if key in data and not isinstance(data[key], list):
-            problems.append(data.problem(f"{key!r} must be a list of words", key))
     return problems
 
 

@@ -54,7 +54,8 @@ class _Stems:
         self._stemmer = snowballstemmer.stemmer("dutch")
 
     def __call__(self, text: str) -> list[str]:
-        return self._stemmer.stemWords([w for w in text.split() if w not in self.stopwords])
+        stems: list[str] = self._stemmer.stemWords([w for w in text.split() if w not in self.stopwords])
+        return stems
 
     def __getstate__(self) -> dict[str, object]:
         return {"stopwords": self.stopwords}

@@ -7,21 +7,24 @@ problem names its file and line. Pure: files are read once at load time, nothing
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, model_validator
 from rapidfuzz import fuzz
 
 from kiosk.datafiles import shipped
 from kiosk.core.normalize import fold_accents, normalize
+from kiosk.core.schema import Field, Items, Strict, Text, validate, validate_each
 from kiosk.core.utterance import KIOSK, LEAFLET, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
 #: The bundled content folder (``content/`` of the checkout, or as installed with the package).
 DEFAULT_CONTENT_DIR = shipped("content")
 
-#: Section ids of DESIGN.md: stable, tests and evaluations refer to them.
+#: Section ids (docs/sections.md): stable, tests and evaluations refer to them.
 SECTION_IDS = (
     "intro", "misverstanden", "misverstand-slijtage", "misverstand-ouderen",
     "misverstand-nieuw-gewricht", "misverstand-bewegen", "misverstand-pijn", "beweegtypes",
@@ -50,9 +53,6 @@ PARAGRAPH_PAUSE = 0.8
 ITEM_PAUSE = 0.6
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'‘(]?[A-Z0-9ÀÁÂÄÈÉÊËÍÎÏÓÔÖÚÛÜ])")
-_FOOTNOTE = re.compile(r"(?<=[^\W\d_])\d+(?:-\d+)?")
-_SOURCE_WINDOW_SLACK = 800
-SOURCE_MATCH_MIN = 90
 
 
 def split_sentences(text: str) -> list[str]:
@@ -63,19 +63,52 @@ def split_sentences(text: str) -> list[str]:
 
 # --------------------------------------------------------------------------- leaflet source
 def normalize_source(text: str) -> str:
-    """The form in which leaflet and content are compared: lower case, accents folded,
-    footnote numbers glued to words removed, every other non-alphanumeric a space."""
-    text = _FOOTNOTE.sub("", text)
+    """The form in which leaflet and content are compared: lower case, accents folded, every
+    run of whitespace and punctuation one space. Nothing else is forgiven: a spelling fix, a
+    dropped footnote number or an added word must be declared (see :class:`Adaptation`)."""
     text = fold_accents(text.lower())
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
+@dataclass(frozen=True)
+class Adaptation:
+    """An intended change for the ear: the leaflet's words ``leaflet`` are spoken as ``spoken``
+    (empty: left out), for the reason ``why``. Applied once, at its first place in the
+    paragraph."""
+
+    leaflet: str
+    spoken: str
+    why: str
+    line: int = 0
+
+
 class LeafletSource:
-    """The leaflet's text, for checking that spoken sentences really come from it."""
+    """The leaflet's text, for checking that spoken text really is the leaflet's, word by word.
+
+    A source reference is a ``heading`` (a whole line of the leaflet: its first such line) and
+    the first words ``starts`` of the paragraph (their first occurrence after the heading).
+    From there the spoken text must follow the leaflet exactly, after normalising whitespace
+    and punctuation and applying the paragraph's declared adaptations.
+    """
 
     def __init__(self, text: str, file: str = "leaflet"):
         self.file = file
-        self.normalized = normalize_source(text)
+        parts: list[str] = []
+        self.line_starts: dict[str, int] = {}  # normalised whole line -> its first offset
+        offset = 0
+        for raw in text.splitlines():
+            line = normalize_source(raw)
+            if not line:
+                continue
+            self.line_starts.setdefault(line, offset)
+            parts.append(line)
+            offset += len(line) + 1
+        self.normalized = " ".join(parts)
+        #: The leaflet's misconceptions ("Misverstand 1: - Artrose is slijtage -"), normalised:
+        #: never to be said without their label (see :func:`unlabelled_misconceptions`).
+        self.misconceptions = tuple(
+            normalize_source(found.group(1)) for found in
+            re.finditer(r"^Misverstand \d+: *- *(.+?) *[-–] *$", text, re.MULTILINE))
 
     @classmethod
     def from_file(cls, path: Path) -> LeafletSource:
@@ -86,27 +119,85 @@ class LeafletSource:
 
         Returns (position, None) or (-1, reason).
         """
-        at = self.normalized.find(normalize_source(heading))
-        if not heading.strip() or at < 0:
-            return -1, f"heading {heading!r} is not in the leaflet text"
-        pos = self.normalized.find(normalize_source(starts), at)
-        if not starts.strip() or pos < 0:
+        at = self.line_starts.get(normalize_source(heading), -1)
+        if not normalize_source(heading) or at < 0:
+            return -1, f"heading {heading!r} is not a heading line of the leaflet"
+        wanted = normalize_source(starts)
+        pos = _find_words(self.normalized, wanted, at)
+        if not wanted or pos < 0:
             return -1, f"paragraph starting {starts!r} is not found under heading {heading!r}"
         return pos, None
 
-    def untraceable(self, heading: str, starts: str, sentences: Sequence[str]) -> list[str]:
-        """Reasons why ``sentences`` cannot be traced to the paragraph; empty when they can."""
+    def differences(self, heading: str, starts: str, spoken: str,
+                    adapt: Sequence[Adaptation] = ()) -> list[tuple[int, str]]:
+        """Why ``spoken`` is not the leaflet's text from ``starts`` on (with ``adapt``
+        applied), as (word index in the spoken text or -1, reason); empty when it is."""
         pos, reason = self.locate(heading, starts)
         if reason:
-            return [reason]
-        total = sum(len(s) for s in sentences)
-        window = self.normalized[pos : pos + total + _SOURCE_WINDOW_SLACK]
-        problems = []
-        for sentence in sentences:
-            norm = normalize_source(sentence)
-            if norm and fuzz.partial_ratio(norm, window) < SOURCE_MATCH_MIN:
-                problems.append(f"sentence not found in the leaflet near {starts!r}: {sentence!r}")
-        return problems
+            return [(-1, reason)]
+        expected = self.normalized[pos:]
+        out: list[tuple[int, str]] = []
+        for change in adapt:
+            old, new = normalize_source(change.leaflet), normalize_source(change.spoken)
+            at = _find_words(expected, old, 0) if old else -1
+            if at < 0:
+                out.append((-1, f"adaptation (line {change.line}): {change.leaflet!r} is not "
+                                f"in the leaflet here"))
+                continue
+            expected = (expected[:at] + new + " " + expected[at + len(old):].lstrip()).lstrip()
+        said = normalize_source(spoken).split()
+        wanted = expected.split()[: len(said)]
+        for i, (word, leaflet_word) in enumerate(zip(said, wanted)):
+            if word != leaflet_word:
+                near = " ".join(wanted[max(0, i - 3): i + 4])
+                out.append((i, f"{word!r} where the leaflet has {leaflet_word!r} "
+                               f"(leaflet: '... {near} ...'); fix it or declare it under 'adapt'"))
+                break
+        else:
+            if len(wanted) < len(said):
+                out.append((len(wanted), "spoken text goes on past the end of the leaflet"))
+        return out
+
+    def untraceable(self, heading: str, starts: str, sentences: Sequence[str]) -> list[str]:
+        """Lenient check for texts that cannot declare adaptations yet (the triage file): the
+        heading may stand anywhere, footnote numbers are ignored, and each sentence must be
+        found nearly verbatim within the paragraph's length (+ slack) after ``starts``.
+        Leaflet sections use the exact :meth:`differences`."""
+        at = _find_words(self.normalized, normalize_source(heading), 0)
+        if not heading.strip() or at < 0:
+            return [f"heading {heading!r} is not in the leaflet text"]
+        pos = _find_words(self.normalized, normalize_source(starts), at)
+        if not starts.strip() or pos < 0:
+            return [f"paragraph starting {starts!r} is not found under heading {heading!r}"]
+        window = _FOOTNOTE.sub("", self.normalized[pos: pos + sum(map(len, sentences)) + 800])
+        return [f"sentence not found in the leaflet near {starts!r}: {sentence!r}"
+                for sentence in sentences if normalize_source(sentence)
+                and fuzz.partial_ratio(normalize_source(sentence), window) < 90]
+
+
+_FOOTNOTE = re.compile(r"(?<=[a-z]) ?\d+(?: \d+)?(?= |$)")
+
+
+def unlabelled_misconceptions(claims: Sequence[str], sentences: Sequence[str]) -> list[str]:
+    """Sentences (said in this order) that state one of ``claims`` without its label: the word
+    "misverstand" must come before the claim in the same sentence, or end the sentence before
+    ("Misverstand 4:"). A listener who tunes in late never hears a misconception as a fact."""
+    out, before = [], ""
+    for sentence in sentences:
+        said = normalize_source(sentence)
+        for claim in claims:
+            at = _find_words(said, claim, 0)
+            if at >= 0 and "misverstand" not in said[:at] and not re.search(
+                    r"misverstand( \d+)?$", before):
+                out.append(sentence)
+        before = said
+    return out
+
+
+def _find_words(text: str, words: str, start: int) -> int:
+    """Offset of ``words`` in ``text`` at or after ``start``, on word boundaries, or -1."""
+    found = re.compile(rf"(?<![a-z0-9]){re.escape(words)}(?![a-z0-9])").search(text, start)
+    return found.start() if found else -1
 
 
 # --------------------------------------------------------------------------- typed content
@@ -126,6 +217,8 @@ class Paragraph:
     source: SourceRef
     text: str = ""
     items: tuple[str, ...] = ()
+    #: Declared changes for the ear (spelling fixes, left-out links, numbers said as words).
+    adapt: tuple[Adaptation, ...] = ()
 
     def sentences(self) -> list[str]:
         return split_sentences(self.text) + list(self.items)
@@ -143,6 +236,9 @@ class Section:
     related: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
+    #: How the kiosk names the section in offers, guesses and choices ("het misverstand dat
+    #: artrose slijtage is"); the title when not given.
+    spoken_name: str = ""
 
     @property
     def follow_ups(self) -> tuple[str, ...]:
@@ -207,6 +303,7 @@ class Content:
     directory: Path
     answers: Any = None  # kiosk.core.answers.AnswerLexicon when content/answers.nl.yaml exists
     triage: Any = None  # kiosk.core.triage.TriageBook when content/triage.nl.yaml exists
+    red_flags: Any = None  # kiosk.core.safety.RedFlags (content/red_flags.nl.yaml)
     warnings: tuple[Problem, ...] = field(default=())
 
     def section_utterances(self, section_id: str) -> list[Utterance]:
@@ -239,6 +336,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.section_ids: set[Any] = set()  # as named in the file, shape errors or not
 
     def error(self, where: LineDict | LineList | Any, message: str, key: str | None = None,
               line: int | None = None) -> None:
@@ -253,18 +351,6 @@ class _Collector:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
-
-
-def _text(node: LineDict, key: str, c: _Collector, required: bool = True) -> str:
-    value = node.get(key)
-    if value is None:
-        if required:
-            c.error(node, f"missing field '{key}'")
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        c.error(node, f"'{key}' must be a non-empty text", key)
-        return ""
-    return " ".join(value.split())
 
 
 def _texts(node: LineDict, key: str, c: _Collector, minimum: int = 0) -> tuple[str, ...]:
@@ -287,85 +373,141 @@ def _texts(node: LineDict, key: str, c: _Collector, minimum: int = 0) -> tuple[s
     return tuple(out)
 
 
-def _paragraph(node: Any, c: _Collector, source: LeafletSource | None) -> Paragraph | None:
-    if not isinstance(node, LineDict):
-        c.error(node, "a paragraph must be a mapping with 'source' and 'text' or 'items'")
-        return None
-    ref = node.get("source")
-    if not isinstance(ref, LineDict):
-        c.error(node, "paragraph has no 'source' (leaflet heading and first words)",
-                "source" if "source" in node else None)
-        return None
-    heading, starts = _text(ref, "heading", c), _text(ref, "starts", c)
-    text = _text(node, "text", c, required=False)
-    items = _texts(node, "items", c)
-    if not text and not items:
-        c.error(node, "paragraph has neither 'text' nor 'items': nothing to say")
-        return None
-    paragraph = Paragraph(SourceRef(heading, starts, ref.file, ref.line), text, items)
-    if source is not None and heading and starts:
-        for reason in source.untraceable(heading, starts, paragraph.sentences()):
-            c.error(ref, reason)
-    return paragraph
+def _known_group(group: str) -> str:
+    if group not in GROUPS:
+        raise ValueError(f"unknown group {group!r}; use one of: {', '.join(GROUPS)}")
+    return group
 
 
-def _section(node: Any, c: _Collector, source: LeafletSource | None) -> Section | None:
-    if not isinstance(node, LineDict):
-        c.error(node, "a section must be a mapping (id, title, keywords, examples, paragraphs)")
-        return None
-    section_id = _text(node, "id", c)
-    group = _text(node, "group", c)
-    if group and group not in GROUPS:
-        c.error(node, f"unknown group {group!r}; use one of: {', '.join(GROUPS)}", "group")
-    paragraphs_node = node.get("paragraphs")
-    paragraphs: list[Paragraph] = []
-    if not isinstance(paragraphs_node, list) or not paragraphs_node:
-        c.error(node, f"section {section_id!r} has no paragraphs", "paragraphs" if paragraphs_node is not None else None)
-    else:
-        for item in paragraphs_node:
-            paragraph = _paragraph(item, c, source)
-            if paragraph:
-                paragraphs.append(paragraph)
-    more = node.get("more")
-    if more is not None and not isinstance(more, str):
-        c.error(node, "'more' must be one section id", "more")
-        more = None
-    return Section(
-        id=section_id,
-        title=_text(node, "title", c),
-        group=group,
-        keywords=_texts(node, "keywords", c, minimum=1),
-        examples=_texts(node, "examples", c, minimum=MIN_EXAMPLES),
-        paragraphs=tuple(paragraphs),
-        more=more,
-        related=_texts(node, "related", c),
-        file=node.file,
-        line=node.line,
-    )
+class _SourceShape(Strict):
+    heading: Text
+    starts: Text
+
+
+class _AdaptShape(Strict):
+    leaflet: Text
+    spoken: str  # '' leaves the leaflet's words out
+    why: Text
+
+
+class _ParagraphShape(Strict):
+    source: _SourceShape
+    text: Text | None = None
+    items: tuple[Text, ...] = ()
+    adapt: tuple[_AdaptShape, ...] = ()
+
+    @model_validator(mode="after")
+    def _says_something(self) -> _ParagraphShape:
+        if not self.text and not self.items:
+            raise ValueError("paragraph has neither 'text' nor 'items': nothing to say")
+        return self
+
+
+class _SectionShape(Strict):
+    id: Text
+    title: Text
+    group: Annotated[Text, AfterValidator(_known_group)]
+    keywords: Annotated[list[Text], Field(min_length=1)]
+    examples: Annotated[list[Text], Field(min_length=MIN_EXAMPLES)]
+    paragraphs: Items
+    more: Text | None = None
+    related: tuple[Text, ...] = ()
+    spoken_name: Text | None = None
+
+
+class _SectionsFile(Strict):
+    sections: Items
+
+
+def _paragraphs(node: LineDict, c: _Collector, source: LeafletSource | None) -> tuple[Paragraph, ...]:
+    shapes, problems = validate_each(_ParagraphShape, node["paragraphs"], node.file, "paragraphs")
+    c.problems.extend(problems)
+    out = []
+    for shape, raw in zip(shapes, node["paragraphs"]):
+        if shape is None:
+            continue
+        ref, adapt_lines = raw["source"], raw.get("adapt") or LineList()
+        adapt = tuple(Adaptation(a.leaflet, a.spoken, a.why, adapt_lines.line_at(i))
+                      for i, a in enumerate(shape.adapt))
+        paragraph = Paragraph(SourceRef(shape.source.heading, shape.source.starts, ref.file,
+                                        ref.line), shape.text or "", tuple(shape.items), adapt)
+        out.append(paragraph)
+        if source is not None:
+            for index, reason in source.differences(paragraph.source.heading, paragraph.source.starts,
+                                                    " ".join(paragraph.sentences()), adapt):
+                c.error(ref, reason, line=_line_of_word(raw, index) if index >= 0 else ref.line)
+    if source is not None:  # the section as spoken, sentence after sentence
+        said = [(p, s) for p in out for s in split_sentences(p.text) + list(p.items)]
+        for sentence in unlabelled_misconceptions(source.misconceptions, [s for _, s in said]):
+            where = next(p.source for p, s in said if s == sentence)
+            c.problems.append(Problem(where.file, where.line, f"a misconception said as a fact: "
+                                      f"{sentence!r}; say it with its label ('Misverstand 1: ...')"))
+    return tuple(out)
+
+
+def _line_of_word(node: LineDict, index: int) -> int:
+    """The line of the ``index``-th normalised word of the paragraph's text and items (block
+    texts are followed line by line through the file)."""
+    places: list[tuple[int, Any]] = []
+    if isinstance(node.get("text"), str):
+        places.append((node.line_of("text"), node["text"]))
+    items = node.get("items")
+    if isinstance(items, LineList):
+        places += [(items.line_at(i), item) for i, item in enumerate(items)]
+    lines = _file_lines(node.file)
+    for start, value in places:
+        words = len(normalize_source(str(value)).split())
+        if index >= words:
+            index -= words
+            continue
+        line = start
+        while line <= len(lines):
+            raw = lines[line - 1]
+            if line == start:  # drop the key or list dash, and a block marker, before the text
+                raw = re.sub(r"^\s*(?:-\s+)?(?:[a-z]+:)?\s*(?:[>|][-+]?\s*$)?", "", raw)
+            count = len(normalize_source(raw).split())
+            if index < count:
+                return line
+            index -= count
+            line += 1
+        return start
+    return node.line
+
+
+def _file_lines(file: str) -> list[str]:
+    try:
+        return Path(file).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
 
 
 def _load_sections(path: Path, c: _Collector, source: LeafletSource | None) -> dict[str, Section]:
     data = load_yaml(path)
-    if not isinstance(data, LineDict) or not isinstance(data.get("sections"), list):
-        line = getattr(data, "line", 0)
-        c.problems.append(Problem(str(path), line, "expected a top-level 'sections:' list"))
-        return {}
+    nodes = validate(_SectionsFile, data, str(path)).sections
+    shapes, problems = validate_each(_SectionShape, nodes, str(path), "sections")
+    c.problems.extend(problems)
     sections: dict[str, Section] = {}
-    for node in data["sections"]:
-        section = _section(node, c, source)
-        if section is None or not section.id:
+    for shape, node in zip(shapes, nodes):
+        if shape is None:
             continue
-        if section.id in sections:
-            first = sections[section.id]
-            c.error(node, f"duplicate section id {section.id!r} (first at line {first.line})", "id")
+        if shape.id in sections:
+            first = sections[shape.id]
+            c.error(node, f"duplicate section id {shape.id!r} (first at line {first.line})", "id")
             continue
-        sections[section.id] = section
-    for missing in (i for i in SECTION_IDS if i not in sections):
+        sections[shape.id] = Section(
+            id=shape.id, title=shape.title, group=shape.group, keywords=tuple(shape.keywords),
+            examples=tuple(shape.examples), paragraphs=_paragraphs(node, c, source),
+            more=shape.more, related=tuple(shape.related), file=node.file, line=node.line,
+            spoken_name=shape.spoken_name or "")
+    # ids of sections with shape errors still count as there: no follow-on errors about them
+    c.section_ids = {node.get("id") for node in nodes if isinstance(node, LineDict)}
+    for missing in (i for i in SECTION_IDS if i not in c.section_ids):
         c.error(data, f"section {missing!r} is missing (required by the design)", "sections")
     for section in sections.values():
         for ref in (section.more, *section.related):
-            if ref and ref not in sections:
-                c.problems.append(Problem(section.file, section.line, f"section {section.id!r} refers to unknown section {ref!r}"))
+            if ref and ref not in c.section_ids:
+                c.problems.append(Problem(section.file, section.line,
+                                          f"section {section.id!r} refers to unknown section {ref!r}"))
     return sections
 
 
@@ -395,7 +537,7 @@ def _load_prompts(path: Path, c: _Collector) -> Prompts:
     return Prompts(variants, str(path))
 
 
-class _AnyField(dict):
+class _AnyField(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return ""
 
@@ -477,7 +619,7 @@ def _optional_answers(directory: Path, c: _Collector) -> Any:
     path = directory / "answers.nl.yaml"
     if not path.exists():
         return None
-    from kiosk.core import answers  # noqa: PLC0415 - optional part, loaded only when its data exists
+    from kiosk.core import answers
 
     try:
         return answers.load_answers(path)
@@ -491,13 +633,27 @@ def _optional_triage(directory: Path, sections: dict[str, Section], source: Leaf
     path = directory / "triage.nl.yaml"
     if not path.exists():
         return None
-    from kiosk.core import triage  # noqa: PLC0415
+    from kiosk.core import triage
 
     try:
-        return triage.load_triage(path, set(sections), source)
+        return triage.load_triage(path, set(sections) | c.section_ids, source)
     except ContentError as err:
         c.problems.extend(err.problems)
         return None
+
+
+def _optional_red_flags(directory: Path, sections: dict[str, Section], c: _Collector) -> Any:
+    path = directory / "red_flags.nl.yaml"
+    if not path.exists():
+        c.warning(str(path), 0, "no red-flag file: visitors who need a doctor today are not recognised")
+        return None
+    from kiosk.core import safety
+
+    known = {w for s in sections.values() for p in s.paragraphs for t in (p.text, *p.items)
+             for w in t.split()}
+    flags, problems = safety.check_red_flags(path, known)
+    c.problems.extend(problems)
+    return flags
 
 
 def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content | None, list[Problem]]:
@@ -528,6 +684,7 @@ def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content 
         parts["intents"] = replace(parts["intents"], out_of_scope_examples=declined)
     answers = _optional_answers(directory, c)
     triage = _optional_triage(directory, parts.get("sections", {}), source, c)
+    red_flags = _optional_red_flags(directory, parts.get("sections", {}), c)
     if c.errors or len(parts) < len(loaders):
         return None, c.problems
     content = Content(
@@ -537,6 +694,7 @@ def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content 
         directory=directory,
         answers=answers,
         triage=triage,
+        red_flags=red_flags,
         warnings=tuple(p for p in c.problems if p.severity == "warning"),
     )
     return content, c.problems

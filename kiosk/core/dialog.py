@@ -282,7 +282,7 @@ class Dialog:
         """An unsure question: ask before reading rather than read the wrong section or
         give up ("bedoelt u afvallen?")."""
         self.visit.guessed = section_id
-        return [Count("guess", section_id)] + self._ask_guess()
+        return [Count("guess", section_id), *self._ask_guess()]
 
     def _ask_guess(self) -> list[Action]:
         prompt = self._prompt("did_you_mean", title=self._title(self.visit.guessed or ""))
@@ -427,7 +427,7 @@ class Dialog:
         if book is None:
             return self._not_understood()
         self.visit.triage = book.session(flow, disclaimer=self.content.prompts.say("disclaimer"))
-        return [Count("triage_start", flow)] + self._triage_step(self.visit.triage.start())
+        return [Count("triage_start", flow), *self._triage_step(self.visit.triage.start())]
 
     def _triage_heard(self, intent: Intent) -> list[Action]:
         session = self.visit.triage
@@ -437,7 +437,7 @@ class Dialog:
             return self._triage_step(session.on_repeat())
         if intent.kind == "command" and intent.key == "stop":
             self.speaking = False
-            return [StopSpeaking()] + self._triage_step(session.on_stop())
+            return [StopSpeaking(), *self._triage_step(session.on_stop())]
         if intent.kind == "command" and intent.key in ("langzamer", "sneller", "harder", "zachter"):
             actions = self._adjust_voice(intent.key)
             self.state = TRIAGE

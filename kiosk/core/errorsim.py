@@ -22,14 +22,14 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Optional, Sequence
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from kiosk.errors import KioskError
 from kiosk.core.normalize import numbers_as_words
+from kiosk.errors import KioskError
 
 #: Similar-sounding words a small Dutch model confuses (hand-made; both directions where
 #: the confusion goes both ways).
@@ -155,7 +155,7 @@ class ErrorSimulator:
             self._near_cache[word] = [w for w, _score, _i in found if w != word][:3]
         return self._near_cache[word]
 
-    def split(self, word: str) -> Optional[list[str]]:
+    def split(self, word: str) -> list[str] | None:
         if word in self.compounds:
             return list(self.compounds[word])
         if len(word) >= 8:

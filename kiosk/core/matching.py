@@ -78,8 +78,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
@@ -446,9 +447,8 @@ class Matcher:
             return 0.0
         padded = f" {text} "
         for phrase in doc.whole:
-            if f" {phrase} " in padded:
-                if all(w in doc.vocabulary for w in query):
-                    return CONTAINED_COMMAND_SCORE
+            if f" {phrase} " in padded and all(w in doc.vocabulary for w in query):
+                return CONTAINED_COMMAND_SCORE
         return 0.0
 
     def score_all(self, words: list[str],
@@ -557,8 +557,9 @@ class Matcher:
         if best_intent.kind != "topic":
             return Match(heard, normalized, best_intent, min(best_score, 1.0))
         sections = self.content.sections
-        if self._wants_more(words) and sections[best_intent.key].more:
-            deeper = Intent("topic", sections[best_intent.key].more)
+        more = sections[best_intent.key].more
+        if self._wants_more(words) and more:
+            deeper = Intent("topic", more)
             return Match(heard, normalized, deeper, min(best_score, 1.0))
         close = [
             (intent, score) for intent, score in scored[1:]

@@ -14,7 +14,7 @@ the fingerprint of its training data.
 from __future__ import annotations
 
 import random
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from kiosk.core.errorsim import ErrorSimulator
 

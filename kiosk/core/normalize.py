@@ -39,10 +39,9 @@ LEADING_MARKERS = (
 
 _UNITS = ["nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen"]
 NUMBER_WORDS = _NUMBER_PARTS = frozenset(
-    _UNITS[1:]
-    + ["tien", "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien",
-       "achttien", "negentien", "twintig", "dertig", "veertig", "vijftig", "zestig", "zeventig",
-       "tachtig", "negentig", "honderd", "duizend"]
+    [*_UNITS[1:], "tien", "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien",
+     "achttien", "negentien", "twintig", "dertig", "veertig", "vijftig", "zestig", "zeventig",
+     "tachtig", "negentig", "honderd", "duizend"]
 )
 _MULTIPLIERS = frozenset({"honderd", "duizend"})
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
@@ -54,14 +53,14 @@ def fold_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _number_to_words(match: re.Match) -> str:
+def _number_to_words(match: re.Match[str]) -> str:
     raw = match.group(0)
     # Dutch writes thousands with dots (900.000) and decimals with a comma (1,5).
     integer, _, fraction = raw.replace(".", "").partition(",")
     words = num2words(int(integer), lang="nl")
     if fraction:
         words += " komma " + " ".join(num2words(int(d), lang="nl") for d in fraction)
-    return words
+    return str(words)
 
 
 def numbers_as_words(text: str) -> str:

@@ -1,9 +1,22 @@
 """Spoken yes/no triage: decision trees from ``content/triage.nl.yaml``, walked by events.
 
 Pure: the file is read once by :func:`load_triage`; a :class:`TriageSession` then takes events
-(an answer, silence, an unclear reply, "herhaal", "stop") and returns a :class:`Step` with the
-utterances to say, whether an answer is awaited, and at the end an :class:`Outcome`. No I/O,
-clocks or threads. The rules the trees follow are described at the top of the YAML file.
+(an answer, silence, an unclear reply, a command, a red flag) and returns a :class:`Step` with
+the utterances to say, whether an answer is awaited, and at the end an :class:`Outcome`. No
+I/O, clocks or threads. The rules the trees follow are described at the top of the YAML file.
+
+What the dialog calls while a flow runs (one call per thing heard):
+
+- a red flag in what was heard (``content.red_flags.detect(text)``; check this FIRST, before
+  reading the answer): :meth:`TriageSession.on_red_flag`;
+- a clear answer: :meth:`TriageSession.on_answer` ("ja", "nee", "weet-niet");
+- a command: :meth:`TriageSession.on_command` with its name ("herhaal" and "meer" ask again,
+  "terug" goes to the previous question, "stop" and "menu" leave the flow; any other command
+  asks the question again after the dialog has done it, e.g. "langzamer");
+- silence: :meth:`TriageSession.on_silence`; anything else: :meth:`TriageSession.on_unclear`.
+
+Every way out says where to go next and ends with the disclaimer; a safety outcome ends with
+its own closing instead (``geen-arts``), which never makes the advice sound less important.
 
 Own sentences carry origin ``kiosk:triage/<flow>/<node-or-outcome>``; leaflet wording carries
 ``leaflet:<section-id>``. The visitor's answers are not kept; only the outcome id is reported
@@ -13,11 +26,13 @@ Own sentences carry origin ``kiosk:triage/<flow>/<node-or-outcome>``; leaflet wo
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence, Union
+from typing import Any, Union
 
 from kiosk.core.content import PARAGRAPH_PAUSE, SECTION_IDS, SENTENCE_PAUSE, LeafletSource, split_sentences
+from kiosk.core.safety import RedFlag, ReviewItem
 from kiosk.core.utterance import KIOSK, LEAFLET, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
@@ -28,15 +43,24 @@ ADVICE, SAFETY = "advice", "safety"
 EXIT = "exit"
 STOPPED, NO_ANSWER, NOT_UNDERSTOOD = "gestopt", "geen-antwoord", "niet-verstaan"
 EXIT_IDS = (STOPPED, NO_ANSWER, NOT_UNDERSTOOD)
+#: Outcome the engine makes when an answer mentions a red flag (kind: safety).
+RED_FLAG = "rode-vlag"
+#: Target in the shared ``check`` that means: go on with the flow's own first question.
+CONTINUE = "verder"
+#: Own texts every flow ends with (see the top of the YAML file).
+POINTER, SAFETY_POINTER, SAFETY_CLOSING = "naar-fysio", "naar-fysio-veilig", "geen-arts"
+ENDING_TEXTS = (POINTER, SAFETY_POINTER, SAFETY_CLOSING)
 #: Silence: the question is asked once more; the second silence leaves the flow.
 MAX_SILENCES = 2
 #: Unclear replies: asked again twice; the third leaves the flow.
 MAX_UNCLEAR = 3
-GLUE_KEYS = ("unclear", "silence", "left-silence", "left-unclear", "stopped")
+GLUE_KEYS = ("unclear", "silence", "left-silence", "left-unclear", "stopped", "back", "no-back")
+#: Commands inside a flow: what each does (see :meth:`TriageSession.on_command`).
+REPEAT_COMMANDS, BACK_COMMANDS, LEAVE_COMMANDS = ("herhaal", "meer"), ("terug",), ("stop", "menu")
 QUESTION_PAUSE = 0.0  # after a question the kiosk listens at once
 
-_TEXT_KEYS = {"own", "text", "section", "source"}
-_NODE_KEYS = {"ask", "danger", *ANSWERS}
+_TEXT_KEYS = {"own", "text", "section", "source", "reviewed"}
+_NODE_KEYS = {"ask", "danger", "reviewed", *ANSWERS}
 _OUTCOME_KEYS = {"kind", "say", "sections", "offer"}
 _FLOW_KEYS = {"title", "intro", "start", "nodes", "outcomes"}
 
@@ -53,6 +77,8 @@ class Text:
     section: str | None = None  # None: the kiosk's own sentence
     heading: str = ""
     starts: str = ""
+    line: int = 0
+    reviewed: bool = False  # own texts: signed off by a physiotherapist
 
     @property
     def own(self) -> bool:
@@ -63,9 +89,10 @@ class Text:
 class Question:
     id: str
     ask: str
-    next: dict  # answer -> node or outcome id
+    next: dict[str, str]  # answer -> node or outcome id
     danger: str | None = None  # the answer that means "see a doctor"
     line: int = 0
+    reviewed: bool = False  # signed off by a physiotherapist
 
 
 @dataclass(frozen=True)
@@ -101,28 +128,35 @@ class Flow:
     name: str
     title: str
     intro: tuple[str, ...]
-    start: str
-    nodes: dict  # id -> Question
-    outcomes: dict  # id -> Outcome
+    start: str  # where a session begins: the shared check's first question, if there is one
+    nodes: dict[str, Question]  # id -> Question (the shared check's questions included)
+    outcomes: dict[str, Outcome]  # id -> Outcome (the shared check's outcomes included)
+    first: str = ""  # the flow's own first question (after the check)
 
 
 @dataclass(frozen=True)
 class TriageBook:
     """Every flow of the triage file, validated."""
 
-    flows: dict  # name -> Flow
-    texts: dict  # key -> Text
-    glue: dict  # GLUE_KEYS -> str
+    flows: dict[str, Flow]  # name -> Flow
+    texts: dict[str, Text]  # key -> Text
+    glue: dict[str, str]  # GLUE_KEYS -> str
     file: str = ""
     warnings: tuple[Problem, ...] = field(default=())
+    #: Own sentences that give or withhold advice (own texts, questions), for sign-off.
+    review: tuple[ReviewItem, ...] = ()
 
-    def session(self, flow: str, disclaimer: Sequence[Utterance] = ()) -> "TriageSession":
+    def session(self, flow: str, disclaimer: Sequence[Utterance] = ()) -> TriageSession:
         return TriageSession(self, flow, disclaimer)
 
     def outcome_ids(self) -> list[str]:
-        """Every outcome id (for the statistics), the engine's exits included."""
+        """Every outcome id (for the statistics), the engine's own included; the shared
+        check's outcomes once."""
         ids = [o for flow in self.flows.values() for o in flow.outcomes]
-        return ids + list(EXIT_IDS)
+        return list(dict.fromkeys(ids)) + list(EXIT_IDS) + [RED_FLAG]
+
+    def unreviewed(self) -> list[ReviewItem]:
+        return [item for item in self.review if not item.reviewed]
 
 
 # --------------------------------------------------------------------------- session
@@ -138,16 +172,26 @@ class TriageSession:
         self.outcome: Outcome | None = None
         self._silences = self._unclear = 0
         self._last: Step | None = None
+        self._history: tuple[str, ...] = ()  # questions answered, for "terug" (a tuple: copies stay apart)
 
     @property
     def done(self) -> bool:
         return self.outcome is not None
 
+    def _reset(self) -> None:
+        """Forget the walk so far (not the flow, the book or the disclaimer)."""
+        self.node, self.outcome, self._last = None, None, None
+        self._silences = self._unclear = 0
+        self._history = ()
+
     def start(self, flow: str | None = None) -> Step:
-        """Begin (again) at the flow's first question, after its introduction."""
+        """Begin (again) at the first question, after the introduction; ``flow`` switches to
+        another flow of the same book first."""
         if flow is not None and flow != self.flow.name:
-            self.__init__(self.book, flow, self.disclaimer)  # type: ignore[misc]
-        self.outcome, self._last = None, None
+            if flow not in self.book.flows:
+                raise KeyError(f"unknown triage flow {flow!r} (known: {', '.join(self.book.flows)})")
+            self.flow = self.book.flows[flow]
+        self._reset()
         intro = self._texts(self.flow.intro, "intro")
         return self._go(self.flow.start, intro)
 
@@ -158,6 +202,38 @@ class TriageSession:
         if self.done or self.node is None:
             return self._after_end()
         return self._go(self.flow.nodes[self.node].next[value])
+
+    def on_red_flag(self, flag: RedFlag) -> Step:
+        """What was heard mentions a red flag (whatever the question, even inside a "nee"):
+        the flow ends with that red flag's advice, which is complete (it points to the
+        fysiotherapeut and has its own closing), outcome :data:`RED_FLAG`."""
+        if self.done:
+            return self._after_end()
+        outcome = Outcome(RED_FLAG, self.flow.name, kind=SAFETY)
+        self.node, self.outcome = None, outcome
+        self._last = Step(tuple(flag.advice), False, None, outcome)
+        return self._last
+
+    def on_command(self, name: str) -> Step:
+        """A command heard while a question waits: "herhaal" / "meer" ask it again, "terug"
+        goes to the previous question, "stop" / "menu" leave the flow (with the pointer to the
+        fysiotherapeut and the disclaimer). Other commands (the voice: "langzamer", ...) are
+        the dialog's to carry out; the question is then asked again. None counts as unclear."""
+        if name in BACK_COMMANDS:
+            return self.on_back()
+        if name in LEAVE_COMMANDS:
+            return self.on_stop()
+        return self.on_repeat()
+
+    def on_back(self) -> Step:
+        """ "terug": the previous question again (its answer is forgotten)."""
+        if self.done or self.node is None:
+            return self._after_end()
+        if not self._history:
+            return self._ask(self._glue("no-back"))
+        self.node, self._history = self._history[-1], self._history[:-1]
+        self._silences = self._unclear = 0
+        return self._ask(self._glue("back"))
 
     def on_silence(self) -> Step:
         if self.done or self.node is None:
@@ -194,19 +270,23 @@ class TriageSession:
     def _go(self, target: str, before: Sequence[Utterance] = ()) -> Step:
         self._silences = self._unclear = 0
         if target in self.flow.nodes:
+            if self.node is not None:
+                self._history += (self.node,)
             self.node = target
             return self._ask(before)
         return self._finish(self.flow.outcomes[target], before)
 
     def _ask(self, before: Sequence[Utterance]) -> Step:
-        question = self.flow.nodes[self.node]
+        question = self.flow.nodes[self.node or self.flow.start]  # asked only while at a question
         ask = Utterance(question.ask, self._origin(question.id), QUESTION_PAUSE)
-        return Step(tuple(before) + (ask,), True, question.id)
+        return Step((*tuple(before), ask), True, question.id)
 
     def _finish(self, outcome: Outcome, before: Sequence[Utterance] = ()) -> Step:
         said = list(before) + self._texts(outcome.say, outcome.id)
-        if outcome.kind != EXIT:
-            said += self.disclaimer
+        if outcome.kind == SAFETY:  # no general disclaimer after "bel vandaag uw huisarts"
+            said += self._texts((SAFETY_POINTER, SAFETY_CLOSING), outcome.id)
+        else:  # advice, and every early exit: where to go next, then the disclaimer
+            said += self._texts((POINTER,), outcome.id) + list(self.disclaimer)
         self.node, self.outcome = None, outcome
         self._last = Step(tuple(said), False, None, outcome)
         return self._last
@@ -263,7 +343,7 @@ class _Reader:
                 line = getattr(where, "line", 0)
         self.problems.append(Problem(self.file, line, message, severity))
 
-    def unknown_keys(self, node: LineDict, allowed: set, what: str) -> None:
+    def unknown_keys(self, node: LineDict, allowed: set[str], what: str) -> None:
         for key in node:
             if key not in allowed:
                 self.error(node, f"{what}: unknown key {key!r} (expected {', '.join(sorted(allowed))})", key)
@@ -276,9 +356,9 @@ class _Reader:
         return value
 
     # ---------------------------------------------------------------- texts
-    def texts(self, data: LineDict) -> dict:
+    def texts(self, data: LineDict) -> dict[str, Text]:
         node = self.mapping(data, "texts", "'texts'")
-        out: dict = {}
+        out: dict[str, Text] = {}
         for key, spec in (node or {}).items():
             where = f"text {key!r}"
             self.broken_texts.add(key)  # until it is read without problems
@@ -292,8 +372,11 @@ class _Reader:
                 continue
             text = " ".join(text.split())
             own, source, section = spec.get("own"), spec.get("source"), spec.get("section")
+            reviewed = spec.get("reviewed", False)
+            if not isinstance(reviewed, bool):
+                self.error(spec, f"{where}: 'reviewed' must be true or false", "reviewed")
             if own is True and source is None and section is None:
-                out[key] = Text(key, text)
+                out[key] = Text(key, text, line=spec.line_of("text"), reviewed=reviewed is True)
                 self.broken_texts.discard(key)
             elif own is True:
                 self.error(spec, f"{where} is marked 'own: true' and also has a leaflet source: "
@@ -310,7 +393,8 @@ class _Reader:
                     self.broken_texts.discard(key)
         return out
 
-    def leaflet_text(self, key: str, spec: LineDict, source: LineDict, section: Any, text: str) -> Text | None:
+    def leaflet_text(self, key: str, spec: LineDict, source: LineDict, section: Any,
+                     text: str) -> Text | None:
         where = f"text {key!r}"
         heading, starts = source.get("heading"), source.get("starts")
         if not isinstance(heading, str) or not isinstance(starts, str):
@@ -326,7 +410,8 @@ class _Reader:
                 self.error(source, f"{where}: {reason}")
         return Text(key, text, section, heading, starts)
 
-    def text_refs(self, node: LineDict, key: str, texts: dict, what: str, required: bool) -> tuple:
+    def text_refs(self, node: LineDict, key: str, texts: dict[str, Text], what: str,
+                  required: bool) -> tuple[str, ...]:
         refs = node.get(key, [] if not required else None)
         if not isinstance(refs, LineList) and refs != []:
             self.error(node, f"{what}: {key!r} must be a list of text keys", key if key in node else None)
@@ -346,12 +431,21 @@ class _Reader:
         return tuple(out)
 
     # ---------------------------------------------------------------- flows
-    def flow(self, name: str, spec: Any, parent: LineDict, texts: dict, seen_outcomes: dict) -> Flow | None:
+    def flow(self, name: str, spec: Any, parent: LineDict, texts: dict[str, Text],
+             seen_outcomes: dict[str, str],
+             check: LineDict | None = None) -> Flow | None:
         where = f"flow {name!r}"
         if not isinstance(spec, LineDict):
             self.error(parent, f"{where} must be a mapping", name)
             return None
         self.unknown_keys(spec, _FLOW_KEYS, where)
+        own_start = spec.get("start")
+        if check is not None:  # the shared check first: its questions and outcomes join the flow
+            spec = _with(spec, nodes=_merged(_continue_to(check["nodes"], own_start), spec.get("nodes")),
+                         outcomes=_merged(check["outcomes"], spec.get("outcomes")))
+            shared_outcomes = set(check["outcomes"])
+        else:
+            shared_outcomes = set()
         title = spec.get("title")
         if not isinstance(title, str) or not title.strip():
             self.error(spec, f"{where} has no 'title'", "title" if "title" in spec else None)
@@ -363,35 +457,40 @@ class _Reader:
                        "outcomes" if "outcomes" in spec else None)
             outcomes_spec = LineDict()
             outcomes_spec.file, outcomes_spec.line, outcomes_spec.key_lines = self.file, spec.line, {}
-        outcomes: dict = {}
+        outcomes: dict[str, Outcome] = {}
         for oid, ospec in outcomes_spec.items():
             outcome = self.outcome(name, oid, ospec, outcomes_spec, texts)
             if oid in EXIT_IDS:
                 self.error(outcomes_spec, f"{where}: outcome id {oid!r} is reserved for the engine", oid)
-            if oid in seen_outcomes:
+            if oid in seen_outcomes and oid not in shared_outcomes:
                 self.error(outcomes_spec, f"{where}: outcome id {oid!r} is also used in flow "
                            f"{seen_outcomes[oid]!r}; statistics need unique ids", oid)
             seen_outcomes.setdefault(oid, name)
             if outcome:
                 outcomes[oid] = outcome
-        nodes: dict = {}
-        for nid, nspec in (nodes_spec or {}).items():
+        nodes: dict[str, Question] = {}
+        for nid, nspec in (nodes_spec or _empty_like(spec)).items():
             if nid in outcomes_spec:
                 self.error(nodes_spec, f"{where}: {nid!r} is both a question and an outcome", nid)
-            question = self.question(name, nid, nspec, nodes_spec, outcomes_spec)
+            question = self.question(name, nid, nspec, nodes_spec or _empty_like(spec), outcomes_spec)
             if question:
                 nodes[nid] = question
-        start = spec.get("start")
-        if start not in (nodes_spec or {}):
+        start = own_start
+        own_nodes = parent[name].get("nodes") if isinstance(parent[name], LineDict) else None
+        if not isinstance(own_nodes, LineDict) or start not in own_nodes:
             self.error(spec, f"{where}: 'start' must name one of its questions, not {start!r}",
                        "start" if "start" in spec else None)
             return None
         if nodes_spec is None:
             return None
-        self.graph_checks(name, start, nodes_spec, outcomes_spec, nodes, outcomes)
-        return Flow(name, str(title or name), intro, start, nodes, outcomes)
+        entry = check["start"] if check is not None else start
+        if entry not in nodes_spec:
+            return None  # reported with the check
+        self.graph_checks(name, str(entry), nodes_spec, outcomes_spec, nodes, outcomes)
+        return Flow(name, str(title or name), intro, str(entry), nodes, outcomes, str(start))
 
-    def question(self, flow: str, nid: str, spec: Any, parent: LineDict, outcomes: LineDict) -> Question | None:
+    def question(self, flow: str, nid: str, spec: Any, parent: LineDict,
+                 outcomes: LineDict) -> Question | None:
         where = f"flow {flow!r}, question {nid!r}"
         if not isinstance(spec, LineDict):
             self.error(parent, f"{where} must be a mapping with 'ask', 'ja', 'nee', 'weet-niet'", nid)
@@ -417,11 +516,15 @@ class _Reader:
         if danger is not None and danger not in ("ja", "nee"):
             self.error(spec, f"{where}: 'danger' must be ja or nee", "danger")
             danger = None
+        reviewed = spec.get("reviewed", False)
+        if not isinstance(reviewed, bool):
+            self.error(spec, f"{where}: 'reviewed' must be true or false", "reviewed")
         if len(nxt) < len(ANSWERS) or not isinstance(ask, str):
             return None
-        return Question(nid, " ".join(ask.split()), nxt, danger, spec.line)
+        return Question(nid, " ".join(ask.split()), nxt, danger, spec.line, reviewed is True)
 
-    def outcome(self, flow: str, oid: str, spec: Any, parent: LineDict, texts: dict) -> Outcome | None:
+    def outcome(self, flow: str, oid: str, spec: Any, parent: LineDict,
+                texts: dict[str, Text]) -> Outcome | None:
         where = f"flow {flow!r}, outcome {oid!r}"
         if not isinstance(spec, LineDict):
             self.error(parent, f"{where} must be a mapping with 'say' and 'sections'", oid)
@@ -432,7 +535,8 @@ class _Reader:
             self.error(spec, f"{where}: 'kind' must be {ADVICE} or {SAFETY}", "kind")
             return None
         say = self.text_refs(spec, "say", texts, where, required=True)
-        sections, offer = [], []
+        sections: list[str] = []
+        offer: list[str] = []
         for key, into in (("sections", sections), ("offer", offer)):
             ids = spec.get(key, [])
             if not isinstance(ids, list):
@@ -464,7 +568,7 @@ class _Reader:
         return Outcome(oid, flow, tuple(sections), tuple(offer), kind, say)
 
     def graph_checks(self, flow: str, start: str, nodes_spec: LineDict, outcomes_spec: LineDict,
-                     nodes: dict, outcomes: dict) -> None:
+                     nodes: dict[str, Question], outcomes: dict[str, Outcome]) -> None:
         where = f"flow {flow!r}"
         edges = {
             nid: [spec[a] for a in ANSWERS if isinstance(spec.get(a), str)]
@@ -486,7 +590,7 @@ class _Reader:
             if oid not in reached:
                 self.error(outcomes_spec, f"{where}: outcome {oid!r} can never be reached", oid)
         # cycles (depth-first, iterative)
-        state: dict = {}
+        state: dict[str, int] = {}
         for root in nodes_spec:
             if state.get(root):
                 continue
@@ -499,7 +603,7 @@ class _Reader:
                     state[nid] = 2
                     stack.pop()
                 elif child in nodes_spec and state.get(child) == 1:
-                    cycle = [n for n, _ in stack][[n for n, _ in stack].index(child):] + [child]
+                    cycle = [*[n for n, _ in stack][[n for n, _ in stack].index(child):], child]
                     answer = next(a for a in ANSWERS if nodes_spec[nid].get(a) == child)
                     self.error(nodes_spec[nid], f"{where}: questions go round in a circle: "
                                f"{' -> '.join(cycle)}", answer)
@@ -514,7 +618,8 @@ class _Reader:
             target = question.next[question.danger]
             if target not in outcomes or outcomes[target].kind != SAFETY:
                 self.error(spec, f"{where}, question {question.id!r}: the danger answer "
-                                 f"{question.danger!r} must lead to a 'kind: safety' outcome", question.danger)
+                                 f"{question.danger!r} must lead to a 'kind: safety' outcome",
+                           question.danger)
             unsure = question.next["weet-niet"]
             safe = (unsure in outcomes and outcomes[unsure].kind == SAFETY) or \
                 (unsure in nodes and nodes[unsure].danger)
@@ -528,9 +633,15 @@ class _Reader:
         if not isinstance(data, LineDict):
             self.problems.append(Problem(self.file, 1, "expected a mapping with 'texts', 'glue' and 'flows'"))
             return None
-        self.unknown_keys(data, {"texts", "glue", "flows"}, "triage file")
+        self.unknown_keys(data, {"texts", "glue", "check", "flows"}, "triage file")
         texts = self.texts(data)
-        glue: dict = {}
+        for key in ENDING_TEXTS:
+            if key not in texts and key not in self.broken_texts:
+                self.error(data, f"'texts' needs the kiosk's own text {key!r}: every flow ends with it",
+                           "texts" if "texts" in data else None)
+            self.used_texts.add(key)
+        check = self.check(data)
+        glue: dict[str, str] = {}
         glue_spec = self.mapping(data, "glue", "'glue'")
         if glue_spec is not None:
             self.unknown_keys(glue_spec, set(GLUE_KEYS), "'glue'")
@@ -540,21 +651,113 @@ class _Reader:
                     self.error(glue_spec, f"'glue' needs the text {key!r}", key if key in glue_spec else None)
                 else:
                     glue[key] = " ".join(value.split())
-        flows: dict = {}
+        flows: dict[str, Flow] = {}
         flows_spec = self.mapping(data, "flows", "'flows'")
-        seen_outcomes: dict = {}
-        for name, spec in (flows_spec or {}).items():
-            flow = self.flow(name, spec, flows_spec, texts, seen_outcomes)
+        seen_outcomes: dict[str, str] = {}
+        for name, spec in (flows_spec or _empty_like(data)).items():
+            flow = self.flow(name, spec, flows_spec or _empty_like(data), texts, seen_outcomes, check)
             if flow:
                 flows[name] = flow
         texts_spec = data.get("texts")
         for key in texts:
             if key not in self.used_texts and isinstance(texts_spec, LineDict):
                 self.error(texts_spec, f"text {key!r} is never said", key, severity="warning")
+        self.problems = list(dict.fromkeys(self.problems))  # the check is read once per flow
         if any(p.severity == "error" for p in self.problems):
             return None
         warnings = tuple(p for p in self.problems if p.severity == "warning")
-        return TriageBook(flows, texts, glue, self.file, warnings)
+        return TriageBook(flows, texts, glue, self.file, warnings, self.review_items(texts, flows))
+
+    def check(self, data: LineDict) -> LineDict | None:
+        """The shared ``check`` (start, nodes, outcomes), or None when the file has none."""
+        if "check" not in data:
+            return None
+        spec = data["check"]
+        if not isinstance(spec, LineDict):
+            self.error(data, "'check' must be a mapping with 'start', 'nodes' and 'outcomes'", "check")
+            return None
+        self.unknown_keys(spec, {"start", "nodes", "outcomes"}, "'check'")
+        nodes = self.mapping(spec, "nodes", "'check': 'nodes'")
+        outcomes = spec.get("outcomes", _empty_like(spec))
+        if not isinstance(outcomes, LineDict):
+            self.error(spec, "'check': 'outcomes' must be a mapping", "outcomes")
+            return None
+        if nodes is None:
+            return None
+        if spec.get("start") not in nodes:
+            self.error(spec, f"'check': 'start' must name one of its questions, not {spec.get('start')!r}",
+                       "start" if "start" in spec else None)
+            return None
+        if not any(isinstance(n, LineDict) and CONTINUE in (n.get(a) for a in ANSWERS)
+                   for n in nodes.values()):
+            self.error(spec, f"'check': no answer leads on to the flow ('{CONTINUE}')", "nodes")
+        return _with(spec, nodes=nodes, outcomes=outcomes)
+
+    def review_items(self, texts: dict[str, Text], flows: dict[str, Flow]) -> tuple[ReviewItem, ...]:
+        """Own texts and questions, each once, in file order, for the sign-off list."""
+        items: dict[int, ReviewItem] = {}
+        for text in texts.values():
+            if text.own:
+                items[text.line] = ReviewItem(self.file, text.line, f"{KIOSK}:triage/text/{text.key}",
+                                              text.text, text.reviewed)
+        for flow in flows.values():
+            for question in flow.nodes.values():
+                if question.line not in items:
+                    where = "check" if flow.first and question.id not in _own_nodes(flow) else flow.name
+                    items[question.line] = ReviewItem(self.file, question.line,
+                                                      f"{KIOSK}:triage/{where}/{question.id}",
+                                                      question.ask, question.reviewed)
+        return tuple(items[line] for line in sorted(items))
+
+
+def _empty_like(node: LineDict) -> LineDict:
+    out = LineDict()
+    out.file, out.line, out.key_lines = node.file, node.line, {}
+    return out
+
+
+def _with(node: LineDict, **changes: Any) -> LineDict:
+    """A copy of ``node`` with some values changed; lines stay those of ``node``."""
+    out = LineDict(node)
+    out.update(changes)
+    out.file, out.line, out.key_lines = node.file, node.line, dict(node.key_lines)
+    return out
+
+
+def _merged(first: Any, second: Any) -> Any:
+    """The shared check's questions (or outcomes) followed by a flow's own."""
+    if not isinstance(second, LineDict):
+        return second
+    if not isinstance(first, LineDict):
+        return second
+    out = _empty_like(second)
+    out.update(first)
+    out.update(second)
+    out.key_lines = {**first.key_lines, **second.key_lines}
+    return out
+
+
+def _continue_to(nodes: LineDict, start: Any) -> LineDict:
+    """The check's questions with ``verder`` replaced by the flow's first question."""
+    out = _empty_like(nodes)
+    out.key_lines = dict(nodes.key_lines)
+    for nid, node in nodes.items():
+        if isinstance(node, LineDict) and isinstance(start, str):
+            node = _with(node, **{a: start for a in ANSWERS if node.get(a) == CONTINUE})
+        out[nid] = node
+    return out
+
+
+def _own_nodes(flow: Flow) -> set[str]:
+    """Questions of the flow itself (not of the shared check): those reachable from its first
+    question."""
+    seen, todo = {flow.first}, [flow.first]
+    while todo:
+        for target in flow.nodes[todo.pop()].next.values():
+            if target in flow.nodes and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
 
 
 def check_triage(path: str | Path, section_ids: Iterable[str] = SECTION_IDS,
@@ -582,3 +785,71 @@ def load_triage(path: str | Path, section_ids: Iterable[str] = SECTION_IDS,
     if book is None:
         raise ContentError(reader.problems)
     return book
+
+
+# --------------------------------------------------------------------------- path table
+Path_ = tuple[tuple[str, str], ...]  # (question, answer) pairs
+
+
+def answer_paths(flow: Flow, start: str, stop_at: str | None = None) -> list[tuple[Path_, str]]:
+    """Every path of answers from ``start``: [((question, answer), ...), where it ends)], in
+    ja / nee / weet-niet order; a path also ends at ``stop_at`` (a question) when given."""
+    paths: list[tuple[Path_, str]] = []
+
+    def walk(node: str, so_far: Path_) -> None:
+        for answer in ANSWERS:
+            target = flow.nodes[node].next[answer]
+            path = (*so_far, (node, answer))
+            if target in flow.nodes and target != stop_at:
+                walk(target, path)
+            else:
+                paths.append((path, target))
+
+    walk(start, ())
+    return paths
+
+
+def path_table(book: TriageBook) -> str:
+    """Markdown: every question and every answer path of every flow, the shared check first
+    (``kiosk triage --paths``; docs/triage-paths.md is this text)."""
+    out = ["# Triage paths", "",
+           "Generated from `content/triage.nl.yaml` by `kiosk triage --paths`; do not edit by hand",
+           "(a test fails when this file and the triage file disagree).", "",
+           "A path lists each question and the answer given (`ja`, `nee`, `weet-niet`). Besides",
+           "these answers, at any question: a red flag in what is heard ends the flow with the",
+           "red flag's advice (outcome `rode-vlag`); `stop` / `menu`, two silences or three",
+           "unclear replies end it with the pointer to the physiotherapist and the disclaimer",
+           f"(outcomes `{STOPPED}`, `{NO_ANSWER}`, `{NOT_UNDERSTOOD}`); `herhaal` / `meer` ask again",
+           "and `terug` goes back one question.", ""]
+    flows = list(book.flows.values())
+    if not flows:
+        return "\n".join(out) + "\n"
+    first = flows[0]
+    shared = first.start != first.first and first.first
+
+    def kind_of(flow: Flow, target: str) -> str:
+        outcome = flow.outcomes[target]
+        return outcome.kind + (f" ({', '.join(outcome.section_ids)})" if outcome.section_ids else "")
+
+    def table(flow: Flow, start: str, stop_at: str | None, title: str, go_on: str) -> None:
+        nodes = [start] + [n for n in flow.nodes if n != start]
+        paths = answer_paths(flow, start, stop_at)
+        asked = {q for path, _ in paths for q, _ in path}
+        out.extend([f"## {title}", "", "| question | asks | danger answer |", "|---|---|---|"])
+        out.extend(f"| `{n}` | {flow.nodes[n].ask} | {flow.nodes[n].danger or ''} |"
+                   for n in nodes if n in asked)
+        out.extend(["", f"{len(paths)} paths:", "", "| # | answers | ends in | kind |", "|---|---|---|---|"])
+        for i, (path, target) in enumerate(paths, start=1):
+            steps = " → ".join(f"`{q}`: {a}" for q, a in path)
+            if target == stop_at:
+                out.append(f"| {i} | {steps} | {go_on} | – |")
+            else:
+                out.append(f"| {i} | {steps} | `{target}` | {kind_of(flow, target)} |")
+        out.append("")
+
+    if shared:
+        table(first, first.start, first.first, "Shared check (asked first in every flow)",
+              "the flow's own questions")
+    for flow in flows:
+        table(flow, flow.first or flow.start, None, f"Flow `{flow.name}`: {flow.title}", "")
+    return "\n".join(out).rstrip() + "\n"

@@ -8,9 +8,10 @@ read through :func:`load_yaml`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -39,26 +40,26 @@ class ContentError(KioskError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping from YAML that knows where it and each of its keys stand."""
 
     file: str = ""
     line: int = 0
-    key_lines: dict
+    key_lines: dict[Any, int]
 
     def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
+        return int(self.key_lines.get(key, self.line))
 
     def problem(self, message: str, key: str | None = None, severity: str = "error") -> Problem:
         return Problem(self.file, self.line_of(key) if key else self.line, message, severity)
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A sequence from YAML that knows where it and each item stand."""
 
     file: str = ""
     line: int = 0
-    item_lines: list
+    item_lines: list[int]
 
     def line_at(self, index: int) -> int:
         return self.item_lines[index] if index < len(self.item_lines) else self.line
@@ -96,7 +97,7 @@ def _make_loader(file: str) -> type:
 def load_yaml_text(text: str, file: str = "<text>") -> Any:
     """Parse YAML text; a syntax error becomes a ContentError naming file and line."""
     try:
-        return yaml.load(text, Loader=_make_loader(file))  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_make_loader(file))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else 0

@@ -8,12 +8,14 @@ be tested without a sound card (see ``FakeInputStream`` in the tests).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable
 
 import numpy as np
 
@@ -30,7 +32,7 @@ _RIFF_MAGICS = (b"RIFF", b"RIFX", b"RF64")
 _MIN_WAV_HEADER = 44  # RIFF header + fmt chunk + data chunk header
 
 
-def read_wav(path: Union[str, Path]) -> np.ndarray:
+def read_wav(path: str | Path) -> np.ndarray:
     """Read a WAV file as 16 kHz mono int16 samples (channels averaged, rate converted).
 
     Raises :class:`KioskError` naming the file when it is missing, empty, has a truncated
@@ -76,7 +78,7 @@ def read_wav(path: Union[str, Path]) -> np.ndarray:
     return to_16k_mono(data, rate)
 
 
-def write_wav(path: Union[str, Path], samples: np.ndarray) -> Path:
+def write_wav(path: str | Path, samples: np.ndarray) -> Path:
     """Write 16 kHz mono int16 ``samples`` as a 16-bit PCM WAV, atomically: a file that is
     there is whole (written under a temporary name, then renamed)."""
     import soundfile as sf
@@ -101,7 +103,8 @@ def to_16k_mono(data: np.ndarray, rate: int) -> np.ndarray:
     mono = np.asarray(mono, dtype=np.float32)
     if rate != SAMPLE_RATE:
         mono = soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ")
-    return (np.clip(mono, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+    samples: np.ndarray = (np.clip(mono, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+    return samples
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -140,16 +143,14 @@ class DeviceInfo:
         return self.max_output_channels > 0
 
 
-def list_devices(query: Optional[Callable[[], Any]] = None) -> list[DeviceInfo]:
+def list_devices(query: Callable[[], Any] | None = None) -> list[DeviceInfo]:
     """All sound devices (inputs and outputs). ``query`` defaults to sounddevice's."""
     default_in = default_out = -1
     if query is None:
         sd = _sounddevice()
         query = sd.query_devices
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             default_in, default_out = (int(x) for x in sd.default.device)
-        except (TypeError, ValueError):
-            pass
     try:
         raw = query()
     except Exception as err:  # PortAudio errors are plain Exceptions
@@ -172,8 +173,8 @@ def list_devices(query: Optional[Callable[[], Any]] = None) -> list[DeviceInfo]:
 
 
 def resolve_input_device(
-    device: Union[int, str, None], devices: Sequence[DeviceInfo]
-) -> Optional[int]:
+    device: int | str | None, devices: Sequence[DeviceInfo]
+) -> int | None:
     """Device index for ``device`` (an index, a digit string, or part of a name).
 
     ``None`` means the system default input, which must exist. Raises :class:`KioskError`
@@ -232,16 +233,16 @@ class Microphone:
 
     def __init__(
         self,
-        device: Union[int, str, None] = None,
+        device: int | str | None = None,
         *,
         block_seconds: float = 0.1,
         queue_blocks: int = 50,
-        stream_factory: Optional[Callable[..., Any]] = None,
-        devices: Optional[Sequence[DeviceInfo]] = None,
+        stream_factory: Callable[..., Any] | None = None,
+        devices: Sequence[DeviceInfo] | None = None,
     ) -> None:
         self.device_request = device
         self.blocksize = int(SAMPLE_RATE * block_seconds)
-        self.queue: "queue.Queue[np.ndarray]" = queue.Queue(maxsize=queue_blocks)
+        self.queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=queue_blocks)
         self.overflows = 0  # blocks dropped because the queue was full
         self.driver_overflows = 0  # blocks PortAudio flagged as input overflow
         self._stream_factory = stream_factory
@@ -261,7 +262,7 @@ class Microphone:
                     "microphone queue full: %d audio blocks dropped so far", self.overflows
                 )
 
-    def start(self) -> "Microphone":
+    def start(self) -> Microphone:
         factory = self._stream_factory
         devices = self._devices
         if factory is None:
@@ -289,7 +290,7 @@ class Microphone:
         log.info("microphone open (device %s, %d-sample blocks)", index, self.blocksize)
         return self
 
-    def read(self, timeout: Optional[float] = None) -> Optional[np.ndarray]:
+    def read(self, timeout: float | None = None) -> np.ndarray | None:
         """The next block of samples, or ``None`` if none arrived within ``timeout`` s."""
         try:
             return self.queue.get(timeout=timeout)
@@ -320,7 +321,7 @@ class Microphone:
                     self.driver_overflows,
                 )
 
-    def __enter__(self) -> "Microphone":
+    def __enter__(self) -> Microphone:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -204,7 +205,7 @@ def _sounddevice() -> Any:
     return sounddevice
 
 
-def output_devices(devices: Sequence[dict]) -> list[tuple[int, str]]:
+def output_devices(devices: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
     """(index, name) of every device that can play sound."""
     return [
         (index, str(dev.get("name", "")))
@@ -214,7 +215,7 @@ def output_devices(devices: Sequence[dict]) -> list[tuple[int, str]]:
 
 
 def resolve_output_device(
-    device: int | str | None, devices: Sequence[dict], default: int | None = None
+    device: int | str | None, devices: Sequence[dict[str, Any]], default: int | None = None
 ) -> int:
     """The index of the output device named by ``device`` (index, or part of its name).
 
@@ -256,7 +257,7 @@ class SpeakerSink(AudioSink):
         device: int | str | None = None,
         *,
         stream_factory: Callable[..., Any] | None = None,
-        query_devices: Callable[[], Sequence[dict]] | None = None,
+        query_devices: Callable[[], Sequence[dict[str, Any]]] | None = None,
         default_device: int | None = None,
         latency: str | float = "low",
         clock: Callable[[], float] = time.monotonic,
@@ -330,6 +331,6 @@ class SpeakerSink(AudioSink):
 def _default_output(sd: Any) -> int | None:
     try:
         default = sd.default.device[1]
-    except Exception:  # noqa: BLE001 - no default configured
+    except Exception:
         return None
     return int(default) if default is not None and int(default) >= 0 else None

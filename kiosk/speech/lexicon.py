@@ -9,17 +9,18 @@ over shorter ones that start at the same place (``2 kg/m2`` before ``kg/m2``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Literal
 
-from kiosk.core.yamlfile import ContentError, LineDict, Problem, load_yaml
+from kiosk.core.schema import Items, Strict, Text, validate, validate_each
+from kiosk.core.yamlfile import ContentError, load_yaml
 
 #: File name of the lexicon inside a content directory.
 LEXICON_FILE = "lexicon.nl.yaml"
 
 ESPEAK_RAW_VALUES = ("wrong", "ok")
-_FIELDS = {"written", "spoken", "why", "espeak_raw", "example"}
 
 
 @dataclass(frozen=True)
@@ -120,59 +121,38 @@ def find_unhandled(texts: Iterable[str], lexicon: Lexicon | None = None) -> list
     return (lexicon or Lexicon()).find_unhandled(texts)
 
 
+class _EntryShape(Strict):
+    written: Text
+    spoken: Text
+    why: Text
+    espeak_raw: Literal["wrong", "ok"] = "wrong"
+    example: Text | None = None
+
+
+class _LexiconShape(Strict):
+    entries: Items
+
+
 def parse_lexicon(data: object, file: str = "<lexicon>") -> Lexicon:
     """Build a Lexicon from loaded YAML; every problem names file and line."""
-    problems: list[Problem] = []
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        line = getattr(data, "line", 0)
-        raise ContentError([Problem(file, line, "expected a mapping with a list 'entries:'")])
+    items = validate(_LexiconShape, data, file).entries
+    shapes, problems = validate_each(_EntryShape, items, file, "entries")
     entries: list[Entry] = []
     seen: dict[str, int] = {}
-    items = data["entries"]
-    for index, item in enumerate(items):
-        line = items.line_at(index) if hasattr(items, "line_at") else 0
-        if not isinstance(item, LineDict):
-            problems.append(Problem(file, line, "each entry must be a mapping (written, spoken, why)"))
+    for item, raw in zip(shapes, items):
+        if item is None:
             continue
-        for key in sorted(set(item) - _FIELDS, key=str):
-            problems.append(
-                item.problem(f"unknown field {key!r} (allowed: {', '.join(sorted(_FIELDS))})", key)
-            )
-        values = {}
-        for key in ("written", "spoken", "why"):
-            value = item.get(key)
-            if value is None or not str(value).strip():
-                problems.append(item.problem(f"entry needs a non-empty '{key}'", key))
-            else:
-                values[key] = " ".join(str(value).split())
-        raw = item.get("espeak_raw", "wrong")
-        if raw not in ESPEAK_RAW_VALUES:
-            problems.append(
-                item.problem(f"espeak_raw must be 'wrong' or 'ok', not {raw!r}", "espeak_raw")
-            )
-        if len(values) < 3:
-            continue
-        key = values["written"]
-        if key.lower() in seen:
-            problems.append(
-                item.problem(
-                    f"{key!r} is already in the lexicon at line {seen[key.lower()]}", "written"
-                )
-            )
-            continue
-        seen[key.lower()] = item.line_of("written")
-        example = " ".join(str(item.get("example") or "").split())
-        if example and values["written"] not in example:
-            problems.append(item.problem("example must contain the written form", "example"))
-            continue
-        entries.append(
-            Entry(
-                values["written"], values["spoken"], values["why"], str(raw), file, item.line,
-                example,
-            )
-        )
+        if item.written.lower() in seen:
+            problems.append(raw.problem(f"{item.written!r} is already in the lexicon at line "
+                                        f"{seen[item.written.lower()]}", "written"))
+        elif item.example and item.written not in item.example:
+            problems.append(raw.problem("example must contain the written form", "example"))
+        else:
+            seen[item.written.lower()] = raw.line_of("written")
+            entries.append(Entry(item.written, item.spoken, item.why, item.espeak_raw, file,
+                                 raw.line, item.example or ""))
     if problems:
-        raise ContentError(problems)
+        raise ContentError(sorted(problems, key=lambda p: p.line))
     return Lexicon(entries)
 
 

@@ -8,6 +8,7 @@ file by file against the manifest and only then renamed into place in one step.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import logging
@@ -20,15 +21,19 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Annotated, Any
 
+from pydantic import AfterValidator
+
+from kiosk.core.schema import Field, Items, Number, Strict, Text, Whole, validate, validate_each
+from kiosk.core.yamlfile import ContentError, Problem, load_yaml
 from kiosk.datafiles import shipped
 from kiosk.errors import KioskError
-from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +79,7 @@ class ModelEntry:
     zip_sha256: str | None = None
     zip_size_mb: float | None = None
     unpacked_size_mb: float | None = None
-    properties: dict = field(default_factory=dict, compare=False)
+    properties: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = ""  # "file:line" of the entry, for messages
 
     @property
@@ -99,131 +104,84 @@ class Manifest:
         raise KioskError(f"unknown voice model {name!r}; {self.path} lists: {known}")
 
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-_ENTRY_KEYS = {
-    "name", "url", "folder", "language", "licence", "files", "zip_sha256", "zip_size_mb",
-    "unpacked_size_mb", "properties",
-}  # fmt: skip
-_REQUIRED = ("name", "url", "folder", "language", "licence", "files")
+def _matching(regex: str, message: str) -> AfterValidator:
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{message}, not {value!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _relative(path: str) -> str:
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in path or path != str(pure):
+        raise ValueError(f"file path {path!r} must be relative, with / and no ..")
+    return path
+
+
+_Name = Annotated[Text, _matching(r"[A-Za-z0-9][A-Za-z0-9._-]*",
+                                  "must be a plain folder-style name (letters, digits, . _ -)")]
+_Sha256 = Annotated[str, _matching(r"[0-9a-f]{64}",
+                                   "must be 64 lowercase hex digits (in quotes if all digits)")]
+_Url = Annotated[Text, _matching(r"(https?|file)://.+", "must start with https://, http:// or file://")]
+_Megabytes = Annotated[Number, Field(gt=0)] | None
+
+
+class _FileShape(Strict):
+    sha256: _Sha256
+    size: Annotated[Whole, Field(ge=0)] | None = None
+
+
+class _EntryShape(Strict):
+    name: _Name
+    url: _Url
+    folder: _Name
+    language: Text
+    licence: Text
+    files: Annotated[dict[Annotated[str, AfterValidator(_relative)], _FileShape], Field(min_length=1)]
+    zip_sha256: _Sha256 | None = None
+    zip_size_mb: _Megabytes = None
+    unpacked_size_mb: _Megabytes = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class _ManifestShape(Strict):
+    default: Text | None = None
+    models: Items
 
 
 def load_manifest(path: str | Path | None = None) -> Manifest:
     """Load and validate a model manifest; every problem names its file and line."""
     path = Path(path) if path else DEFAULT_MANIFEST
-    data = load_yaml(path)
-    file = str(path)
-    problems: list[Problem] = []
-    if not isinstance(data, LineDict):
-        raise ContentError([Problem(file, 1, "expected a mapping with 'default' and 'models'")])
-    for key in data:
-        if key not in ("default", "models"):
-            problems.append(data.problem(f"unknown key {key!r} (expected default, models)", key))
-    raw_models = data.get("models")
+    data, file = load_yaml(path), str(path)
+    raw_models = validate(_ManifestShape, data, file).models
+    shapes, problems = validate_each(_EntryShape, raw_models, file, "models")
     entries: list[ModelEntry] = []
-    if not isinstance(raw_models, LineList) or not raw_models:
-        problems.append(data.problem("'models' must be a non-empty list of models", "models"))
-    else:
-        seen: dict[str, int] = {}
-        for index, raw in enumerate(raw_models):
-            entry = _parse_entry(raw, file, raw_models.line_at(index), problems)
-            if entry is None:
-                continue
-            if entry.name in seen:
-                problems.append(
-                    raw.problem(f"model {entry.name!r} listed twice (first at line "
-                                f"{seen[entry.name]})", "name"))
-            seen.setdefault(entry.name, raw.line_of("name"))
-            entries.append(entry)
-    raw_names = {m.get("name") for m in raw_models or () if isinstance(m, dict)}
-    default = data.get("default")
-    if default is None and entries:
-        default = entries[0].name
-    elif not isinstance(default, str) or default not in raw_names:
+    seen: dict[str, int] = {}
+    for shape, raw in zip(shapes, raw_models):
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if name in seen:
+            problems.append(raw.problem(f"model {name!r} listed twice (first at line "
+                                        f"{seen[name]})", "name"))
+        elif isinstance(name, str):
+            seen[name] = raw.line_of("name")
+        if shape is not None:
+            entries.append(ModelEntry(
+                name=shape.name, url=shape.url, folder=shape.folder, language=shape.language,
+                licence=shape.licence, zip_sha256=shape.zip_sha256, zip_size_mb=shape.zip_size_mb,
+                unpacked_size_mb=shape.unpacked_size_mb, properties=dict(shape.properties),
+                files=tuple(ModelFile(rel, f.sha256, f.size) for rel, f in shape.files.items()),
+                source=f"{file}:{raw.line}"))
+    default = data.get("default") or (entries[0].name if entries else None)
+    if default not in seen:
         problems.append(data.problem(f"default {default!r} is not the name of a listed model",
                                      "default"))
     if problems:
-        raise ContentError(problems)
+        raise ContentError(sorted(problems, key=lambda p: p.line))
     return Manifest(path=path, default=str(default), models=tuple(entries))
-
-
-def _parse_entry(raw: Any, file: str, line: int, problems: list[Problem]) -> ModelEntry | None:
-    if not isinstance(raw, LineDict):
-        problems.append(Problem(file, line, "each model must be a mapping (name: ..., url: ...)"))
-        return None
-    before = len(problems)
-    for key in raw:
-        if key not in _ENTRY_KEYS:
-            allowed = ", ".join(sorted(_ENTRY_KEYS))
-            problems.append(raw.problem(f"unknown key {key!r} (allowed: {allowed})", key))
-    for key in _REQUIRED:
-        if key not in raw:
-            problems.append(raw.problem(f"model is missing {key!r}"))
-    for key in ("name", "url", "folder", "language", "licence"):
-        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
-            problems.append(raw.problem(f"{key!r} must be a non-empty text", key))
-    for key in ("name", "folder"):
-        if isinstance(raw.get(key), str) and not _NAME_RE.match(raw[key]):
-            problems.append(raw.problem(
-                f"{key!r} must be a plain folder-style name (letters, digits, . _ -), "
-                f"got {raw[key]!r}", key))
-    url = raw.get("url")
-    if isinstance(url, str) and not url.startswith(("https://", "http://", "file://")):
-        problems.append(raw.problem(f"url must start with https://, http:// or file://: {url!r}",
-                                    "url"))
-    zip_sha = raw.get("zip_sha256")
-    if zip_sha is not None and not (isinstance(zip_sha, str) and _SHA_RE.match(zip_sha)):
-        problems.append(raw.problem(
-            "zip_sha256 must be 64 lowercase hex digits (in quotes if all digits)", "zip_sha256"))
-    for key in ("zip_size_mb", "unpacked_size_mb"):
-        value = raw.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or value <= 0):
-            problems.append(raw.problem(f"{key} must be a positive number of megabytes", key))
-    properties = raw.get("properties", {})
-    if not isinstance(properties, dict):
-        problems.append(raw.problem("'properties' must be a mapping", "properties"))
-    files = _parse_files(raw.get("files"), raw, problems) if "files" in raw else ()
-    if len(problems) > before:
-        return None
-    return ModelEntry(
-        name=raw["name"], url=raw["url"], folder=raw["folder"], language=raw["language"],
-        licence=raw["licence"], files=files, zip_sha256=zip_sha,
-        zip_size_mb=raw.get("zip_size_mb"), unpacked_size_mb=raw.get("unpacked_size_mb"),
-        properties=dict(properties), source=f"{file}:{raw.line}",
-    )
-
-
-def _parse_files(raw: Any, entry: LineDict, problems: list[Problem]) -> tuple[ModelFile, ...]:
-    if not isinstance(raw, LineDict) or not raw:
-        problems.append(entry.problem(
-            "'files' must map each file path to {sha256: ..., size: ...}", "files"))
-        return ()
-    result = []
-    for rel, spec in raw.items():
-        pure = PurePosixPath(str(rel))
-        if pure.is_absolute() or ".." in pure.parts or "\\" in str(rel) or str(rel) != str(pure):
-            problems.append(raw.problem(f"file path {rel!r} must be relative, with / and no ..",
-                                        rel))
-            continue
-        if not isinstance(spec, LineDict):
-            problems.append(raw.problem(f"{rel}: expected {{sha256: ..., size: ...}}", rel))
-            continue
-        for key in spec:
-            if key not in ("sha256", "size"):
-                problems.append(spec.problem(f"{rel}: unknown key {key!r} (allowed: sha256, size)",
-                                             key))
-        sha = spec.get("sha256")
-        if not (isinstance(sha, str) and _SHA_RE.match(sha)):
-            problems.append(spec.problem(f"{rel}: sha256 must be 64 lowercase hex digits (in quotes if all digits)",
-                                         "sha256"))
-            continue
-        size = spec.get("size")
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
-            problems.append(spec.problem(f"{rel}: size must be a whole number of bytes", "size"))
-            continue
-        result.append(ModelFile(str(rel), sha, size))
-    return tuple(result)
 
 
 # --------------------------------------------------------------------------- lookup
@@ -557,7 +515,7 @@ def _download(url: str, part: Path, entry: ModelEntry, progress: bool, timeout: 
     if have:
         request.add_header("Range", f"bytes={have}-")
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - manifest url
+        response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as err:
         if err.code == 416 and have:  # range not satisfiable: the part is stale or complete
             part.unlink()
@@ -624,10 +582,8 @@ def _friendly_os_errors(dest: Path, entry: ModelEntry) -> Iterator[None]:
         yield
     except OSError as err:
         if err.errno == errno.ENOSPC:
-            try:  # free the space a partial download took
+            with contextlib.suppress(OSError):  # free the space a partial download took
                 (dest / f"{entry.folder}.zip.part").unlink(missing_ok=True)
-            except OSError:
-                pass
             detail = f" ({err.strerror})" if err.strerror and "MB" in err.strerror else ""
             raise KioskError(
                 f"not enough disk space in {dest} to install {entry.name}{detail}. Free some "

@@ -33,6 +33,6 @@ def import_vosk() -> ModuleType:
     """The vosk module, imported without importing requests (and urllib3) along with it."""
     if "vosk" not in sys.modules and "requests" not in sys.modules:
         sys.modules["requests"] = _placeholder("requests")
-    import vosk  # noqa: PLC0415
+    import vosk
 
     return vosk

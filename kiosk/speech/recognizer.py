@@ -27,14 +27,15 @@ import json
 import logging
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, NamedTuple, Optional, Protocol, Union
+from typing import Any, Callable, NamedTuple, Protocol, Union
 
 import numpy as np
 
-from kiosk.speech.audio_in import SAMPLE_RATE
 from kiosk.errors import KioskError
+from kiosk.speech.audio_in import SAMPLE_RATE
 from kiosk.speech.grammar import Grammar, build_grammar
 
 log = logging.getLogger(__name__)
@@ -202,7 +203,7 @@ class EnergyVad:
     def process(self, samples: np.ndarray) -> None:
         data = np.concatenate([self._rest, samples]) if self._rest.size else samples
         n_frames = data.size // self.FRAME
-        min_run = max(1, int(round(self.s.min_speech_s * 50)))
+        min_run = max(1, round(self.s.min_speech_s * 50))
         for i in range(n_frames):
             frame = data[i * self.FRAME:(i + 1) * self.FRAME]
             db = self.level_db(frame)
@@ -227,7 +228,7 @@ class EnergyVad:
 # --------------------------------------------------------------------------- Vosk
 
 
-def check_model_dir(path: Union[str, Path]) -> Path:
+def check_model_dir(path: str | Path) -> Path:
     """Raise :class:`KioskError` unless ``path`` looks like an unpacked Vosk model folder."""
     path = Path(path)
     if not path.exists():
@@ -245,7 +246,7 @@ def check_model_dir(path: Union[str, Path]) -> Path:
 _MODEL_CACHE: dict[str, Any] = {}
 
 
-def load_model(path: Union[str, Path], *, clock: Callable[[], float] = time.perf_counter) -> tuple[Any, float]:
+def load_model(path: str | Path, *, clock: Callable[[], float] = time.perf_counter) -> tuple[Any, float]:
     """Load (once per process and folder) a Vosk model; returns ``(model, load_seconds)``.
 
     A cached model reports the load time it took the first time.
@@ -253,8 +254,9 @@ def load_model(path: Union[str, Path], *, clock: Callable[[], float] = time.perf
     path = check_model_dir(path).resolve()
     key = str(path)
     if key in _MODEL_CACHE:
-        return _MODEL_CACHE[key]
-    from kiosk.speech.offline_vosk import import_vosk  # noqa: PLC0415 - slow, and opens no socket
+        cached: tuple[Any, float] = _MODEL_CACHE[key]
+        return cached
+    from kiosk.speech.offline_vosk import import_vosk  # slow, and opens no socket
 
     vosk = import_vosk()
 
@@ -282,8 +284,8 @@ class VoskRecognizer:
         model: Any,
         *,
         mode: str = GRAMMAR,
-        phrases: Optional[Iterable[str]] = None,
-        endpointing: Optional[Endpointing] = None,
+        phrases: Iterable[str] | None = None,
+        endpointing: Endpointing | None = None,
         load_seconds: float = 0.0,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
@@ -294,7 +296,7 @@ class VoskRecognizer:
         self.load_seconds = load_seconds
         self.endpointing = endpointing or Endpointing()
         self._clock = clock
-        self.grammar: Optional[Grammar] = None
+        self.grammar: Grammar | None = None
         if mode == GRAMMAR:
             if phrases is None:
                 raise KioskError("grammar mode needs phrases (from content/); or use mode 'free'")
@@ -311,13 +313,13 @@ class VoskRecognizer:
 
     @classmethod
     def from_path(
-        cls, path: Union[str, Path], **kwargs: Any
-    ) -> "VoskRecognizer":
+        cls, path: str | Path, **kwargs: Any
+    ) -> VoskRecognizer:
         model, seconds = load_model(path)
         return cls(model, load_seconds=seconds, **kwargs)
 
     def _new_kaldi(self) -> Any:
-        from kiosk.speech.offline_vosk import import_vosk  # noqa: PLC0415
+        from kiosk.speech.offline_vosk import import_vosk
 
         vosk = import_vosk()
 
@@ -357,7 +359,8 @@ class VoskRecognizer:
         return endpoint
 
     def _parse(self, raw: str) -> dict[str, Any]:
-        return json.loads(raw)
+        parsed: dict[str, Any] = json.loads(raw)
+        return parsed
 
     def _heard_anything(self) -> bool:
         return bool(self._partial) or any(seg.get("text") for seg in self._segments)
@@ -418,7 +421,7 @@ class VoskRecognizer:
         self._pending = data[pos:].copy()
         return Partial(self._current_text())
 
-    def _check_limits(self) -> Optional[Event]:
+    def _check_limits(self) -> Event | None:
         ep = self.endpointing
         fed = self._fed
         speech = self.vad.speech_started or self._heard_anything()
@@ -474,6 +477,18 @@ def _as_int16(chunk: Any) -> np.ndarray:
 
 
 __all__ = [
-    "Endpointing", "EnergyVad", "Event", "Final", "FREE", "GRAMMAR", "NoSpeech", "Partial",
-    "Recognizer", "Transcript", "VoskRecognizer", "Word", "check_model_dir", "load_model",
+    "FREE",
+    "GRAMMAR",
+    "Endpointing",
+    "EnergyVad",
+    "Event",
+    "Final",
+    "NoSpeech",
+    "Partial",
+    "Recognizer",
+    "Transcript",
+    "VoskRecognizer",
+    "Word",
+    "check_model_dir",
+    "load_model",
 ]

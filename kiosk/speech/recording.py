@@ -8,8 +8,8 @@ samples in, one take out, with the same energy VAD and limits the kiosk listens 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 

@@ -24,16 +24,17 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from kiosk.speech.audio_out import AudioSink, ChunkEvent
-from kiosk.errors import KioskError
-from kiosk.speech.lexicon import Lexicon
 from kiosk.core.utterance import Utterance
 from kiosk.core.voice_settings import VoiceSettings
+from kiosk.errors import KioskError
+from kiosk.speech.audio_out import AudioSink, ChunkEvent
+from kiosk.speech.lexicon import Lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,8 @@ def apply_volume(samples: np.ndarray, volume: float) -> np.ndarray:
     if volume >= 0.999:
         return samples
     scaled = samples.astype(np.float32) * max(0.0, float(volume))
-    return np.clip(scaled, -32768, 32767).astype(np.int16)
+    louder: np.ndarray = np.clip(scaled, -32768, 32767).astype(np.int16)
+    return louder
 
 
 def parse_wav_bytes(data: bytes) -> tuple[int, np.ndarray]:
@@ -205,7 +207,7 @@ def _espeak_voices(executable: str, language: str) -> list[Any]:
 @dataclass
 class _Voice:
     id: str
-    languages: list = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
 
 
 class EspeakNgEngine:
@@ -438,7 +440,7 @@ class Speaker:
         sink = self.sink
         sink.open(self.engine.sample_rate)
         first_event = len(sink.events)
-        ready: queue.Queue = queue.Queue(maxsize=max(1, self.lookahead))
+        ready: queue.Queue[Any] = queue.Queue(maxsize=max(1, self.lookahead))
         worker = threading.Thread(
             target=self._synthesise_all, args=(chunks, ready, stop), name="kiosk-tts", daemon=True
         )
@@ -483,7 +485,7 @@ class Speaker:
         return not stop.is_set()
 
     @staticmethod
-    def _next(ready: queue.Queue, stop: threading.Event) -> Any:
+    def _next(ready: queue.Queue[Any], stop: threading.Event) -> Any:
         while not stop.is_set():
             try:
                 return ready.get(timeout=0.01)
@@ -491,13 +493,13 @@ class Speaker:
                 continue
         return None
 
-    def _synthesise_all(self, chunks: list[Chunk], ready: queue.Queue, stop: threading.Event) -> None:
+    def _synthesise_all(self, chunks: list[Chunk], ready: queue.Queue[Any], stop: threading.Event) -> None:
         for chunk in chunks:
             if stop.is_set():
                 return
             try:
                 samples: np.ndarray | None = self.engine.synthesize(chunk.text, self.settings)
-            except Exception:  # noqa: BLE001 - one bad chunk must not silence the kiosk
+            except Exception:
                 logger.exception("speech synthesis failed for %r; skipping it", chunk.text)
                 samples = None
             if not self._put(ready, (chunk, samples), stop):
@@ -505,7 +507,7 @@ class Speaker:
         self._put(ready, _DONE, stop)
 
     @staticmethod
-    def _put(ready: queue.Queue, item: Any, stop: threading.Event) -> bool:
+    def _put(ready: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
         while not stop.is_set():
             try:
                 ready.put(item, timeout=0.01)
@@ -528,7 +530,7 @@ class Speaker:
             self._speaking.set()
             try:
                 self._result = self._speak(utterances, start, stop)
-            except Exception:  # noqa: BLE001 - a background thread must log, not vanish
+            except Exception:
                 logger.exception("speaking failed")
                 self._result = SpeakResult(False, [], [], self._current)
             finally:

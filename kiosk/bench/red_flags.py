@@ -1,0 +1,146 @@
+"""Benchmark of the red-flag detector: recall on red flags, false alarms on ordinary complaints.
+
+``kiosk bench --red-flags tests/data/red-flags-dev.nl.tsv [--wer 0.2] [--json]`` reads a
+labelled file (``heard<TAB>expected``; expected ``red-flag:GROUP`` (several with ``|``) or
+``ordinary``) and reports, clean and at each simulated word error rate:
+
+- recall: red flags sent to the huisarts (any group counts: the advice always names the
+  huisarts); the share that got one of the expected groups is listed as well;
+- false alarms: ordinary complaints sent to the huisarts.
+
+With errors, every sentence is heard ``repeats`` times with different simulated errors
+(:mod:`kiosk.core.errorsim`, seeded), so one lucky or unlucky draw does not decide the figure.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.core.errorsim import ErrorSimulator
+from kiosk.errors import KioskError
+
+ORDINARY = "ordinary"
+RED = "red-flag"
+
+
+@dataclass(frozen=True)
+class LabelledHeard:
+    text: str
+    groups: tuple[str, ...]  # empty: an ordinary complaint
+    line: int
+
+    @property
+    def is_red_flag(self) -> bool:
+        return bool(self.groups)
+
+
+def load_labelled(path: str | Path) -> list[LabelledHeard]:
+    """Read ``heard<TAB>expected`` lines (header and ``#`` comments allowed)."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise KioskError(f"{path}: no such file") from None
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        text, tab, expected = line.partition("\t")
+        if number == 1 and text.strip() == "heard":
+            continue
+        if not tab or not text.strip():
+            raise KioskError(f"{path}:{number}: expected 'heard<TAB>expected'")
+        labels = [e.strip() for e in expected.split("|")]
+        if labels == [ORDINARY]:
+            rows.append(LabelledHeard(text.strip(), (), number))
+            continue
+        groups = []
+        for label in labels:
+            kind, _, group = label.partition(":")
+            if kind != RED or not group:
+                raise KioskError(f"{path}:{number}: expected 'ordinary' or 'red-flag:GROUP', "
+                                 f"not {label!r}")
+            groups.append(group)
+        rows.append(LabelledHeard(text.strip(), tuple(groups), number))
+    if not rows:
+        raise KioskError(f"{path}: no labelled lines in it")
+    return rows
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def evaluate(flags: Any, rows: Sequence[LabelledHeard], wer: float = 0.0, repeats: int = 1,
+             seed: int = 7, vocabulary: Iterable[str] = ()) -> dict[str, Any]:
+    """Recall and false alarms of ``flags.detect`` on ``rows``, clean (``wer`` 0) or with
+    simulated recogniser errors (each row heard ``repeats`` times)."""
+    simulator = ErrorSimulator(sorted(set(vocabulary))) if wer > 0 else None
+    rng = random.Random(seed)
+    times = repeats if simulator else 1
+    caught = right_group = alarms = reds = ordinary = 0
+    missed: list[dict[str, Any]] = []
+    false_alarms: list[dict[str, Any]] = []
+    for row in rows:
+        for _ in range(times):
+            heard = simulator.simulate(row.text, wer, rng) if simulator else row.text
+            found = flags.detect(heard)
+            if row.is_red_flag:
+                reds += 1
+                if found is None:
+                    missed.append({"line": row.line, "text": row.text, "heard": heard})
+                else:
+                    caught += 1
+                    right_group += found.group in row.groups
+            else:
+                ordinary += 1
+                if found is not None:
+                    alarms += 1
+                    false_alarms.append({"line": row.line, "text": row.text, "heard": heard,
+                                         "group": found.group})
+    return {
+        "wer": wer, "repeats": times, "red_flags": reds, "ordinary": ordinary,
+        "caught": caught, "recall_pct": _percent(caught, reds),
+        "right_group_pct": _percent(right_group, reds),
+        "false_alarms": alarms, "false_alarm_pct": _percent(alarms, ordinary),
+        "missed": missed, "false_alarm_rows": false_alarms,
+    }
+
+
+def run_red_flag_bench(path: str | Path, content: Any, wers: Sequence[float] = (0.2,),
+                       seed: int = 7, repeats: int = 5) -> dict[str, Any]:
+    """Clean, then once per word error rate in ``wers``; ``content`` gives the red flags and
+    the vocabulary the simulated errors draw from (the content's phrases and the red-flag
+    words, so errors are near misses)."""
+    if content.red_flags is None:
+        raise KioskError(f"no red flags: {content.directory / 'red_flags.nl.yaml'} is missing")
+    rows = load_labelled(path)
+    vocabulary = [w for phrase in content.recognizer_phrases() for w in phrase.split()]
+    vocabulary += content.red_flags.vocabulary()
+    runs = [evaluate(content.red_flags, rows)]
+    runs += [evaluate(content.red_flags, rows, w, repeats, seed, vocabulary) for w in wers if w > 0]
+    return {"file": str(path), "seed": seed, "runs": runs}
+
+
+def format_table(result: dict[str, Any]) -> str:
+    runs = result["runs"]
+    first = runs[0]
+    lines = [f"red flags: {result['file']} ({first['red_flags']} red flags, "
+             f"{first['ordinary']} ordinary complaints)",
+             f"{'':<18}{'recall':>16}{'false alarms':>16}{'right group':>14}"]
+    for run in runs:
+        label = "clean" if run["wer"] == 0 else f"wer {run['wer']:.2f} (x{run['repeats']})"
+        lines.append(f"{label:<18}{run['caught']:>6}/{run['red_flags']:<4}{run['recall_pct']:>5.1f}%"
+                     f"{run['false_alarms']:>6}/{run['ordinary']:<4}{run['false_alarm_pct']:>5.1f}%"
+                     f"{run['right_group_pct']:>13.1f}%")
+    for run in runs:
+        label = "clean" if run["wer"] == 0 else f"wer {run['wer']:.2f}"
+        for row in run["missed"][:15]:
+            lines.append(f"  missed ({label}) line {row['line']}: {row['heard']}")
+        for row in run["false_alarm_rows"][:15]:
+            lines.append(f"  false alarm ({label}) line {row['line']} -> {row['group']}: {row['heard']}")
+    return "\n".join(lines)

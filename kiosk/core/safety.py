@@ -1,0 +1,568 @@
+"""Red flags: things a visitor may say that need a doctor today, found in any heard text.
+
+Pure: ``content/red_flags.nl.yaml`` is read once by :func:`load_red_flags`; then
+:meth:`RedFlags.detect` takes what was heard (recogniser text or typed) and returns the first
+:class:`RedFlag` group that fires, with the kiosk's own advice to say, or ``None``.
+
+Why rules and not a classifier: a missed red flag is the one error the kiosk must not make,
+and the labelled data is small. Word groups with explicit rules ("warm" + a joint word close
+together, "kan" + "niet" + "staan" without "zo goed" or "zonder stok") are predictable, a
+practice assistant can read and extend them, a physiotherapist can review them, and a test
+can show why something fired. Recogniser errors are met with word lists that hold the
+spoken forms, prefix words (``koorts*``) and a small edit distance for long words that are
+not themselves ordinary words of the content (so "gewicht" never passes for "gewricht").
+
+Every sentence of advice is the kiosk's own: origin ``kiosk:red-flag/<key>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from kiosk.core.content import split_sentences
+from kiosk.core.normalize import tokens
+from kiosk.core.utterance import KIOSK, Utterance
+from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
+
+#: Origin prefix of the red-flag advice: ``kiosk:red-flag/<group or advice key>``.
+ORIGIN = f"{KIOSK}:red-flag"
+#: Short words a recogniser glues to their neighbour ("ikkan", "bengestruikeld"): a word that is
+#: one of these plus a red-flag word is read as the two words.
+GLUED_WORDS = frozenset({
+    "ik", "ben", "en", "de", "het", "een", "is", "er", "te", "dat", "die", "in", "je", "kan",
+    "mijn", "nu", "niet", "meer", "op", "zo", "heel", "erg", "was", "ze", "hij", "u", "uw",
+})
+#: Words around a rule's matched words in which an ``unless`` word cancels it.
+UNLESS_MARGIN = 2
+SENTENCE_PAUSE = 0.35
+_GROUP_KEYS = {"name", "rules", "say", "examples", "not_examples"}
+_RULE_KEYS = {"all", "within", "unless"}
+_TOP_KEYS = {"origin", "advice", "words", "except", "negation", "groups"}
+
+
+# --------------------------------------------------------------------------- data
+@dataclass(frozen=True)
+class RedFlag:
+    """A red flag that fired: its ``group`` id and the advice to say (complete: it ends with
+    its own closing sentence, so no general disclaimer should follow it)."""
+
+    group: str
+    advice: tuple[Utterance, ...]
+    name: str = ""  # what the group is about, in English, for staff and logs
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One own sentence that gives advice, for the clinical sign-off list."""
+
+    file: str
+    line: int
+    key: str
+    text: str
+    reviewed: bool
+
+
+@dataclass(frozen=True)
+class _Word:
+    """One entry of a word group: a word or phrase; ``prefix`` when written with ``*``."""
+
+    parts: tuple[str, ...]
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    all: tuple[str, ...]
+    within: int | None = None
+    unless: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+    rules: tuple[Rule, ...]
+    advice: tuple[Utterance, ...]
+    examples: tuple[str, ...] = ()
+    not_examples: tuple[str, ...] = ()
+    line: int = 0
+    #: Line of each example, then of each not_example (for error messages).
+    example_lines: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Negation:
+    words: frozenset[str] = frozenset()
+    negatable: frozenset[str] = frozenset()
+    ends: frozenset[str] = frozenset()
+    not_after: frozenset[str] = frozenset()
+    reach: int = 4
+
+
+def _close(token: str, word: str) -> bool:
+    """A small recogniser slip in a long word: one edit from 6 letters, two from 9."""
+    if len(word) < 6 or abs(len(token) - len(word)) > 2:
+        return False
+    allowed = 2 if len(word) >= 9 else 1
+    return Levenshtein.distance(token, word, score_cutoff=allowed) <= allowed
+
+
+@dataclass
+class RedFlags:
+    """The red-flag groups of the content; :meth:`detect` is the one thing the dialog needs."""
+
+    groups: tuple[Group, ...]
+    words: dict[str, tuple[_Word, ...]]
+    negation: Negation = field(default_factory=Negation)
+    exceptions: frozenset[str] = frozenset()
+    #: Ordinary words (the content's own): never taken as a slip for a red-flag word.
+    known_words: frozenset[str] = frozenset()
+    file: str = ""
+    review: tuple[ReviewItem, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._exact: dict[str, set[str]] = {}
+        for concept, entries in self.words.items():
+            for entry in entries:
+                if len(entry.parts) == 1 and not entry.prefix:
+                    self._exact.setdefault(entry.parts[0], set()).add(concept)
+        self._cache: dict[str, frozenset[str]] = {}
+
+    # ------------------------------------------------------------------ matching words
+    def _token_matches(self, token: str, entry: _Word, part: str) -> bool:
+        if token == part:
+            return True
+        if token in self.exceptions:
+            return False
+        if entry.prefix and token.startswith(part):
+            return True
+        if token in self.known_words or token in self._exact:
+            return False  # an ordinary word of its own, not a slip
+        return _close(token, part)
+
+    def _spans(self, words: Sequence[str], concept: str) -> list[tuple[int, int]]:
+        """(start, end) word positions (end exclusive) where ``concept`` is said."""
+        spans = []
+        n = len(words)
+        for entry in self.words.get(concept, ()):
+            k = len(entry.parts)
+            for i in range(n):
+                if i + k <= n and all(self._token_matches(words[i + j], entry, entry.parts[j])
+                                      for j in range(k)):
+                    spans.append((i, i + k))
+                elif k > 1 and words[i] == "".join(entry.parts):  # "nieuweknie"
+                    spans.append((i, i + 1))
+        return sorted(set(spans))
+
+    def _negated(self, words: Sequence[str], start: int) -> bool:
+        neg = self.negation
+        for back in range(1, neg.reach + 1):
+            i = start - back
+            if i < 0:
+                return False
+            word = words[i]
+            if word in neg.ends:
+                return False
+            if word in neg.words:
+                return not (i > 0 and words[i - 1] in neg.not_after)
+        return False
+
+    def _occurrences(self, words: Sequence[str], concept: str) -> list[tuple[int, int]]:
+        spans = self._spans(words, concept)
+        if concept in self.negation.negatable:
+            spans = [s for s in spans if not self._negated(words, s[0])]
+        return spans
+
+    # ------------------------------------------------------------------ rules
+    def _holds(self, rule: Rule, words: Sequence[str], found: dict[str, list[tuple[int, int]]]) -> bool:
+        if any(not found[c] for c in rule.all):
+            return False
+        width = rule.within or len(words)
+        starts = sorted({s for c in rule.all for s, _ in found[c]})
+        for first in starts:
+            last_allowed = first + width
+            chosen = []
+            for concept in rule.all:
+                inside = [s for s in found[concept] if first <= s[0] and s[1] <= last_allowed]
+                if not inside:
+                    break
+                chosen.append(inside[0])
+            else:
+                lo = min(s for s, _ in chosen)
+                hi = max(e for _, e in chosen)
+                if not self._cancelled(rule, words, lo, hi, found):
+                    return True
+        return False
+
+    @staticmethod
+    def _cancelled(rule: Rule, words: Sequence[str], lo: int, hi: int,
+                   found: dict[str, list[tuple[int, int]]]) -> bool:
+        a, b = lo - UNLESS_MARGIN, hi + UNLESS_MARGIN
+        return any(s < b and e > a for c in rule.unless for s, e in found[c])
+
+    def _unglue(self, words: list[str]) -> list[str]:
+        """Split words a recogniser glued together: a short word from :data:`GLUED_WORDS` and
+        a word of the word groups ("ikkan" -> "ik kan")."""
+        out: list[str] = []
+        for word in words:
+            if word in self._exact or word in self.known_words or word in GLUED_WORDS:
+                out.append(word)
+                continue
+            for cut in range(1, len(word)):
+                head, tail = word[:cut], word[cut:]
+                if (head in GLUED_WORDS and (tail in self._exact or tail in GLUED_WORDS)) or \
+                        (tail in GLUED_WORDS and head in self._exact):
+                    out += [head, tail]
+                    break
+            else:
+                out.append(word)
+        return out
+
+    def _words(self, text: str) -> list[str]:
+        return self._unglue(tokens(text))
+
+    def detect(self, text: str) -> RedFlag | None:
+        """The first red-flag group that ``text`` (heard or typed Dutch) fires, or None."""
+        words = self._words(text)
+        if not words:
+            return None
+        found: dict[str, list[tuple[int, int]]] = {}
+        for group in self.groups:
+            for rule in group.rules:
+                for concept in (*rule.all, *rule.unless):
+                    if concept not in found:
+                        found[concept] = self._occurrences(words, concept)
+                if self._holds(rule, words, found):
+                    return RedFlag(group.id, group.advice, group.name)
+        return None
+
+    def why(self, text: str) -> str | None:
+        """For staff and tests: "group: rule" that fired on ``text``, or None."""
+        words = self._words(text)
+        found = {c: self._occurrences(words, c) for c in self.words}
+        for group in self.groups:
+            for rule in group.rules:
+                if self._holds(rule, words, found):
+                    return f"{group.id}: {' + '.join(rule.all)}"
+        return None
+
+    def vocabulary(self) -> list[str]:
+        """Every word of every word group (for the recogniser's phrase list and the
+        error simulator)."""
+        return sorted({part for entries in self.words.values() for e in entries for part in e.parts})
+
+    def unreviewed(self) -> list[ReviewItem]:
+        return [item for item in self.review if not item.reviewed]
+
+
+# --------------------------------------------------------------------------- loading
+class _Reader:
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def error(self, where: Any, message: str, key: str | None = None, line: int | None = None) -> None:
+        if line is None:
+            line = where.line_of(key) if isinstance(where, LineDict) and key else getattr(where, "line", 0)
+        self.problems.append(Problem(self.file, line, message))
+
+    def word_list(self, node: Any, where: str, parent: LineDict, key: str) -> list[str]:
+        if not isinstance(node, list) or not node:
+            self.error(parent, f"{where} must be a non-empty list of words", key)
+            return []
+        out = []
+        for i, item in enumerate(node):
+            if not isinstance(item, str) or not " ".join(tokens(item.rstrip("*"))):
+                line = node.line_at(i) if isinstance(node, LineList) else parent.line_of(key)
+                self.error(parent, f"{where}: item {i + 1} must be a word or phrase", line=line)
+            else:
+                out.append(item)
+        return out
+
+    def advice_text(self, node: Any, where: str, parent: Any, key: Any, origin: str,
+                    review: list[ReviewItem]) -> list[Utterance]:
+        text = node.get("text") if isinstance(node, LineDict) else None
+        if not isinstance(node, LineDict) or not isinstance(text, str) or not text.strip():
+            self.error(parent, f"{where} needs a 'text'", key if isinstance(key, str) else None,
+                       line=key if isinstance(key, int) else None)
+            return []
+        reviewed = node.get("reviewed", False)
+        if not isinstance(reviewed, bool):
+            self.error(node, f"{where}: 'reviewed' must be true or false", "reviewed")
+            reviewed = False
+        for extra in set(node) - {"text", "reviewed"}:
+            self.error(node, f"{where}: unknown key {extra!r} (expected text, reviewed)", extra)
+        text = " ".join(text.split())
+        review.append(ReviewItem(self.file, node.line_of("text"), origin, text, reviewed))
+        return [Utterance(s, origin, SENTENCE_PAUSE) for s in split_sentences(text)]
+
+    def read(self, data: Any, known_words: Iterable[str]) -> RedFlags | None:
+        if not isinstance(data, LineDict):
+            self.problems.append(Problem(self.file, 1, "expected a mapping with 'words' and 'groups'"))
+            return None
+        for key in data:
+            if key not in _TOP_KEYS:
+                self.error(data, f"unknown key {key!r} (expected {', '.join(sorted(_TOP_KEYS))})", key)
+        if data.get("origin") != KIOSK:
+            self.error(data, "red flags are the kiosk's own advice: write 'origin: kiosk'", "origin")
+        review: list[ReviewItem] = []
+        # shared advice
+        advice: dict[str, list[Utterance]] = {}
+        advice_spec = data.get("advice") or LineDict()
+        if not isinstance(advice_spec, LineDict):
+            self.error(data, "'advice' must be a mapping of key: {text, reviewed}", "advice")
+            advice_spec = LineDict()
+        for key, node in advice_spec.items():
+            advice[key] = self.advice_text(node, f"advice {key!r}", advice_spec, key,
+                                           f"{ORIGIN}/{key}", review)
+        # word groups
+        words: dict[str, tuple[_Word, ...]] = {}
+        words_spec = data.get("words")
+        if not isinstance(words_spec, LineDict) or not words_spec:
+            self.error(data, "'words' must be a mapping of group: [words]",
+                       "words" if "words" in data else None)
+            words_spec = LineDict()
+        for concept, node in words_spec.items():
+            entries = []
+            for item in self.word_list(node, f"word group {concept!r}", words_spec, concept):
+                prefix = item.rstrip().endswith("*")
+                entries.append(_Word(tuple(tokens(item.rstrip().rstrip("*"))), prefix))
+            words[concept] = tuple(entries)
+        exceptions = frozenset(" ".join(tokens(w)) for w in
+                               (self.word_list(data["except"], "'except'", data, "except")
+                                if "except" in data else []))
+        negation = self.negation(data.get("negation"), data, words)
+        groups = self.groups(data, words, advice, review)
+        if self.problems:
+            return None
+        return RedFlags(tuple(groups), words, negation, exceptions,
+                        frozenset(" ".join(tokens(w)) for w in known_words), self.file,
+                        tuple(review))
+
+    def negation(self, node: Any, parent: LineDict, words: dict[str, tuple[_Word, ...]]) -> Negation:
+        if node is None:
+            return Negation()
+        if not isinstance(node, LineDict):
+            self.error(parent, "'negation' must be a mapping", "negation")
+            return Negation()
+
+        def flat(key: str) -> frozenset[str]:
+            if key not in node:
+                return frozenset()
+            listed = self.word_list(node[key], f"negation {key!r}", node, key)
+            return frozenset(" ".join(tokens(w)) for w in listed)
+
+        negatable = flat("negatable")
+        for concept in negatable - set(words):
+            self.error(node, f"negation: unknown word group {concept!r}", "negatable")
+        reach = node.get("reach", 4)
+        if not isinstance(reach, int) or reach < 1:
+            self.error(node, "negation 'reach' must be a whole number of words (1 or more)", "reach")
+            reach = 4
+        return Negation(flat("words"), negatable, flat("ends"), flat("not_after"), reach)
+
+    def groups(self, data: LineDict, words: dict[str, tuple[_Word, ...]],
+               advice: dict[str, list[Utterance]], review: list[ReviewItem]) -> list[Group]:
+        spec = data.get("groups")
+        if not isinstance(spec, LineDict) or not spec:
+            self.error(data, "'groups' must be a mapping of group id: {name, rules, say}",
+                       "groups" if "groups" in data else None)
+            return []
+        out = []
+        for gid, node in spec.items():
+            where = f"group {gid!r}"
+            if not isinstance(node, LineDict):
+                self.error(spec, f"{where} must be a mapping with name, rules and say", gid)
+                continue
+            for key in node:
+                if key not in _GROUP_KEYS:
+                    expected = ", ".join(sorted(_GROUP_KEYS))
+                    self.error(node, f"{where}: unknown key {key!r} (expected {expected})", key)
+            rules = [r for i, r in enumerate(node.get("rules") or []) if r is not None]
+            parsed = [self.rule(r, node, where, words, i) for i, r in enumerate(rules)]
+            if not rules:
+                self.error(node, f"{where} has no 'rules'", "rules" if "rules" in node else None)
+            say: list[Utterance] = []
+            say_spec = node.get("say")
+            if not isinstance(say_spec, LineList) or not say_spec:
+                self.error(node, f"{where} has nothing to 'say'", "say" if "say" in node else None)
+                say_spec = LineList()
+            for i, item in enumerate(say_spec):
+                if isinstance(item, str):
+                    if item not in advice:
+                        self.error(node, f"{where}: unknown advice {item!r} (define it under 'advice')",
+                                   line=say_spec.line_at(i))
+                    say += advice.get(item, [])
+                else:
+                    say += self.advice_text(item, f"{where}, say item {i + 1}", node,
+                                            say_spec.line_at(i), f"{ORIGIN}/{gid}", review)
+            name = node.get("name")
+            if not isinstance(name, str) or not name.strip():
+                self.error(node, f"{where} has no 'name'", "name" if "name" in node else None)
+                name = str(gid)
+            examples = tuple(self.word_list(node["examples"], f"{where} examples", node, "examples")) \
+                if "examples" in node else ()
+            not_examples = tuple(self.word_list(node["not_examples"], f"{where} not_examples", node,
+                                                "not_examples")) if "not_examples" in node else ()
+            lines = tuple(self.lines_of(node, key) for key in ("examples", "not_examples"))
+            out.append(Group(str(gid), " ".join(name.split()), tuple(p for p in parsed if p),
+                             tuple(say), examples, not_examples, node.line,
+                             lines[0][:len(examples)] + lines[1][:len(not_examples)]))
+        return out
+
+    @staticmethod
+    def lines_of(node: LineDict, key: str) -> tuple[int, ...]:
+        items = node.get(key)
+        if not isinstance(items, LineList):
+            return ()
+        return tuple(items.line_at(i) for i in range(len(items)))
+
+    def rule(self, node: Any, group: LineDict, where: str, words: dict[str, tuple[_Word, ...]],
+             index: int) -> Rule | None:
+        rules = group["rules"]
+        node_all: Any
+        within: Any
+        unless: Any
+        line = rules.line_at(index) if isinstance(rules, LineList) else group.line
+        if isinstance(node, list):
+            node_all, within, unless = node, None, []
+        elif isinstance(node, LineDict):
+            for key in node:
+                if key not in _RULE_KEYS:
+                    self.error(node, f"{where}, rule {index + 1}: unknown key {key!r} "
+                                     f"(expected {', '.join(sorted(_RULE_KEYS))})", key)
+            node_all, within, unless = node.get("all"), node.get("within"), node.get("unless", [])
+        else:
+            self.error(group, f"{where}, rule {index + 1} must be a list of word groups or "
+                              "{all: [...], within: N, unless: [...]}", line=line)
+            return None
+        if not isinstance(node_all, list) or not node_all:
+            self.error(group, f"{where}, rule {index + 1}: 'all' must list word groups", line=line)
+            return None
+        if not isinstance(unless, list):
+            self.error(group, f"{where}, rule {index + 1}: 'unless' must list word groups", line=line)
+            return None
+        for concept in [*node_all, *unless]:
+            if concept not in words:
+                self.error(group, f"{where}, rule {index + 1}: unknown word group {concept!r}", line=line)
+                return None
+        if within is not None and (not isinstance(within, int) or within < len(node_all)):
+            self.error(group, f"{where}, rule {index + 1}: 'within' must be a whole number of words, "
+                              "at least the number of word groups", line=line)
+            return None
+        return Rule(tuple(node_all), within, tuple(unless))
+
+
+def check_red_flags(path: str | Path,
+                    known_words: Iterable[str] = ()) -> tuple[RedFlags | None, list[Problem]]:
+    """Load ``red_flags.nl.yaml``: (red flags or None, every problem with file and line).
+
+    Besides the file's form, each group's ``examples`` must fire that group and its
+    ``not_examples`` must fire no group."""
+    try:
+        data = load_yaml(path)
+    except ContentError as err:
+        return None, list(err.problems)
+    reader = _Reader(str(path))
+    flags = reader.read(data, known_words)
+    if flags is None:
+        return None, reader.problems
+    problems = []
+    for group in flags.groups:
+        lines = list(group.example_lines) + [group.line] * (len(group.examples) + len(group.not_examples))
+        for i, example in enumerate(group.examples):
+            fired = flags.detect(example)
+            if fired is None or fired.group != group.id:
+                got = fired.group if fired else "nothing"
+                problems.append(Problem(flags.file, lines[i], f"group {group.id!r}: example "
+                                        f"{example!r} is not caught by it (caught by: {got})"))
+        for i, example in enumerate(group.not_examples, start=len(group.examples)):
+            fired = flags.detect(example)
+            if fired is not None:
+                problems.append(Problem(flags.file, lines[i], f"group {group.id!r}: ordinary "
+                                        f"complaint {example!r} is taken as red flag {fired.group!r}"))
+    return (None if problems else flags), problems
+
+
+def load_red_flags(path: str | Path, known_words: Iterable[str] = ()) -> RedFlags:
+    """Load and check the red-flag file; raises :class:`ContentError` naming file and line."""
+    flags, problems = check_red_flags(path, known_words)
+    if flags is None:
+        raise ContentError(problems)
+    return flags
+
+
+# --------------------------------------------------------------------------- clinical sign-off
+#: Choices a physiotherapist must confirm besides the sentences (content/REVIEW.md).
+REVIEW_DECISIONS = (
+    "A knee or hip that is warm, hot or red counts as a red flag on its own; swelling alone "
+    "does not (\"een beetje dik na het fietsen\"), only when it is sudden, severe, or comes with "
+    "warmth, redness or fever (content/red_flags.nl.yaml, group heet-gewricht).",
+    "Fever counts on its own (group koorts); 38 degrees and above is named as fever.",
+    "A fall or knock counts together with the knee, hip, leg, pain, or not being able to stand "
+    "or walk, even when the visitor can still walk (group val).",
+    "\"kan niet meer staan / lopen\" counts; \"kan niet meer zo goed / zo lang / zo ver lopen\" "
+    "and \"kan niet lopen zonder stok\" do not (group niet-staan).",
+    "112 is named for severe breathlessness, chest pain or being very ill (advice spoed), in the "
+    "groups koorts, na-operatie and niet-staan; not for the other groups.",
+    "After an operation the kiosk tells the visitor to call the hospital or the huisarts; the "
+    "step test treats \"geopereerd in de laatste drie maanden\" (and \"weet ik niet\") as no step "
+    "advice at all (content/triage.nl.yaml, check question operatie).",
+    "Any recent fall or hard knock on the knee or hip ends the step test at the huisarts "
+    "(check question val).",
+    "Without a diagnosis from a physiotherapist or doctor (\"nee\" or \"weet ik niet\") the step "
+    "test gives no step or movement-type advice, only the leaflet's sentence on other causes "
+    "(check question diagnose).",
+    "Stap 3 is given only after a whole treatment plan with the physiotherapist (\"behandelplan "
+    "afgemaakt, met eigen doelen\") and a life that still goes \"erg achteruit\".",
+    "Tweedelijnszorg is explained as \"zorg van een specialist, bijvoorbeeld in het ziekenhuis\".",
+)
+
+
+def review_items(content: Any) -> list[ReviewItem]:
+    """Every own sentence that gives or withholds advice: red flags, then the step test."""
+    items: list[ReviewItem] = []
+    for part in (getattr(content, "red_flags", None), getattr(content, "triage", None)):
+        if part is not None:
+            items += list(part.review)
+    return items
+
+
+def review_document(items: Sequence[ReviewItem], content_dir: str = "content") -> str:
+    """content/REVIEW.md: the sign-off checklist (``kiosk check --review``)."""
+    done = sum(item.reviewed for item in items)
+    out = [
+        "# Clinical sign-off of the kiosk's own advice",
+        "",
+        "**A physiotherapist must read and sign off every sentence below before the kiosk is used",
+        "with patients.** These sentences are not from the KNGF leaflet: they are the kiosk's own",
+        "words that send a visitor to a doctor, give or withhold a step of the stepwise approach,",
+        "or ask the questions that decide this. The leaflet's own text is checked against the",
+        "leaflet by `kiosk check` and is not listed here.",
+        "",
+        "How to sign off: read each sentence at its file and line, and the decisions below. When a",
+        "sentence is right, set `reviewed: true` next to it in that file; change the sentence",
+        "first when it is not. Then run `kiosk check --review > content/REVIEW.md` (a test fails",
+        "while this file and the content disagree). `kiosk check` reports how many sentences are",
+        "still unreviewed.",
+        "",
+        f"Signed off: {done} of {len(items)}.",
+        "",
+        "## Decisions to review",
+        "",
+    ]
+    out += [f"- {decision}" for decision in REVIEW_DECISIONS]
+    out += ["", "## Sentences", "", "`[x]` reviewed, `[ ]` not yet.", ""]
+    current = None
+    for item in items:
+        file = f"{content_dir}/{Path(item.file).name}"
+        if file != current:
+            out += ["", f"### {file}", ""] if current else [f"### {file}", ""]
+            current = file
+        out.append(f"- [{'x' if item.reviewed else ' '}] `{file}:{item.line}` `{item.key}`: {item.text}")
+    return "\n".join(out).rstrip() + "\n"
