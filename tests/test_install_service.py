@@ -27,7 +27,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 from test_service_files import ANALYZE, verify
 
@@ -155,7 +154,7 @@ class Staged:
         found: dict[str, tuple[int, int, bytes | str]] = {}
         for path in sorted(self.root.rglob("*")):
             rel = str(path.relative_to(self.root))
-            if "/venv-" in f"/{rel}" and not rel.endswith(".complete") \
+            if ("/venv-" in f"/{rel}" and not rel.endswith(".complete")) \
                     or "__pycache__" in rel or rel.startswith("usr/lib/systemd"):
                 continue
             if path.is_symlink():

@@ -19,7 +19,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 NEEDS = [name for name in ("unshare", "strace", "espeak-ng") if shutil.which(name) is None]

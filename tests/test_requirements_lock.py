@@ -4,12 +4,11 @@ dependency of pyproject.toml at a version its range allows, and pins everything 
 from __future__ import annotations
 
 import re
-import tomllib
 
+import tomllib
+from conftest import REPO
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
-from conftest import REPO
 
 
 def lock() -> dict[str, str]:

@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 UNIT = REPO / "systemd" / "kiosk.service"

@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 from test_watchdog import SystemdNotifySocketStandIn, wait_until
 

@@ -12,15 +12,13 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pytest
+from voice_fixtures import FakeRecognizer
 
 from kiosk.app.runner import EndOfInput, Runner
 from kiosk.app.watchdog import Heartbeat, Notifier
-
-from voice_fixtures import FakeRecognizer
 
 
 class SystemdNotifySocketStandIn:
@@ -45,7 +43,7 @@ class SystemdNotifySocketStandIn:
                 continue
             self.messages.append((time.monotonic(), data.decode()))
 
-    def env(self, watchdog_s: Optional[float] = None) -> dict[str, str]:
+    def env(self, watchdog_s: float | None = None) -> dict[str, str]:
         env = {"NOTIFY_SOCKET": self.address}
         if watchdog_s:
             env["WATCHDOG_USEC"] = str(int(watchdog_s * 1_000_000))
@@ -112,7 +110,7 @@ class StallingMicrophoneDouble:
         self.stall = threading.Event()
         self.end = threading.Event()
 
-    def read(self, timeout: Optional[float] = None) -> Optional[np.ndarray]:
+    def read(self, timeout: float | None = None) -> np.ndarray | None:
         if self.end.is_set():
             raise EndOfInput
         if self.stall.is_set():
@@ -154,7 +152,7 @@ def test_watchdog_pings_arrive_while_audio_flows_and_stop_when_the_loop_is_stuck
         time.sleep(1.0)  # more than three watchdog intervals
         assert systemd.received("WATCHDOG=1", after=stalled) == []
         healthy = systemd.received("WATCHDOG=1")
-        gaps = [b - a for a, b in zip([started] + healthy, healthy)]
+        gaps = [b - a for a, b in zip([started, *healthy], healthy)]
         assert max(gaps) < 0.3  # while healthy, never a gap the watchdog would punish
     finally:
         source.end.set()

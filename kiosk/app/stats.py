@@ -22,7 +22,7 @@ import tempfile
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Dict
+from typing import Callable
 
 from kiosk.errors import KioskError
 
@@ -34,7 +34,7 @@ FORMAT = "kiosk-stats/2"
 _ID = re.compile(r"^[a-z0-9-]{0,64}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-Days = Dict[str, Counter]
+Days = dict[str, "Counter[str]"]
 
 
 class Stats:
@@ -125,7 +125,7 @@ class StatsFile:
         self.today = today
 
     @classmethod
-    def open(cls, path: Path, today: Callable[[], date] = date.today) -> "StatsFile":
+    def open(cls, path: Path, today: Callable[[], date] = date.today) -> StatsFile:
         """Load ``path`` (moving a corrupt one aside) and prove it can be written now."""
         path = Path(path)
         try:
@@ -170,9 +170,12 @@ class StatsFile:
         write_atomically(self.path, json.dumps(data, indent=1) + "\n")
 
 
-def totals(days: Days) -> Counter:
+def totals(days: Days) -> Counter[str]:
     """All days' counts added up."""
-    return sum(days.values(), Counter())
+    total: Counter[str] = Counter()
+    for counts in days.values():
+        total.update(counts)
+    return total
 
 
 def save(stats: Stats, path: Path) -> None:

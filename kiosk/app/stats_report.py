@@ -8,7 +8,7 @@ import html
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 from kiosk.app.stats import Days
 
@@ -27,13 +27,13 @@ class Week:
 
 @dataclass
 class Summary:
-    first_day: Optional[str]
-    last_day: Optional[str]
+    first_day: str | None
+    last_day: str | None
     days: int
-    totals: Counter = field(default_factory=Counter)
+    totals: Counter[str] = field(default_factory=Counter)
     weeks: list[Week] = field(default_factory=list)
 
-    def by(self, name: str) -> Counter:
+    def by(self, name: str) -> Counter[str]:
         """Counts of one statistic by its id, e.g. ``by("topic")`` → {"intro": 12, ...}."""
         prefix = f"{name}:"
         return Counter({k[len(prefix):]: v for k, v in self.totals.items()
@@ -61,7 +61,7 @@ def _week_of(day: str) -> str:
     return f"{year}-W{week:02d}"
 
 
-def summarize(days: Days, since: Optional[date] = None) -> Summary:
+def summarize(days: Days, since: date | None = None) -> Summary:
     chosen = sorted(d for d in days if since is None or date.fromisoformat(d) >= since)
     summary = Summary(chosen[0] if chosen else None, chosen[-1] if chosen else None, len(chosen))
     weeks: dict[str, Week] = {}
@@ -87,7 +87,7 @@ def summarize(days: Days, since: Optional[date] = None) -> Summary:
 
 def text_table(summary: Summary, source: str, top: int = 10) -> str:
     if not summary.days:
-        return f"{source}: no visits counted yet" + ("" if summary.first_day else "") + "\n"
+        return f"{source}: no visits counted yet\n"
     lines = [f"{source}: {summary.first_day} to {summary.last_day} ({summary.days} days with "
              f"counts)", "",
              f"visits {summary.total('visit')}, topics read {summary.total('topic')}, "

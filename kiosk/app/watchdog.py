@@ -10,15 +10,16 @@ the variable is unset and every call does nothing.
 
 from __future__ import annotations
 
+import _thread
 import logging
 import os
 import signal
 import socket
 import threading
 import time
-import _thread
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator, Optional
+from typing import Callable
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +27,14 @@ log = logging.getLogger(__name__)
 class Notifier:
     """Sends sd_notify messages to ``$NOTIFY_SOCKET`` (nothing when it is unset)."""
 
-    def __init__(self, environ: Optional[dict[str, str]] = None):
+    def __init__(self, environ: dict[str, str] | None = None):
         env = os.environ if environ is None else environ
         address = env.get("NOTIFY_SOCKET", "")
         self.address = "\0" + address[1:] if address.startswith("@") else address
         self.watchdog_s = self._watchdog_seconds(env)
 
     @staticmethod
-    def _watchdog_seconds(env: "os._Environ[str] | dict[str, str]") -> Optional[float]:
+    def _watchdog_seconds(env: os._Environ[str] | dict[str, str]) -> float | None:
         usec, pid = env.get("WATCHDOG_USEC", ""), env.get("WATCHDOG_PID", "")
         if not usec.isdigit() or int(usec) == 0 or (pid and pid != str(os.getpid())):
             return None
@@ -93,7 +94,7 @@ class Stopped(SystemExit):
 
 
 @contextmanager
-def stop_on_sigterm(notifier: Optional[Notifier] = None) -> Iterator[None]:
+def stop_on_sigterm(notifier: Notifier | None = None) -> Iterator[None]:
     """While inside, SIGTERM (``systemctl stop``, a reboot) raises :class:`Stopped` in the
     main thread.
 

@@ -155,15 +155,16 @@ def _voice(args: argparse.Namespace, config: Config, stats_file: Any, notifier: 
         notifier.ready()
         runner.run()
     finally:
-        if _speech_stopped(runner.speech):  # closing under a playing thread crashes PortAudio
-            runner.speech.sink.close()
+        _stop_speech_and_close(runner.speech)
         if stats_file is not None:
             stats_file.add(stats)  # the visit in progress, if any
     return 0
 
 
-def _speech_stopped(speech: Any, timeout_s: float = 1.0) -> bool:
-    """Stop the speech and wait until its thread has let go of the sound device.
+def _stop_speech_and_close(speech: Any, timeout_s: float = 1.0) -> None:
+    """Stop the speech, wait until its thread has let go of the sound device, close it.
+
+    Closing the device under a thread that is still writing to it crashes PortAudio.
 
     Polls ``is_speaking()``: after a join interrupted by an exception (SIGTERM raises in the
     main thread), Python 3.11's Thread.is_alive() wrongly says False while the thread runs on.
@@ -174,9 +175,9 @@ def _speech_stopped(speech: Any, timeout_s: float = 1.0) -> bool:
         if time.monotonic() > deadline:
             log.warning("speech did not stop within %.1f s; leaving the sound device open",
                         timeout_s)
-            return False
+            return
         time.sleep(0.01)
-    return True
+    speech.sink.close()
 
 
 def _typed(args: argparse.Namespace, config: Config) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from kiosk.errors import KioskError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "stats", help="show the anonymous counters: visits, topics, misses, per week",
         description="Show what the kiosk counted: visits, the topics read most, questions not "
@@ -41,13 +41,13 @@ def run(args: argparse.Namespace) -> int:
 
     path = args.file
     if path is None:
-        from kiosk.app.config import load_config
+        from kiosk.app.config import read_config
 
-        config = load_config(args.config)
-        if config.stats_file is None:
-            raise KioskError(f"no stats_file in the config ({config.source}); name the "
-                             f"statistics file with --file")
-        path = config.stats_file
+        loaded = read_config(args.config)
+        if loaded.config.stats_file is None:
+            raise KioskError(f"no stats_file in the config ({loaded.file or 'none found'}); "
+                             f"name the statistics file with --file")
+        path = loaded.config.stats_file
     summary = summarize(load(path), args.since)
     if args.html:
         args.html.write_text(html_page(summary, str(path), args.top), encoding="utf-8")

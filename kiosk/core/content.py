@@ -15,11 +15,11 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, model_validator
 from rapidfuzz import fuzz
 
-from kiosk.datafiles import shipped
 from kiosk.core.normalize import fold_accents, normalize
 from kiosk.core.schema import Field, Items, Strict, Text, validate, validate_each
 from kiosk.core.utterance import KIOSK, LEAFLET, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
+from kiosk.datafiles import shipped
 
 #: The bundled content folder (``content/`` of the checkout, or as installed with the package).
 DEFAULT_CONTENT_DIR = shipped("content")

@@ -25,7 +25,7 @@ def _placeholder(name: str) -> ModuleType:
         real = importlib.import_module(name)
         return getattr(real, attribute)
 
-    module.__getattr__ = first_use  # type: ignore[attr-defined]
+    setattr(module, "__getattr__", first_use)  # noqa: B010 - a module __getattr__ (PEP 562)
     return module
 
 
@@ -33,6 +33,4 @@ def import_vosk() -> ModuleType:
     """The vosk module, imported without importing requests (and urllib3) along with it."""
     if "vosk" not in sys.modules and "requests" not in sys.modules:
         sys.modules["requests"] = _placeholder("requests")
-    import vosk
-
-    return vosk
+    return importlib.import_module("vosk")
