@@ -230,8 +230,9 @@ def test_offline_install_from_the_model_zip_and_a_wheelhouse(staged):
                             "import kiosk, kiosk.core.content as c; print(kiosk.__file__); "
                             "print(c.DEFAULT_CONTENT_DIR)"],
                            capture_output=True, text=True, check=True, cwd="/").stdout.split()
-    assert where[0].startswith(str(venv.resolve())) and str(REPO) not in where[0]
-    assert where[1] == str(venv.resolve() / "share" / "kiosk" / "content")
+    module, content = (Path(w).resolve() for w in where)
+    assert module.is_relative_to(venv.resolve()) and not module.is_relative_to(REPO)
+    assert content == venv.resolve() / "share" / "kiosk" / "content"
 
     # Files, one by one.
     assert staged.file("/etc/systemd/system/kiosk.service").read_text() == \
