@@ -11,7 +11,8 @@ from conftest import REPO
 
 from kiosk.app.config import Config, load_config, read_config
 from kiosk.cli.main import main
-from kiosk.core.yamlfile import ContentError
+from kiosk.core.schema import validate
+from kiosk.core.yamlfile import ContentError, load_yaml_text
 
 
 @pytest.fixture
@@ -99,6 +100,34 @@ def test_bad_config_names_file_and_line(tmp_path, text, message, line):
         load_config(path)
     [problem] = caught.value.problems
     assert message in problem.message and problem.file == str(path) and problem.line == line
+
+
+class _ConfigWithMore(Config):
+    """Config with settings added the plain way, as a later setting might be."""
+
+    flag: bool = False
+    ratio: float = 1.0
+    count: int = 1
+
+
+@pytest.mark.parametrize("text, message", [
+    ("flag: 1\n", "flag: must be true or false, not 1"),
+    ("flag: 'yes'\n", "flag: must be true or false, not the text 'yes'"),
+    ("ratio: .nan\n", "ratio: must be a finite number, not nan"),
+    ("ratio: true\n", "ratio: must be a number, not true (yes/no)"),
+    ("ratio: '2'\n", "ratio: must be a number, not the text '2'"),
+    ("count: 2.0\n", "count: must be a whole number, not 2.0"),
+])
+def test_settings_added_with_plain_types_are_strict_too(text, message):
+    with pytest.raises(ContentError) as caught:
+        validate(_ConfigWithMore, load_yaml_text(text, "c.yaml"), "c.yaml")
+    assert [p.message for p in caught.value.problems] == [message]
+
+
+def test_settings_added_with_plain_types_take_their_values():
+    data = load_yaml_text("flag: true\nratio: 2\ncount: 3\n", "c.yaml")
+    assert validate(_ConfigWithMore, data, "c.yaml").model_dump(include={"flag", "ratio", "count"}) \
+        == {"flag": True, "ratio": 2.0, "count": 3}
 
 
 def test_every_error_is_reported_at_once(tmp_path):

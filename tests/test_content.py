@@ -154,10 +154,12 @@ def test_unlabelled_claims_are_found():
 
 
 def test_no_misconception_is_ever_said_without_its_label(content):
-    """Read every section as spoken, every title (said in offers and choices) and every
-    prompt: a listener who tunes in late never hears a misconception as a fact."""
+    """Read every section as spoken, every title and spoken name (said in offers and choices),
+    every prompt and every triage text: a listener who tunes in late never hears a
+    misconception as a fact."""
     sequences = [[u.text for u in section.utterances()] for section in content.sections.values()]
     sequences += [[section.title] for section in content.sections.values()]
+    sequences += [[section.spoken_name] for section in content.sections.values() if section.spoken_name]
     sequences += [[u.text for u in content.prompts.say(key, a="A", b="B", title="T", groups="G")]
                   for key in content.prompts.variants]
     if content.triage is not None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, ConfigDict
 
 from kiosk.core.content import DEFAULT_CONTENT_DIR
 from kiosk.core.schema import Field, Number, Strict, Text, Whole, describe, validate
@@ -52,7 +52,13 @@ Device = Union[Text, Annotated[Whole, Field(ge=0, le=255)]]  # part of a name, o
 Timeout = Annotated[Number, Field(ge=1, le=60)]
 
 class Config(Strict):
-    """Settings of one kiosk; every one optional. One line per setting: name, type, default."""
+    """Settings of one kiosk; every one optional. One line per setting: name, type, default.
+
+    Strict, so that a setting added as a plain ``bool``, ``int`` or ``float`` is taken at its
+    exact type too (``1`` is not true, ``"8"`` is not 8) and a float is never NaN or infinite.
+    """
+
+    model_config = ConfigDict(strict=True, allow_inf_nan=False)
 
     content_dir: FilePath = DEFAULT_CONTENT_DIR
     #: Folder of the Vosk model; None means: look it up (VOSK_MODEL_PATH, ~/.cache/vosk, ...).

@@ -4,9 +4,9 @@ JSON out. Used by ``kiosk listen`` and by the audio benchmark."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kiosk.app.classifier_store import cached_train
 from kiosk.core.content import Content, load_content

@@ -153,10 +153,10 @@ def summarize(files: list[dict[str, Any]], labels: Sequence[Label], pipe: Pipeli
     latencies = [f["timings"]["decode_s"] + f["timings"]["match_s"] for f in files]
     audio_s = sum(f["timings"]["audio_s"] for f in files)
     decode_s = sum(f["timings"]["decode_s"] for f in files)
-    none_files = [f for f, lab in zip(files, labels) if lab.expects_none]
+    none_files = [f for f, lab in zip(files, labels, strict=False) if lab.expects_none]
     false_accepts = [f["file"] for f in none_files if intent_label(f["intent"]) != "none"]
     correct = sum(1 for f in files if f["correct"])
-    confirmed = sum(right_after_confirming(lab.expected, f) for f, lab in zip(files, labels)
+    confirmed = sum(right_after_confirming(lab.expected, f) for f, lab in zip(files, labels, strict=False)
                     if not lab.expects_none)
     in_domain = len(files) - len(none_files)
     return {
@@ -196,7 +196,7 @@ def format_table(result: dict[str, Any]) -> str:
             f"{f['timings']['decode_s']:.3f}",
         ))
     widths = [min(40, max(_width(str(r[i])) for r in rows)) for i in range(len(rows[0]))]
-    lines = ["  ".join(_pad(str(c), w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines = ["  ".join(_pad(str(c), w) for c, w in zip(r, widths, strict=False)).rstrip() for r in rows]
     s = result["summary"]
     lat = s["latency_s"]
     lines += [

@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kiosk.bench.labels import (
     asked_about_a_guess,
@@ -92,8 +92,8 @@ def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
         if "guess" in matched:
             row["guess"] = matched["guess"]
         rows.append(row)
-    in_domain = [(r, q) for r, q in zip(rows, questions) if not q.expects_none]
-    out_of_domain = [r for r, q in zip(rows, questions) if q.expects_none]
+    in_domain = [(r, q) for r, q in zip(rows, questions, strict=False) if not q.expects_none]
+    out_of_domain = [r for r, q in zip(rows, questions, strict=False) if q.expects_none]
     right = sum(r["correct"] for r, _ in in_domain)
     confirmed = sum(right_after_confirming(q.expected, r) for r, q in in_domain)
     by_kind: dict[str, list[int]] = {}

@@ -55,11 +55,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"# config file: {loaded.file} (found by {loaded.found_by})")
     else:
         print("# no config file found: all defaults")
-    width = max(len(name) for name in settings)
-    for name, value in settings.items():
-        shown = "(none)" if value is None else json.dumps(value, ensure_ascii=False) \
-            if not isinstance(value, str) else value
-        print(f"{name:<{width}}  {shown}    # {loaded.origins[name]}")
+    shown = {name: "(none)" if value is None else value if isinstance(value, str)
+             else json.dumps(value, ensure_ascii=False) for name, value in settings.items()}
+    width, value_width = max(map(len, shown)), max(map(len, shown.values()))
+    for name, value in shown.items():
+        print(f"{name:<{width}}  {value:<{value_width}}  # {loaded.origins[name]}")
     for name, value in environment.items():
         print(f"# environment: {name}={value}")
     return 0

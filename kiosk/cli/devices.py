@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from kiosk.errors import KioskError
 from kiosk.speech.audio_in import SAMPLE_RATE, DeviceInfo, Microphone, list_devices

@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from kiosk.bench.text import LabelledQuestion, load_questions
 from kiosk.errors import KioskError

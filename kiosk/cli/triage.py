@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
 from kiosk.core.content import FLOWS, Content

@@ -251,7 +251,7 @@ def _words_agree(heard: str, phrase: str) -> bool:
     a, b = heard.split(), phrase.split()
     if len(a) < 2 or len(b) < 2:
         return True  # one word, or words run together ("weetikniet")
-    if len(a) == len(b) and any(fuzz.ratio(x, y) < WORD_AGREEMENT for x, y in zip(a, b)):
+    if len(a) == len(b) and any(fuzz.ratio(x, y) < WORD_AGREEMENT for x, y in zip(a, b, strict=False)):
         return False
     return fuzz.ratio(a[0], b[0]) >= 75 and fuzz.ratio(a[-1], b[-1]) >= 75
 

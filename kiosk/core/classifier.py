@@ -14,9 +14,9 @@ the reasons for that are in its docstring.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
 
 import snowballstemmer
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -41,7 +41,7 @@ class TrainingSet:
     def fingerprint(self) -> str:
         """SHA-256 of the stopwords and every (label, text) pair: equal data, equal model."""
         digest = hashlib.sha256(" ".join(sorted(self.stopwords)).encode())
-        for text, label in zip(self.texts, self.labels):
+        for text, label in zip(self.texts, self.labels, strict=False):
             digest.update(f"{label}\t{text}\n".encode())
         return digest.hexdigest()
 
@@ -81,7 +81,7 @@ class Classifier:
 
     def probabilities(self, text: str) -> dict[str, float]:
         probabilities = self.model.predict_proba(self.features.transform([text]))[0]
-        return {label: float(p) for label, p in zip(self.labels, probabilities)}
+        return {label: float(p) for label, p in zip(self.labels, probabilities, strict=False)}
 
     def ranked(self, text: str, limit: int = 5) -> list[tuple[str, float]]:
         """The ``limit`` most likely labels with their probabilities, best first."""

@@ -7,7 +7,7 @@ problem names its file and line. Pure: files are read once at load time, nothing
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -147,7 +147,7 @@ class LeafletSource:
             expected = (expected[:at] + new + " " + expected[at + len(old):].lstrip()).lstrip()
         said = normalize_source(spoken).split()
         wanted = expected.split()[: len(said)]
-        for i, (word, leaflet_word) in enumerate(zip(said, wanted)):
+        for i, (word, leaflet_word) in enumerate(zip(said, wanted, strict=False)):
             if word != leaflet_word:
                 near = " ".join(wanted[max(0, i - 3): i + 4])
                 out.append((i, f"{word!r} where the leaflet has {leaflet_word!r} "
@@ -359,7 +359,7 @@ def _texts(node: LineDict, key: str, c: _Collector, minimum: int = 0) -> tuple[s
         if minimum:
             c.error(node, f"missing field '{key}'")
         return ()
-    if not isinstance(value, list):
+    if not isinstance(value, LineList):
         c.error(node, f"'{key}' must be a list", key)
         return ()
     out = []
@@ -423,7 +423,7 @@ def _paragraphs(node: LineDict, c: _Collector, source: LeafletSource | None) -> 
     shapes, problems = validate_each(_ParagraphShape, node["paragraphs"], node.file, "paragraphs")
     c.problems.extend(problems)
     out = []
-    for shape, raw in zip(shapes, node["paragraphs"]):
+    for shape, raw in zip(shapes, node["paragraphs"], strict=False):
         if shape is None:
             continue
         ref, adapt_lines = raw["source"], raw.get("adapt") or LineList()
@@ -487,7 +487,7 @@ def _load_sections(path: Path, c: _Collector, source: LeafletSource | None) -> d
     shapes, problems = validate_each(_SectionShape, nodes, str(path), "sections")
     c.problems.extend(problems)
     sections: dict[str, Section] = {}
-    for shape, node in zip(shapes, nodes):
+    for shape, node in zip(shapes, nodes, strict=False):
         if shape is None:
             continue
         if shape.id in sections:
@@ -514,7 +514,8 @@ def _load_sections(path: Path, c: _Collector, source: LeafletSource | None) -> d
 def _load_prompts(path: Path, c: _Collector) -> Prompts:
     data = load_yaml(path)
     if not isinstance(data, LineDict) or not isinstance(data.get("prompts"), LineDict):
-        c.problems.append(Problem(str(path), getattr(data, "line", 0), "expected a top-level 'prompts:' mapping"))
+        c.problems.append(Problem(str(path), getattr(data, "line", 0),
+                                  "expected a top-level 'prompts:' mapping"))
         return Prompts({}, str(path))
     if data.get("origin") != KIOSK:
         c.error(data, "prompts must be marked as the kiosk's own: 'origin: kiosk'", "origin")
@@ -522,7 +523,8 @@ def _load_prompts(path: Path, c: _Collector) -> Prompts:
     prompts = data["prompts"]
     for key, value in prompts.items():
         options = [value] if isinstance(value, str) else value
-        if not isinstance(options, list) or not options or not all(isinstance(o, str) and o.strip() for o in options):
+        if not isinstance(options, list) or not options or not all(
+                isinstance(o, str) and o.strip() for o in options):
             c.error(prompts, f"prompt {key!r} must be a text or a list of texts", key)
             continue
         for option in options:
@@ -594,7 +596,8 @@ def _optional_out_of_scope(directory: Path, sections: dict[str, Section], intent
     examples = _texts(data, "examples", c, minimum=1)
     claimed = {normalize(text): label for label, text in labelled_phrasings(sections, intents)}
     value = data.get("examples")
-    for i, text in enumerate(value if isinstance(value, LineList) else []):
+    value = value if isinstance(value, LineList) else LineList()
+    for i, text in enumerate(value):
         label = isinstance(text, str) and claimed.get(normalize(text))
         if label:
             owner = label.replace(":", " ") if ":" in label else f"section {label}"
@@ -665,7 +668,7 @@ def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content 
     if source is None:
         c.warning(str(source_file), 0, "leaflet text missing: source references are not checked")
     parts: dict[str, Any] = {}
-    loaders = {
+    loaders: dict[str, Callable[[], Any]] = {
         "sections": lambda: _load_sections(directory / "leaflet.nl.yaml", c, source),
         "prompts": lambda: _load_prompts(directory / "prompts.nl.yaml", c),
         "intents": lambda: _load_intents(directory / "intents.nl.yaml", c),

@@ -201,6 +201,8 @@ def _message(error: Any, loc: Sequence[Any], schema: Any, prefix: tuple[Any, ...
     elif kind.endswith("_type"):
         wanted = text.removeprefix("Input should be ").removeprefix("a valid ")
         text = f"must be {_article(wanted)}, not {describe(error.get('input'))}"
+    elif kind == "finite_number":
+        text = f"must be a finite number, not {error.get('input')}"
     elif kind in _BOUNDS:
         [limit] = error.get("ctx", {}).values() or [""]
         text = f"must be {_BOUNDS[kind]} {_number_text(limit)}, not {_number_text(error.get('input'))}"

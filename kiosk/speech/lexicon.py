@@ -139,7 +139,7 @@ def parse_lexicon(data: object, file: str = "<lexicon>") -> Lexicon:
     shapes, problems = validate_each(_EntryShape, items, file, "entries")
     entries: list[Entry] = []
     seen: dict[str, int] = {}
-    for item, raw in zip(shapes, items):
+    for item, raw in zip(shapes, items, strict=False):
         if item is None:
             continue
         if item.written.lower() in seen:

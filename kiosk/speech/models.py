@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import tempfile
 import time
 import urllib.error
@@ -161,7 +160,7 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     shapes, problems = validate_each(_EntryShape, raw_models, file, "models")
     entries: list[ModelEntry] = []
     seen: dict[str, int] = {}
-    for shape, raw in zip(shapes, raw_models):
+    for shape, raw in zip(shapes, raw_models, strict=False):
         name = raw.get("name") if isinstance(raw, dict) else None
         if name in seen:
             problems.append(raw.problem(f"model {name!r} listed twice (first at line "
@@ -545,7 +544,7 @@ def _download(url: str, part: Path, entry: ModelEntry, progress: bool, timeout: 
                     out.write(block)
                     received += len(block)
                     bar.update(len(block))
-        except (socket.timeout, ConnectionError, HTTPException) as err:
+        except (TimeoutError, ConnectionError, HTTPException) as err:
             raise _network_error(entry, f"the connection broke off ({err or 'timeout'})",
                                  part) from None
         except OSError as err:

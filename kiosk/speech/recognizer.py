@@ -27,10 +27,10 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Protocol, Union
+from typing import Any, NamedTuple, Protocol, Union
 
 import numpy as np
 
