@@ -20,9 +20,9 @@ import os
 import re
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
 from kiosk.errors import KioskError
 
