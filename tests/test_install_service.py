@@ -302,6 +302,7 @@ def test_staff_commands_work_as_typed(staged):
 def upgrade_release(tmp_path: Path) -> Path:
     """A copy of this checkout as the next release: a new version and one changed text."""
     release = tmp_path / "release"
+    release.mkdir()
     for name in ("pyproject.toml", "requirements", "kiosk", "content", "voice_models",
                  "systemd", "script", "README.md"):
         source = REPO / name
