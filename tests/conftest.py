@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.app.classifier_store import ClassifierStore
+from kiosk.core.classifier import Trainer
 from kiosk.core.content import DEFAULT_CONTENT_DIR, Content, load_content
 from kiosk.core.matching import Matcher
 
@@ -30,8 +32,15 @@ def content() -> Content:
 
 
 @pytest.fixture(scope="session")
-def matcher(content: Content) -> Matcher:
-    return Matcher(content)
+def trainer(matcher_cache: Path) -> Trainer:
+    """Trains each classifier once per test session (kept in memory and in the session's
+    cache folder), so tests that build their own matcher do not train again."""
+    return ClassifierStore(matcher_cache).train
+
+
+@pytest.fixture(scope="session")
+def matcher(content: Content, trainer: Trainer) -> Matcher:
+    return Matcher(content, trainer=trainer)
 
 
 @pytest.fixture

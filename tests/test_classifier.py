@@ -1,12 +1,17 @@
-"""The matcher's classifier: trained on phrasings, shared per training set, picklable; and its
-on-disk store (kiosk/app/classifier_store.py): a second start loads instead of training, a broken
-or unwritable cache only logs."""
+"""The matcher's classifier: trained on phrasings, the same model scikit-learn fits, picklable and
+usable without scikit-learn or scipy; and its store (kiosk/app/classifier_store.py): a second
+start loads instead of training, a broken or unwritable cache only logs, old models go."""
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
+import subprocess
+import sys
+import time
 
+import numpy as np
 import pytest
 
 from kiosk.app import classifier_store
@@ -23,13 +28,6 @@ TINY = TrainingSet(
 )
 
 
-@pytest.fixture(autouse=True)
-def empty_memory_cache():
-    classifier._CACHE.clear()
-    yield
-    classifier._CACHE.clear()
-
-
 def test_ranks_the_label_of_similar_phrasings_first():
     trained = classifier.train(TINY)
     assert trained.ranked("ik wil graag afvallen")[0][0] == "afvallen"
@@ -41,8 +39,39 @@ def test_character_ngrams_survive_a_misheard_ending():
     assert classifier.train(TINY).ranked("wat is artrosen")[0][0] == "intro"
 
 
-def test_same_training_set_is_trained_once():
-    assert classifier.train(TINY) is classifier.train(TrainingSet(TINY.texts, TINY.labels, STOPWORDS))
+def test_a_store_trains_the_same_training_set_once(tmp_path):
+    store = classifier_store.ClassifierStore(tmp_path)
+    assert store.train(TINY) is store.train(TrainingSet(TINY.texts, TINY.labels, STOPWORDS))
+
+
+#: TINY with repeated rows (merged into one weighted row when fitting) and words seen once
+#: (their n-grams are proportional columns, merged into one).
+REPEATED = TrainingSet((*TINY.texts, "stop", "stop", "wat is artrose", "knie pijn bij traplopen"),
+                       (*TINY.labels, "command:stop", "command:stop", "intro", "intro"), STOPWORDS)
+
+
+@pytest.mark.parametrize("training", [TINY, REPEATED], ids=["tiny", "repeated-rows"])
+def test_the_model_is_the_one_scikit_learn_fits(training):
+    """Same features as TfidfVectorizer (char_wb 2-5-grams, stems; sublinear tf), same
+    probabilities as LogisticRegression(C=20) on them, also for text it has not seen."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion
+
+    trained = classifier.train(training)
+    analyzer = classifier._Analyzer(training.stopwords)
+    features = FeatureUnion([
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+        ("stems", TfidfVectorizer(analyzer=analyzer.stems, sublinear_tf=True)),
+    ])
+    reference = LogisticRegression(C=classifier.C, max_iter=3000, tol=1e-8)
+    reference.fit(features.fit_transform(training.texts), training.labels)
+    assert tuple(reference.classes_) == trained.labels
+    probes = [*training.texts, "ik wil graag afvallen", "wat is artrosen", "hoe laat gaat de bus"]
+    expected = reference.predict_proba(features.transform(probes))
+    got = np.array([[trained.probabilities(text)[label] for label in trained.labels]
+                    for text in probes])
+    assert got == pytest.approx(expected, abs=2e-3)
 
 
 def test_fingerprint_changes_with_text_label_or_stopwords():
@@ -53,10 +82,33 @@ def test_fingerprint_changes_with_text_label_or_stopwords():
     assert len(prints) == 4
 
 
+def test_starting_from_a_similar_model_reaches_the_same_model():
+    cold = classifier.train(REPEATED)
+    warm = classifier.train(REPEATED, start=classifier.train(TINY))
+    for text in ("ik wil graag afvallen", "wat is artrosen", "stop", "hoe laat gaat de bus"):
+        assert warm.probabilities(text) == pytest.approx(cold.probabilities(text), abs=2e-3)
+
+
 def test_a_trained_classifier_survives_pickling():
-    trained = Classifier(TINY)
+    trained = classifier.train(TINY)
     again = pickle.loads(pickle.dumps(trained))
+    assert isinstance(again, Classifier)
     assert again.probabilities("ik wil afvallen") == pytest.approx(trained.probabilities("ik wil afvallen"))
+
+
+def test_a_stored_model_is_used_without_scikit_learn_or_scipy(tmp_path):
+    classifier_store.cached_train(TINY, tmp_path)
+    probe = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from kiosk.app.classifier_store import cached_train\n"
+        "from kiosk.core.classifier import TrainingSet\n"
+        f"training = TrainingSet({TINY.texts!r}, {TINY.labels!r}, frozenset({sorted(STOPWORDS)!r}))\n"
+        f"best = cached_train(training, Path({str(tmp_path)!r})).ranked('hou op')[0][0]\n"
+        "print(json.dumps([best, sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'})]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == ["command:stop", []]
 
 
 def test_store_trains_once_then_loads_from_disk(tmp_path, monkeypatch, caplog):
@@ -64,10 +116,9 @@ def test_store_trains_once_then_loads_from_disk(tmp_path, monkeypatch, caplog):
         first = classifier_store.cached_train(TINY, tmp_path)
     assert "training one on 9 phrasings" in caplog.text  # staff see why the first start is slow
     [stored] = tmp_path.glob("matcher-*.pickle")
-    classifier._CACHE.clear()
     caplog.clear()
 
-    def no_training(_training):
+    def no_training(_training, start=None):
         raise AssertionError("trained again although the model was on disk")
 
     monkeypatch.setattr(classifier, "train", no_training)
@@ -86,7 +137,6 @@ def test_store_ignores_a_broken_cache_file_and_replaces_it(tmp_path, caplog):
         trained = classifier_store.cached_train(TINY, tmp_path)
     assert trained.ranked("hou op")[0][0] == "command:stop"
     assert "unreadable matcher cache" in caplog.text
-    classifier._CACHE.clear()
     assert pickle.loads(path.read_bytes()).fingerprint == TINY.fingerprint
 
 
@@ -110,22 +160,22 @@ def test_store_folder_follows_the_environment(monkeypatch, tmp_path):
     assert classifier_store.default_directory() == tmp_path / "c" / "kiosk"
 
 
-def test_store_keeps_only_the_model_of_the_current_content(tmp_path):
-    earlier = tmp_path / "matcher-0123456789abcdef0123-sklearn0.pickle"
-    earlier.write_bytes(b"model of yesterday's content")
-    classifier_store.cached_train(TINY, tmp_path)
-    assert [p.name for p in tmp_path.iterdir()] == [classifier_store.cache_path(TINY, tmp_path).name]
-
-
-def test_store_keeps_both_models_a_matcher_uses(tmp_path, monkeypatch):
-    monkeypatch.setattr(classifier_store, "_in_use", set())
-    misheard = TrainingSet((*TINY.texts, "wat is art rose"), (*TINY.labels, "intro"), STOPWORDS)
-    classifier_store.cached_train(TINY, tmp_path)
-    classifier_store.cached_train(misheard, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        classifier_store.cache_path(t, tmp_path).name for t in (TINY, misheard))
-    # a later start on other content keeps only its own model
-    monkeypatch.setattr(classifier_store, "_in_use", set())
-    other = TrainingSet((*TINY.texts, "hoe laat gaat de bus"), (*TINY.labels, "none"), STOPWORDS)
-    classifier_store.cached_train(other, tmp_path)
-    assert [p.name for p in tmp_path.iterdir()] == [classifier_store.cache_path(other, tmp_path).name]
+def test_store_keeps_the_models_used_last(tmp_path):
+    """A matcher uses two models; the folder keeps those of the current and the previous
+    content, and drops older ones and models of another format."""
+    other_format = tmp_path / "matcher-0123456789abcdef0123-sklearn1.9.1.pickle"
+    other_format.write_bytes(b"a model of an earlier kiosk version")
+    sets = [TrainingSet((*TINY.texts, f"vraag nummer {n}"), (*TINY.labels, "none"), STOPWORDS)
+            for n in range(classifier_store.KEEP + 1)]
+    for training in sets[:classifier_store.KEEP]:
+        classifier_store.cached_train(training, tmp_path)
+        time.sleep(0.01)  # distinct modification times
+    assert not other_format.exists()
+    first = classifier_store.cache_path(sets[0], tmp_path)
+    classifier_store.cached_train(sets[0], tmp_path)  # read: marks it used
+    time.sleep(0.01)
+    classifier_store.cached_train(sets[-1], tmp_path)
+    kept = {p.name for p in tmp_path.glob("matcher-*.pickle")}
+    assert len(kept) == classifier_store.KEEP
+    assert first.name in kept  # used lately, though written first
+    assert classifier_store.cache_path(sets[1], tmp_path).name not in kept  # the oldest went

@@ -111,14 +111,20 @@ def test_stats_file_holds_counts_only(tmp_path):
     assert totals(load(path)) == {"topic:afvallen": 2, "visit": 1}
 
 
-def test_kiosk_run_script_writes_the_conversation(tmp_path, monkeypatch):
-    """`kiosk run --script` needs a model: without one it stops with where it looked."""
+def test_kiosk_run_script_without_a_model_says_where_it_looked(tmp_path, monkeypatch, capsys):
+    """`kiosk run --script` needs a model: without one it stops with where it looked and how
+    to fetch one, and writes no speech (the run with a model is the end-to-end test below)."""
     from kiosk.cli import main
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("VOSK_MODEL_PATH", raising=False)
     wav = dutch_wav(tmp_path, "wat is artrose")
-    assert main(["run", "--script", str(wav), "--out", str(tmp_path / "o.wav")]) == 1
+    out = tmp_path / "o.wav"
+    assert main(["run", "--script", str(wav), "--out", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert "no usable voice model" in error and "Looked in:" in error
+    assert str(tmp_path / ".cache" / "vosk") in error and "kiosk models fetch" in error
+    assert not out.exists()
 
 
 def test_nothing_the_visitor_says_is_logged_or_counted(content, tmp_path, caplog):

@@ -124,8 +124,8 @@ class UnsureMatcher(Matcher):
 
 
 @pytest.fixture
-def unsure_dialog(content) -> Dialog:
-    d = Dialog(content, UnsureMatcher(content))
+def unsure_dialog(content, trainer) -> Dialog:
+    d = Dialog(content, UnsureMatcher(content, trainer=trainer))
     d.handle(Button())
     return d
 
@@ -255,12 +255,10 @@ def test_visit_memory_is_forgotten_after_goodbye(dialog):
     assert dialog.visit.history == [] and dialog.visit.last_said == ()
 
 
-def test_chat_through_stdin():
-    from kiosk.core.content import load_content
-
+def test_chat_through_stdin(content, matcher):
     out = io.StringIO()
     lines = io.StringIO("wat kan ik vragen\nhelpt een rollator\nnee dank u\nstop\n")
-    converse(Dialog(load_content()), lines, out)
+    converse(Dialog(content, matcher), lines, out)
     text = out.getvalue()
     assert "Goedendag" in text and "stok of rollator" in text and "Tot ziens" in text
     assert "[einde bezoek" in text

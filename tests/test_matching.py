@@ -76,8 +76,8 @@ def test_an_unsure_topic_is_a_guess_to_confirm_not_an_answer(matcher):
     assert "guess" not in matcher.match("wat is artrose").to_json()
 
 
-def test_guesses_can_be_switched_off(content, matcher):
-    never = Matcher(content, guess_threshold=matcher.threshold)
+def test_guesses_can_be_switched_off(content, matcher, trainer):
+    never = Matcher(content, guess_threshold=matcher.threshold, trainer=trainer)
     found = never.match("ik heb last van mijn heup wat nu")
     assert found.intent == Intent("none") and found.guess is None
 
@@ -157,10 +157,11 @@ def test_development_set_accuracy_is_measured_not_assumed(matcher):
 
 
 @pytest.mark.slow
-def test_development_set_with_simulated_recogniser_errors(matcher):
-    """Robustness to recogniser errors, guarded against regressions: the development set
-    once with 20% simulated word errors (measured: 83.6% right, 7/151 false accepts; the
-    issue's target, on the held-out set, is 90% and 5%, see `kiosk bench --wer`)."""
+def test_development_set_with_simulated_errors_stays_above_its_regression_floor(matcher):
+    """A regression guard, not the target: the development set once with 20% simulated word
+    errors (measured: 83.6% right, 7/151 false accepts) must not fall below 82% and 6%. The
+    target for real speech (90% right, 5% false accepts on the held-out set) is not reached
+    with simulated errors; it is measured by `kiosk bench --wer`, not asserted here."""
     result = run_text_bench(DEV_QUESTIONS, matcher, [0.2], repeats=1)["simulated"]["0.20"]
     assert result["false_accept_rate"] <= 0.06
     assert result["accuracy"] >= 0.82

@@ -54,6 +54,7 @@ def test_red_flags_are_found(flags, heard, group):
     "pijn bij traplopen",
     "mijn knie is een beetje dik na het fietsen",
     "ik heb geen koorts",
+    "koorts nee hoor",  # an answer that echoes the question
     "ik ben te dik en mijn knie doet erg pijn",
     "ik kan niet meer zo goed lopen",
     "ik kan niet lopen zonder stok",

@@ -319,7 +319,9 @@ texts:
   advies:
     section: stap-1
     source: {heading: "Stapsgewijze aanpak van artrose", starts: "Als u weinig klachten ervaart"}
-    text: Als u weinig klachten ervaart in uw dagelijks leven heeft u wellicht genoeg aan de informatie van deze folder.
+    text: >-
+      Als u weinig klachten ervaart in uw dagelijks leven heeft u wellicht genoeg aan de
+      informatie van deze folder.
   arts:
     own: true
     text: Bel uw huisarts.
@@ -383,15 +385,18 @@ def test_minimal_good_file(tmp_path):
 
 
 def test_unreachable_question(tmp_path):
-    bad = GOOD.replace("        ja: twee\n", "        ja: klaar\n").replace("weet-niet: twee", "weet-niet: klaar")
+    bad = GOOD.replace("        ja: twee\n", "        ja: klaar\n")
+    bad = bad.replace("weet-niet: twee", "weet-niet: klaar")
     problems = problems_for(tmp_path, bad)
     assert any(f":{line_of(bad, '      twee:')}:" in p and "never be reached" in p for p in problems)
     assert any("'dokter' can never be reached" in p for p in problems)
 
 
 def test_cycle(tmp_path):
-    bad = GOOD.replace("        nee: klaar\n        weet-niet: twee", "        nee: klaar\n        weet-niet: een", 1)
-    bad = bad.replace("danger: ja\n        ja: dokter\n        nee: klaar", "danger: ja\n        ja: dokter\n        nee: een")
+    bad = GOOD.replace("        nee: klaar\n        weet-niet: twee",
+                       "        nee: klaar\n        weet-niet: een", 1)
+    bad = bad.replace("danger: ja\n        ja: dokter\n        nee: klaar",
+                      "danger: ja\n        ja: dokter\n        nee: een")
     problems = problems_for(tmp_path, bad)
     cycle = [p for p in problems if "circle" in p]
     assert cycle and "een -> twee -> een" in cycle[0]
@@ -412,7 +417,8 @@ def test_flow_without_outcomes(tmp_path):
 
 
 def test_dangling_next(tmp_path):
-    bad = GOOD.replace("        nee: klaar\n        weet-niet: twee\n", "        nee: klaarr\n        weet-niet: twee\n")
+    bad = GOOD.replace("        nee: klaar\n        weet-niet: twee\n",
+                       "        nee: klaarr\n        weet-niet: twee\n")
     problems = problems_for(tmp_path, bad)
     assert any("'klaarr'" in p and f":{line_of(bad, 'nee: klaarr')}:" in p for p in problems)
 

@@ -1,30 +1,35 @@
 """Keeps trained matcher classifiers on disk, so a start-up after the first one needs no training.
 
 Training takes a few seconds on a PC and longer on a Raspberry Pi; the result depends only on
-the content's phrasings (its fingerprint) and the scikit-learn version, both part of the file
-name. A cache that cannot be read or written is logged and skipped: the kiosk then trains in
-memory as it would without one. The folder is ``$KIOSK_CACHE_DIR``, else systemd's
+the content's phrasings (its fingerprint) and the model's format, both part of the file name.
+A cache that cannot be read or written is logged and skipped: the kiosk then trains in memory
+as it would without one. The folder is ``$KIOSK_CACHE_DIR``, else systemd's
 ``$CACHE_DIRECTORY`` (``CacheDirectory=kiosk`` in the service), else ``$XDG_CACHE_HOME/kiosk``
-or ``~/.cache/kiosk``.
+or ``~/.cache/kiosk``. The folder keeps the ``KEEP`` models used last (a matcher uses two):
+reading a model marks it used, and writing one removes the oldest beyond that.
+
+:class:`ClassifierStore` also keeps the models it has given out in memory, for a process that
+builds several matchers over the same content (the tests, the benchmarks).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
 import tempfile
 from pathlib import Path
 
-import sklearn
-
 from kiosk.core import classifier
 
 log = logging.getLogger(__name__)
 
-#: Cache files this process has loaded or written: a matcher uses two models, so writing one
-#: must not remove the other; files of earlier content (not used here) are removed.
-_in_use: set[Path] = set()
+#: Version of the pickled model: part of the file name, so a kiosk never reads a model of
+#: another shape. Raise it when :class:`kiosk.core.classifier.Classifier` changes.
+FORMAT = 2
+#: Models kept in the folder: the two of the current content and the two of the one before.
+KEEP = 4
 
 
 def default_directory() -> Path:
@@ -36,30 +41,55 @@ def default_directory() -> Path:
 
 
 def cache_path(training: classifier.TrainingSet, directory: Path) -> Path:
-    return directory / f"matcher-{training.fingerprint[:20]}-sklearn{sklearn.__version__}.pickle"
+    return directory / f"matcher-{training.fingerprint[:20]}-v{FORMAT}.pickle"
 
 
-def cached_train(training: classifier.TrainingSet, directory: Path | None = None) -> classifier.Classifier:
-    """The classifier for ``training``: read from the cache folder, else taken from memory
-    (trained earlier in this process) or trained now, and then written to the cache folder."""
+def cached_train(training: classifier.TrainingSet, directory: Path | None = None, *,
+                 start: classifier.Classifier | None = None) -> classifier.Classifier:
+    """The classifier for ``training``: read from the cache folder, else trained now (from
+    ``start``, see :func:`kiosk.core.classifier.train`) and then written to the cache folder."""
     directory = directory or default_directory()
     path = cache_path(training, directory)
+    trained = _read(path, training.fingerprint)
+    if trained is not None:
+        return trained
+    log.info("no cached matcher model for this content in %s: training one on %d phrasings "
+             "(seconds)", directory, len(training.texts))
+    trained = classifier.train(training, start=start)
+    _write(trained, path)
+    return trained
+
+
+class ClassifierStore:
+    """:func:`cached_train` with a memory of the models given out, by fingerprint."""
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = directory
+        self._models: dict[str, classifier.Classifier] = {}
+
+    def train(self, training: classifier.TrainingSet,
+              *, start: classifier.Classifier | None = None) -> classifier.Classifier:
+        """A :class:`kiosk.core.classifier.Trainer`: the same model for the same data."""
+        key = training.fingerprint
+        if key not in self._models:
+            self._models[key] = cached_train(training, self.directory, start=start)
+        return self._models[key]
+
+
+def _read(path: Path, fingerprint: str) -> classifier.Classifier | None:
     try:
         with path.open("rb") as file:
             trained = pickle.load(file)
-        if isinstance(trained, classifier.Classifier) and trained.fingerprint == training.fingerprint:
-            classifier.remember(trained)
-            _in_use.add(path)
-            return trained
-        log.warning("ignoring %s: it holds a different model", path)
     except FileNotFoundError:
-        pass
+        return None
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError) as err:
         log.warning("ignoring unreadable matcher cache %s: %s", path, err)
-    log.info("no cached matcher model for this content in %s: training one on %d phrasings "
-             "(seconds on a PC, a minute or more on a Raspberry Pi)", directory, len(training.texts))
-    trained = classifier.train(training)
-    _write(trained, path)
+        return None
+    if not (isinstance(trained, classifier.Classifier) and trained.fingerprint == fingerprint):
+        log.warning("ignoring %s: it holds a different model", path)
+        return None
+    with contextlib.suppress(OSError):  # a read-only cache still serves
+        os.utime(path)  # used now: kept when newer models are written
     return trained
 
 
@@ -72,12 +102,17 @@ def _write(trained: classifier.Classifier, path: Path) -> None:
         with os.fdopen(handle, "wb") as file:
             pickle.dump(trained, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
-        _in_use.add(path)
         log.info("matcher model cached in %s", path)
-        for older in path.parent.glob("matcher-*.pickle"):  # models of earlier content
-            if older not in _in_use:
-                older.unlink(missing_ok=True)
+        _remove_old_models(path.parent)
     except OSError as err:
         log.warning("could not cache the matcher model in %s: %s", path.parent, err)
         if temporary:
             Path(temporary).unlink(missing_ok=True)
+
+
+def _remove_old_models(directory: Path) -> None:
+    """Keep the ``KEEP`` models used last (models of earlier content, other formats go)."""
+    models = sorted(directory.glob("matcher-*.pickle"),
+                    key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
+    for older in models[KEEP:]:
+        older.unlink(missing_ok=True)

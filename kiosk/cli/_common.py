@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kiosk.app.classifier_store import cached_train
 from kiosk.core.content import DEFAULT_CONTENT_DIR, Content, load_content
-from kiosk.core.matching import Matcher
+
+if TYPE_CHECKING:  # the matcher brings numpy: imported when a command runs, not for --help
+    from kiosk.core.matching import Matcher
 
 
 def add_content_option(parser: argparse.ArgumentParser) -> None:
@@ -34,4 +36,7 @@ def content_from_args(args: argparse.Namespace) -> Content:
 
 def matcher_for(content: Content) -> Matcher:
     """A matcher whose trained classifier is kept on disk between runs."""
+    from kiosk.app.classifier_store import cached_train
+    from kiosk.core.matching import Matcher
+
     return Matcher(content, trainer=cached_train)

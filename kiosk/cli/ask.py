@@ -6,11 +6,12 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
-from kiosk.core.dialog import Dialog, Heard, Say, Wake
-from kiosk.core.matching import Matcher
+
+if TYPE_CHECKING:  # the matcher brings numpy: imported when the command runs, not for --help
+    from kiosk.core.matching import Matcher
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +26,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def answer(matcher: Matcher, question: str) -> dict[str, Any]:
     """Match ``question`` and run it through a fresh visit of the dialog."""
+    from kiosk.core.dialog import Dialog, Heard, Say, Wake
+
     started = time.perf_counter()
     match = matcher.match(question)
     matched = time.perf_counter()

@@ -7,7 +7,10 @@
 - ``--red-flags FILE.tsv [--wer 0.2]``: the red-flag detector, recall and false alarms,
   clean and with simulated recogniser errors;
 - ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency);
-- ``--synth-korean DIR``: a Korean espeak-ng test set for ``--audio`` with the Korean test model.
+- ``--synth-korean DIR``: a Korean espeak-ng test set for ``--audio`` with the Korean test model;
+- ``--startup``: start-up time and memory (``kiosk --version``, training the matcher from an
+  empty cache, text-only commands), each in a fresh process; ``--against DIR`` also measures
+  another checkout, taking turns, for a before/after from one run.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     what.add_argument("--questions", type=Path, help="labelled questions: question<TAB>expected")
     what.add_argument("--audio", type=Path, help="folder of recordings (with --labels)")
     what.add_argument("--tts", action="store_true", help="measure speech output")
+    what.add_argument("--startup", action="store_true",
+                      help="measure start-up time and memory (fresh processes)")
     what.add_argument("--red-flags", type=Path, metavar="FILE",
                       help="labelled red flags and ordinary complaints: heard<TAB>expected")
     what.add_argument("--synth-korean", type=Path, metavar="DIR",
@@ -45,6 +50,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "e.g. 0.1,0.2,0.3 (--red-flags: default 0.2)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the error simulator")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="with --startup: runs per figure; the median is reported")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="with --startup: also measure the kiosk in this checkout")
     add_content_option(parser)
     parser.set_defaults(func=run)
 
@@ -90,6 +99,13 @@ def run(args: argparse.Namespace) -> int:
         labels, phrases_txt = synth_korean_set(args.synth_korean)
         print(f"wrote {labels} and {phrases_txt}")
         return 0
+    elif args.startup:
+        from kiosk.bench import startup as bench_startup
+        from kiosk.cli._common import content_dir_from_args
+
+        result = bench_startup.run_startup_bench(content_dir_from_args(args), args.repeat,
+                                                 args.against)
+        table = bench_startup.format_table
     else:
         from kiosk.bench import tts as bench_tts
 

@@ -9,24 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kiosk.cli._common import add_content_option, content_from_args, matcher_for
-from kiosk.core.dialog import (
-    Action,
-    ApplyVoice,
-    Button,
-    Count,
-    Dialog,
-    End,
-    Event,
-    Heard,
-    Listen,
-    Say,
-    Silence,
-    SpeechFinished,
-    StopSpeaking,
-)
+
+if TYPE_CHECKING:  # the dialog brings the matcher and numpy: imported when the command runs
+    from kiosk.core.dialog import Action, Dialog, Event
 
 BUTTON = "/knop"
 
@@ -39,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def show(actions: list[Action], out: TextIO) -> bool:
     """Print what the actions would do; True when the visit ended."""
+    from kiosk.core.dialog import ApplyVoice, Count, End, Listen, Say, StopSpeaking
+
     ended = False
     for action in actions:
         if isinstance(action, Say):
@@ -63,6 +53,8 @@ def show(actions: list[Action], out: TextIO) -> bool:
 
 def converse(dialog: Dialog, lines: TextIO, out: TextIO) -> None:
     """Drive ``dialog`` from typed lines until end of input."""
+    from kiosk.core.dialog import Button, Heard, Silence, SpeechFinished
+
     show(dialog.handle(Button()), out)
     for raw in lines:
         line = raw.strip()
@@ -81,6 +73,8 @@ def converse(dialog: Dialog, lines: TextIO, out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kiosk.core.dialog import Dialog
+
     content = content_from_args(args)
     if sys.stdin.isatty():
         print("Typ wat een bezoeker zegt. Lege regel = stilte, /knop = de knop, Ctrl-D = stoppen.")

@@ -1,6 +1,6 @@
 """`kiosk check`: validate the content folder and report every problem with file and line;
 with ``--train``, also train the matcher's models for it and keep them in the cache folder, so
-that the kiosk's next start (a minute or more of training on a Raspberry Pi) is quick."""
+that the kiosk's next start needs no training (seconds here, longer on a Raspberry Pi)."""
 
 from __future__ import annotations
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kiosk.errors import KioskError
-from kiosk.speech.audio_in import SAMPLE_RATE, DeviceInfo, Microphone, list_devices
-from kiosk.speech.recognizer import EnergyVad
+
+if TYPE_CHECKING:  # sound modules bring numpy and PortAudio: imported when a command runs
+    from kiosk.speech.audio_in import DeviceInfo, Microphone
 
 BAR_WIDTH = 40
 FLOOR_DB = -60.0
@@ -45,6 +46,8 @@ def format_devices(devices: list[DeviceInfo]) -> str:
 
 
 def run_devices(args: argparse.Namespace) -> int:
+    from kiosk.speech.audio_in import list_devices
+
     print(format_devices(list_devices()))
     return 0
 
@@ -60,6 +63,9 @@ def mic_test(
 ) -> dict[str, float]:
     """Read ``seconds`` of audio from ``mic`` and draw a level bar per block; returns the
     quietest and loudest block level (dBFS) and the blocks dropped."""
+    from kiosk.speech.audio_in import SAMPLE_RATE
+    from kiosk.speech.recognizer import EnergyVad
+
     needed = int(seconds * SAMPLE_RATE)
     got = 0
     levels = []
@@ -86,6 +92,8 @@ def mic_test(
 def run_mic_test(args: argparse.Namespace, make_mic: Callable[..., Microphone] | None = None) -> int:
     if not args.seconds > 0:
         raise KioskError("--seconds must be more than 0")
+    from kiosk.speech.audio_in import Microphone
+
     mic = (make_mic or Microphone)(device=args.device)
     mic_test(mic, args.seconds)
     return 0

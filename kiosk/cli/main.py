@@ -12,7 +12,7 @@ from kiosk.errors import KioskError
 
 #: Subcommand modules; each has ``register(subparsers)`` that adds its parser and sets
 #: ``func=run(args) -> int`` on it. A module that fails to import is an error, never a silently
-#: missing command; modules import their heavy dependencies (vosk, sounddevice, scikit-learn)
+#: missing command; modules import their heavy dependencies (numpy, scipy, vosk, sounddevice)
 #: only when their command runs.
 COMMAND_MODULES = [
     "kiosk.cli.ask",

@@ -17,13 +17,14 @@ import random
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kiosk.bench.text import LabelledQuestion, load_questions
 from kiosk.errors import KioskError
-from kiosk.speech.audio_in import Microphone, write_wav
-from kiosk.speech.recognizer import Endpointing
-from kiosk.speech.recording import take_utterance
+
+if TYPE_CHECKING:  # sound modules bring numpy and PortAudio: imported when a command runs
+    from kiosk.speech.audio_in import Microphone
+    from kiosk.speech.recognizer import Endpointing
 
 DESCRIPTION = """\
 Record the labelled questions, read aloud by staff at the kiosk with its own microphone, to
@@ -76,10 +77,15 @@ def _append_label(labels: Path, question: LabelledQuestion, name: str) -> None:
 def record_set(
     questions: list[LabelledQuestion], folder: Path, make_mic: Callable[[], Microphone],
     ask: Callable[[str], str] = input, out: TextIO = sys.stdout,
-    limits: Endpointing = Endpointing(), limit: int | None = None,
+    limits: Endpointing | None = None, limit: int | None = None,
 ) -> dict[str, int]:
     """Record every question not yet in ``folder``; returns how many were recorded, skipped
-    and already there."""
+    and already there. ``limits``: how a take ends (default: the recogniser's defaults)."""
+    from kiosk.speech.audio_in import write_wav
+    from kiosk.speech.recognizer import Endpointing
+    from kiosk.speech.recording import take_utterance
+
+    limits = limits or Endpointing()
     folder.mkdir(parents=True, exist_ok=True)
     labels = folder / LABELS_FILE
     todo = [q for q in questions if not (folder / take_name(q)).exists()]
@@ -128,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
     if args.shuffle:
         random.Random("kiosk-record").shuffle(questions)
     from kiosk.app.config import load_config
+    from kiosk.speech.audio_in import Microphone
+    from kiosk.speech.recognizer import Endpointing
 
     config = load_config(args.config)
     device = args.device if args.device is not None else config.input_device

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from kiosk.app.config import Config, load_config
 from kiosk.cli._common import add_content_option, matcher_for
 from kiosk.core.content import load_content
-from kiosk.core.dialog import Dialog
 from kiosk.errors import KioskError
 
 if TYPE_CHECKING:
@@ -74,6 +73,7 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     missing (model, sound device, Dutch voice) with what to do about it."""
     from kiosk.app.runner import Runner, read_script
     from kiosk.app.stats import Stats
+    from kiosk.core.dialog import Dialog
     from kiosk.speech.audio_in import Microphone
     from kiosk.speech.audio_out import SpeakerSink, WavFileSink
     from kiosk.speech.lexicon import load_lexicon
@@ -182,6 +182,7 @@ def _stop_speech_and_close(speech: Any, timeout_s: float = 1.0) -> None:
 
 def _typed(args: argparse.Namespace, config: Config) -> int:
     from kiosk.cli.chat import converse
+    from kiosk.core.dialog import Dialog
 
     content = load_content(args.content or config.content_dir)
     if sys.stdin.isatty():

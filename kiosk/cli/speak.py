@@ -9,15 +9,20 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.cli._common import content_dir_from_args
 from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.voice_settings import MAX_RATE_WPM, MIN_RATE_WPM, VoiceSettings
 from kiosk.errors import KioskError
-from kiosk.speech.audio_out import AudioSink, SpeakerSink, WavFileSink
 from kiosk.speech.lexicon import Lexicon, load_lexicon
-from kiosk.speech.tts import DEFAULT_ENGINE, ENGINES, Speaker, SpeakResult, make_engine
+
+if TYPE_CHECKING:  # sound modules bring numpy and PortAudio: imported when a command runs
+    from kiosk.speech.audio_out import AudioSink
+    from kiosk.speech.tts import SpeakResult
+
+#: Speech engines of :data:`kiosk.speech.tts.ENGINES`, and "auto" (a test keeps them equal).
+ENGINE_CHOICES = ("auto", "espeak-ng", "pyttsx3")
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +45,7 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
         "else the system default)",
     )
     parser.add_argument(
-        "--engine", default=DEFAULT_ENGINE, choices=["auto", *sorted(ENGINES)],
+        "--engine", default="auto", choices=ENGINE_CHOICES,
         help="speech engine (default: auto = the espeak-ng program, else pyttsx3)",
     )
     parser.add_argument("--content", type=Path, default=None,
@@ -84,6 +89,8 @@ def _settings(args: argparse.Namespace) -> VoiceSettings:
 
 def make_sink(args: argparse.Namespace) -> AudioSink:
     """A WAV file sink for --out, else the sound card (a clear error when there is none)."""
+    from kiosk.speech.audio_out import SpeakerSink, WavFileSink
+
     if args.out is not None:
         return WavFileSink(args.out)
     device = args.device if args.device is not None else _config(args).output_device
@@ -91,6 +98,8 @@ def make_sink(args: argparse.Namespace) -> AudioSink:
 
 
 def speak(args: argparse.Namespace, utterances: list[Utterance], lexicon: Lexicon) -> int:
+    from kiosk.speech.tts import Speaker, make_engine
+
     settings = _settings(args)
     sink = make_sink(args)  # first: a missing sound card is the likeliest problem
     try:

@@ -231,7 +231,7 @@ class Matcher:
         # the other has also seen them misheard and ranks the intents.
         as_written, with_misheard = self.training_sets(content)
         self.classifier = trainer(as_written)
-        self.ranking_classifier = trainer(with_misheard)
+        self.ranking_classifier = trainer(with_misheard, start=self.classifier)  # fewer steps
 
     # ------------------------------------------------------------------ building
     def _build_documents(self, content: Content) -> list[_Document]:

@@ -101,6 +101,8 @@ class Negation:
     negatable: frozenset[str] = frozenset()
     ends: frozenset[str] = frozenset()
     not_after: frozenset[str] = frozenset()
+    #: Said right after the word, these also take it away ("koorts? nee").
+    after: frozenset[str] = frozenset()
     reach: int = 4
 
 
@@ -159,8 +161,10 @@ class RedFlags:
                     spans.append((i, i + 1))
         return sorted(set(spans))
 
-    def _negated(self, words: Sequence[str], start: int) -> bool:
+    def _negated(self, words: Sequence[str], start: int, end: int) -> bool:
         neg = self.negation
+        if end < len(words) and words[end] in neg.after:
+            return True
         for back in range(1, neg.reach + 1):
             i = start - back
             if i < 0:
@@ -175,7 +179,7 @@ class RedFlags:
     def _occurrences(self, words: Sequence[str], concept: str) -> list[tuple[int, int]]:
         spans = self._spans(words, concept)
         if concept in self.negation.negatable:
-            spans = [s for s in spans if not self._negated(words, s[0])]
+            spans = [s for s in spans if not self._negated(words, s[0], s[1])]
         return spans
 
     # ------------------------------------------------------------------ rules
@@ -364,7 +368,8 @@ class _Reader:
         if not isinstance(reach, int) or reach < 1:
             self.error(node, "negation 'reach' must be a whole number of words (1 or more)", "reach")
             reach = 4
-        return Negation(flat("words"), negatable, flat("ends"), flat("not_after"), reach)
+        return Negation(flat("words"), negatable, flat("ends"), flat("not_after"), flat("after"),
+                        reach)
 
     def groups(self, data: LineDict, words: dict[str, tuple[_Word, ...]],
                advice: dict[str, list[Utterance]], review: list[ReviewItem]) -> list[Group]:

@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from kiosk.core.content import PARAGRAPH_PAUSE, SECTION_IDS, SENTENCE_PAUSE, LeafletSource, split_sentences
 from kiosk.core.safety import RedFlag, ReviewItem
@@ -64,7 +64,7 @@ _NODE_KEYS = {"ask", "danger", "reviewed", *ANSWERS}
 _OUTCOME_KEYS = {"kind", "say", "sections", "offer"}
 _FLOW_KEYS = {"title", "intro", "start", "nodes", "outcomes"}
 
-Source = Union[LeafletSource, str, None]
+Source = LeafletSource | str | None
 
 
 # --------------------------------------------------------------------------- data
