@@ -99,6 +99,7 @@ def train_with_progress(content: Content) -> None:
     from tqdm import tqdm
 
     from kiosk.app.classifier_store import cached_train
+    from kiosk.core.classifier import Classifier, TrainingSet
     from kiosk.core.matching import Matcher
 
     with tqdm(total=2, desc="matcher models", unit="model", file=sys.stderr,
@@ -112,8 +113,8 @@ def train_with_progress(content: Content) -> None:
         ticker = threading.Thread(target=tick, daemon=True)
         ticker.start()
 
-        def trainer(training):  # type: ignore[no-untyped-def]
-            trained = cached_train(training)
+        def trainer(training: TrainingSet, *, start: Classifier | None = None) -> Classifier:
+            trained = cached_train(training, start=start)
             bar.update(1)
             return trained
 
