@@ -13,6 +13,9 @@ from kiosk.core.classifier import Trainer
 from kiosk.core.content import DEFAULT_CONTENT_DIR, Content, load_content
 from kiosk.core.matching import Matcher
 
+#: The sound-server room fixture (tests/room.py), for tests marked ``room``.
+pytest_plugins = ["room"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 

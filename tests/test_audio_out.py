@@ -90,7 +90,7 @@ def test_silent_sink_records_blocks_and_events_in_samples() -> None:
     sink.begin_chunk(1, "tweede")
     sink.write(tone(1000))
     sink.end_chunk()
-    assert sink.events == seen == [
+    assert list(sink.events) == seen == [
         ChunkEvent(0, "eerste", 0.0, 0.75, 3),
         ChunkEvent(1, "tweede", 1.0, 2.0, -1),
     ]
@@ -114,7 +114,7 @@ def test_wav_file_sink_writes_a_readable_wav(tmp_path: Path) -> None:
         sink.end_chunk()
     data, rate = soundfile.read(str(path), dtype="int16")
     assert rate == 22050 and len(data) == 22050 and data[0] == 1000
-    assert sink.events == [ChunkEvent(0, "hallo", 0.0, 1.0)]
+    assert list(sink.events) == [ChunkEvent(0, "hallo", 0.0, 1.0)]
 
 
 def test_wav_file_sink_in_missing_folder_is_a_clear_error(tmp_path: Path) -> None:

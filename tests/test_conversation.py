@@ -1,6 +1,10 @@
-"""Whole conversations: WAV files in, through the runner, the dialog and real espeak-ng speech
-out. The recogniser is the test double ``FakeRecognizer`` (the Dutch model cannot run here; the
-real libvosk is proven in test_recognizer_vosk.py), so what it "hears" is given."""
+"""Whole conversations through the runner, the dialog and real espeak-ng speech out.
+
+The Dutch model cannot run here, so in most of these the recogniser is the test double
+``FakeRecognizer``: what it "hears" is given, and the audio it is fed is silence of the
+right length (it never listens, so no speech is made for it). The last test runs the whole
+loop with nothing faked: real libvosk (the Korean test model) listening to real audio. The
+live room (a sound server, the kiosk hearing itself) is tested in test_room.py."""
 
 from __future__ import annotations
 
@@ -12,10 +16,9 @@ import pytest
 import soundfile
 from voice_fixtures import FakeRecognizer
 
-from kiosk.app.runner import Runner, WavScriptSource, read_script
+from kiosk.app.runner import Runner, WavScriptSource
 from kiosk.app.stats import Stats, load, save, totals
 from kiosk.core.dialog import Count, Dialog, Say
-from kiosk.speech.audio_in import read_wav
 from kiosk.speech.audio_out import SilentSink, WavFileSink
 from kiosk.speech.lexicon import load_lexicon
 from kiosk.speech.tts import EspeakNgEngine, Speaker
@@ -24,6 +27,11 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed"),
 ]
+
+
+def turns(n: int) -> WavScriptSource:
+    """``n`` visitor turns of silence: the audio for a recogniser double that does not listen."""
+    return WavScriptSource([None] * n)
 
 
 def dutch_wav(tmp_path, text: str):
@@ -49,11 +57,9 @@ def origins(actions):
 
 
 def test_wake_question_follow_up_and_goodbye_to_a_wav(content, tmp_path):
-    turns = ["hallo kiosk", "vertel over afvallen", "ja graag"]
-    paths = [dutch_wav(tmp_path, t) for t in turns] + ["-", "-"]
-    source = read_script(paths)
+    heard = ["hallo kiosk", "vertel over afvallen", "ja graag"]
     out = tmp_path / "kiosk.wav"
-    actions, stats = run_conversation(content, source, turns, WavFileSink(out))
+    actions, stats = run_conversation(content, turns(5), heard, WavFileSink(out))
     said = origins(actions)
     assert said[0] == "kiosk:welcome"
     assert "leaflet:afvallen" in said and "leaflet:meer-afvallen" in said
@@ -68,9 +74,8 @@ def test_wake_question_follow_up_and_goodbye_to_a_wav(content, tmp_path):
 
 
 def test_an_unsure_question_is_confirmed_before_the_section_is_read(content, tmp_path):
-    turns = ["hallo kiosk", "ik heb last van mijn heup wat nu", "ja"]
-    source = read_script([dutch_wav(tmp_path, t) for t in turns] + ["-", "-"])
-    actions, stats = run_conversation(content, source, turns, SilentSink())
+    heard = ["hallo kiosk", "ik heb last van mijn heup wat nu", "ja"]
+    actions, stats = run_conversation(content, turns(5), heard, SilentSink())
     said = origins(actions)
     assert "kiosk:did_you_mean" in said and "leaflet:intro" in said
     assert said.index("kiosk:did_you_mean") < said.index("leaflet:intro")
@@ -79,7 +84,7 @@ def test_an_unsure_question_is_confirmed_before_the_section_is_read(content, tmp
 
 
 def test_button_starts_a_visit_and_a_triage_flow_reaches_an_outcome(content, tmp_path):
-    source = WavScriptSource([read_wav(dutch_wav(tmp_path, "welke stap past bij mij"))] + [None] * 30)
+    source = turns(31)
     heard = ["welke stap past bij mij", "nee hoor", "nee hoor", "nee hoor", "ja dat klopt",
              "nee hoor", "nee hoor", "nee hoor", "nee hoor"]
     sink = SilentSink()
@@ -133,8 +138,7 @@ def test_nothing_the_visitor_says_is_logged_or_counted(content, tmp_path, caplog
 
     caplog.set_level(logging.DEBUG)
     private = ["hallo kiosk", "ik ben mevrouw jansen van de kerkstraat", "helpt een rollator"]
-    source = WavScriptSource([read_wav(dutch_wav(tmp_path, "hallo"))] * 3 + [None, None])
-    actions, stats = run_conversation(content, source, private, SilentSink())
+    actions, stats = run_conversation(content, turns(5), private, SilentSink())
     assert "leaflet:hulpmiddelen" in origins(actions)
     path = tmp_path / "stats.json"
     save(stats, path)

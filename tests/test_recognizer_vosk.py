@@ -110,7 +110,9 @@ slow = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def rec(ko_model) -> VoskRecognizer:  # noqa: F811
-    return VoskRecognizer(ko_model, phrases=KOREAN_PHRASES)
+    """Ends utterances on the model's endpoint and 1 s of silence (no early end on a phrase)."""
+    return VoskRecognizer(ko_model, phrases=KOREAN_PHRASES,
+                          endpointing=Endpointing(phrase_silence_s=None))
 
 
 @slow
@@ -177,7 +179,7 @@ def test_streaming_in_small_chunks_equals_one_chunk(rec, ko_audio) -> None:  # n
 
 @slow
 def test_trailing_silence_after_speech_gives_a_final(ko_model, ko_audio) -> None:  # noqa: F811
-    settings = Endpointing(trailing_silence_s=0.6, model_endpoint=False)
+    settings = Endpointing(trailing_silence_s=0.6, model_endpoint=False, phrase_silence_s=None)
     rec = VoskRecognizer(ko_model, phrases=KOREAN_PHRASES, endpointing=settings)
     speech = ko_audio["감사합니다"]
     audio = np.concatenate([silence(0.3), speech, silence(3.0)])
@@ -189,8 +191,21 @@ def test_trailing_silence_after_speech_gives_a_final(ko_model, ko_audio) -> None
 
 
 @slow
+def test_a_whole_phrase_ends_after_a_short_silence_in_grammar_mode(ko_model, ko_audio) -> None:  # noqa: F811
+    settings = Endpointing(trailing_silence_s=1.0, phrase_silence_s=0.3, model_endpoint=False)
+    rec = VoskRecognizer(ko_model, phrases=KOREAN_PHRASES, endpointing=settings)
+    speech = ko_audio["감사합니다"]
+    event, fed = run_stream(rec, np.concatenate([silence(0.3), speech, silence(3.0)]), 800)
+    assert isinstance(event, Final) and event.text == "감사합니다"
+    assert event.transcript.end_reason == "complete-phrase"
+    # 0.3 s of silence and a block or two after the speech, well before the 1 s rule
+    assert fed <= len(speech) + int((0.3 + 0.3 + 0.25) * SAMPLE_RATE)
+
+
+@slow
 def test_vosk_endpoint_ends_the_utterance_when_enabled(ko_model, ko_audio) -> None:  # noqa: F811
-    settings = Endpointing(trailing_silence_s=5.0, max_utterance_s=20.0, model_endpoint=True)
+    settings = Endpointing(trailing_silence_s=5.0, max_utterance_s=20.0, model_endpoint=True,
+                           phrase_silence_s=None)
     rec = VoskRecognizer(ko_model, phrases=KOREAN_PHRASES, endpointing=settings)
     event, _ = run_stream(rec, np.concatenate([ko_audio["감사합니다"], silence(4.0)]), 1600)
     assert isinstance(event, Final) and event.transcript.end_reason == "model-endpoint"
@@ -198,7 +213,7 @@ def test_vosk_endpoint_ends_the_utterance_when_enabled(ko_model, ko_audio) -> No
 
 @slow
 def test_segments_are_joined_when_the_model_endpoint_is_off(ko_model, ko_audio) -> None:  # noqa: F811
-    settings = Endpointing(trailing_silence_s=2.5, model_endpoint=False)
+    settings = Endpointing(trailing_silence_s=2.5, model_endpoint=False, phrase_silence_s=None)
     rec = VoskRecognizer(ko_model, phrases=KOREAN_PHRASES, endpointing=settings)
     audio = np.concatenate([ko_audio["감사합니다"], silence(1.5), ko_audio["안녕하세요"], silence(3.0)])
     event, _ = run_stream(rec, audio, 1600)
@@ -217,7 +232,7 @@ def test_silence_gives_no_speech_after_the_give_up_limit(ko_model) -> None:  # n
 
 @slow
 def test_max_utterance_length_ends_endless_speech(ko_model, ko_audio) -> None:  # noqa: F811
-    settings = Endpointing(max_utterance_s=2.0, model_endpoint=False)
+    settings = Endpointing(max_utterance_s=2.0, model_endpoint=False, phrase_silence_s=None)
     rec = VoskRecognizer(ko_model, phrases=KOREAN_PHRASES, endpointing=settings)
     babble = np.concatenate([ko_audio["감사합니다"], ko_audio["안녕하세요"]] * 3)
     event, fed = run_stream(rec, babble, 1600)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -365,3 +367,54 @@ def test_tts_bench_reports_every_figure() -> None:
     json.dumps(result)  # the --json output must serialise
     table = format_table(result)
     assert "espeak-ng" in table and "not available" in table
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_parse_wav_bytes_reads_real_espeak_stdout() -> None:
+    """The real thing: espeak-ng --stdout writes 0x7FFFFFxx as RIFF and data sizes."""
+    data = subprocess.run(["espeak-ng", "-v", "nl", "--stdout", "goedemorgen"],
+                          capture_output=True, check=True).stdout
+    assert int.from_bytes(data[4:8], "little") > len(data)  # the bogus size is there
+    rate, samples = parse_wav_bytes(data)
+    assert rate == 22050 and len(samples) == (len(data) - 44) // 2
+    assert np.abs(samples).max() > 1000
+
+
+def _hanging_espeak(tmp_path: Path) -> Path:
+    """A stand-in espeak-ng program (a test double) that answers the voice list and the
+    warm-up like the real one, then hangs on the next text."""
+    real = shutil.which("espeak-ng")
+    script = tmp_path / "espeak-ng"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'case "$1" in --voices=*) exec {real} "$@";; esac\n'
+        f'if [ -e "{tmp_path}/warm" ]; then sleep 60; fi\n'
+        f'touch "{tmp_path}/warm"; exec {real} "$@"\n')
+    script.chmod(0o755)
+    return script
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_a_hanging_espeak_is_killed_after_a_time_scaled_to_the_text(tmp_path: Path) -> None:
+    engine = EspeakNgEngine(executable=str(_hanging_espeak(tmp_path)), timeout_s=0.5,
+                            timeout_s_per_char=0.01)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"hung .* 100 characters"):
+        engine.synthesize("a" * 100, VoiceSettings())
+    assert 1.4 < time.monotonic() - started < 5
+
+
+def test_a_failing_engine_is_logged_once_without_traceback(caplog) -> None:
+    class BrokenEngineDouble:
+        name, sample_rate = "broken", 16000
+
+        def synthesize(self, text, settings):
+            raise RuntimeError("no voice")
+
+    caplog.set_level(logging.DEBUG)
+    result = Speaker(BrokenEngineDouble(), SilentSink()).speak([Utterance("Hallo.", "kiosk:x")])
+    assert result.error == "RuntimeError: no voice" and result.failed == [0]
+    records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(records) == 1 and records[0].exc_info is None

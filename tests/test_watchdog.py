@@ -102,20 +102,20 @@ def test_watchdog_for_another_process_is_not_ours(systemd):
     assert Notifier(env).watchdog_s is None
 
 
-class StallingMicrophoneDouble:
-    """Audio source double: blocks of silence in real time until ``stall`` is set; then, like
-    a microphone that stopped delivering, nothing (None after the read timeout) until ``end``."""
+class HangingMicrophoneDouble:
+    """Audio source double: blocks of silence in real time until ``hang`` is set; then a read
+    that never returns (a driver call that hangs) until ``end``, which ends the input."""
 
     def __init__(self) -> None:
-        self.stall = threading.Event()
+        self.hang = threading.Event()
         self.end = threading.Event()
 
     def read(self, timeout: float | None = None) -> np.ndarray | None:
         if self.end.is_set():
             raise EndOfInput
-        if self.stall.is_set():
-            time.sleep(timeout or 0.2)
-            return None
+        if self.hang.is_set():
+            self.end.wait()
+            raise EndOfInput
         time.sleep(0.02)
         return np.zeros(320, dtype=np.int16)
 
@@ -135,11 +135,12 @@ class SilentSpeechDouble:
     def stop(self) -> None: ...
 
 
-def test_watchdog_pings_arrive_while_audio_flows_and_stop_when_the_loop_is_stuck(systemd):
+def test_watchdog_pings_arrive_while_audio_flows_and_stop_when_the_loop_hangs(systemd):
     notifier = Notifier(systemd.env(watchdog_s=0.3))  # a ping at most every 0.1 s
-    source = StallingMicrophoneDouble()
+    source = HangingMicrophoneDouble()
     runner = Runner(IdleDialogDouble(), FakeRecognizer([], utterance_seconds=1e6),  # type: ignore[arg-type]
-                    source=source, speech=SilentSpeechDouble(), heartbeat=Heartbeat(notifier))
+                    source=source, speech=SilentSpeechDouble())
+    runner.on_tick = Heartbeat(notifier)  # as kiosk run wires it
     thread = threading.Thread(target=runner.run, daemon=True)
     notifier.ready()
     started = time.monotonic()
@@ -147,7 +148,7 @@ def test_watchdog_pings_arrive_while_audio_flows_and_stop_when_the_loop_is_stuck
     try:
         assert wait_until(lambda: len(systemd.received("WATCHDOG=1")) >= 5)
         assert systemd.received("READY=1")
-        source.stall.set()
+        source.hang.set()
         stalled = time.monotonic() + 0.1  # a ping already on its way may still arrive
         time.sleep(1.0)  # more than three watchdog intervals
         assert systemd.received("WATCHDOG=1", after=stalled) == []

@@ -77,6 +77,15 @@ class Config(Strict):
     answer_timeout_s: Timeout = 6.0
     #: Longest utterance the recogniser waits for, in seconds.
     max_utterance_s: Timeout = 12.0
+    #: In grammar mode, an utterance that is a whole phrase ends after this much silence.
+    phrase_silence_s: Annotated[Number, Field(gt=0, le=5)] = 0.3
+    #: What the microphone hears this long after the kiosk stopped speaking is its own echo.
+    echo_tail_s: Annotated[Number, Field(ge=0, le=5)] = 0.3
+    #: A microphone that sends nothing this long ends the kiosk (systemd starts it again).
+    mic_recover_s: Annotated[Number, Field(ge=5, le=3600)] = 60.0
+    #: Listen while speaking; a visitor's voice stops the reading. Only with an echo-cancelled
+    #: microphone (systemd/README.md, "Voice barge-in").
+    barge_in: bool = False
     #: Where anonymous counters go (topic ids, misses, triage outcomes; never audio or text).
     stats_file: FilePath | None = None
     #: GPIO pin (BCM numbering, 0-27) of the big button; None: no button (Enter in a terminal).

@@ -1,8 +1,22 @@
 """Wires microphone, recogniser, dialog, speech output and button together.
 
-The only module with threads and waiting: the dialog decides, the runner carries out its
-actions (say, listen, stop, change voice, count, end) and turns what happens (a transcript,
-silence, the button, speech finished) back into dialog events.
+The dialog decides; the runner carries out its actions (say, listen, stop, change voice,
+count, end) and turns what happens (a transcript, silence, the button, speech finished) back
+into dialog events. It owns the live loop's waiting and clocks:
+
+- **No self-hearing.** A live microphone keeps recording while the kiosk speaks. What it
+  captures then, and for :attr:`Limits.echo_tail_s` after, is never decoded as a question
+  (unless voice barge-in is on, see below); silence timeouts count from the end of speech.
+- **Voice barge-in** (:attr:`Limits.barge_in`, only with an echo-cancelled microphone): while
+  the kiosk speaks, a voice-activity detector listens; a visitor's voice stops the reading at
+  once and what they say goes to the dialog as the next question or command.
+- **No hang, no mute kiosk.** A microphone that stops delivering is reopened with backoff and
+  the kiosk exits (:class:`MicrophoneLost`) when it stays away for
+  :attr:`Limits.mic_recover_s`; speech output that fails :attr:`Limits.speech_failures` times
+  in a row (or hangs past a deadline scaled to the text) ends it with :class:`SpeechLost`.
+  Both are :class:`KioskError` s, so ``kiosk run`` exits non-zero and systemd restarts it.
+
+Every wait in here goes through :meth:`Runner._tick` (one loop tick, about every 0.1 s).
 """
 
 from __future__ import annotations
@@ -10,7 +24,9 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,18 +49,29 @@ from kiosk.core.dialog import (
     Wake,
 )
 from kiosk.core.normalize import normalize
-from kiosk.speech.recognizer import Final, NoSpeech, Recognizer
+from kiosk.errors import KioskError
+from kiosk.speech.audio_in import SAMPLE_RATE
+from kiosk.speech.recognizer import Endpointing, EnergyVad, Final, NoSpeech, Recognizer
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
 BLOCK_SECONDS = 0.1
-#: The watchdog hears from a Say for this long at most: speech that never ends is a hang.
-MAX_SPEECH_S = 600.0
 
 
 class EndOfInput(Exception):
     """The audio source has nothing more (a test script or a file ran out)."""
+
+
+class _Stopped(Exception):
+    """:meth:`Runner.stop` was called: leave the loop at the next tick."""
+
+
+class MicrophoneLost(KioskError):
+    """The microphone delivered nothing and could not be reopened in time."""
+
+
+class SpeechLost(KioskError):
+    """Speech output failed several times in a row: a mute kiosk must not look healthy."""
 
 
 class AudioSource(Protocol):
@@ -59,12 +86,48 @@ class SpeechOutput(Protocol):
     def stop(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How the runner treats a live room (seconds unless named otherwise)."""
+
+    #: Audio captured this long after the kiosk stopped speaking is its own echo: dropped.
+    echo_tail_s: float = 0.3
+    #: No audio block for this long means the microphone stopped delivering.
+    no_audio_s: float = 3.0
+    #: A microphone away this long ends the kiosk (exit non-zero, systemd restarts it).
+    mic_recover_s: float = 60.0
+    #: Longest wait between two attempts to reopen the microphone.
+    mic_backoff_max_s: float = 2.0
+    #: Speech output failures in a row that end the kiosk.
+    speech_failures: int = 3
+    #: Speaking may take this long per character (plus ``say_margin_s``) before it counts as
+    #: hung; generous, as slow voices and long pauses are fine.
+    say_s_per_char: float = 0.2
+    say_margin_s: float = 10.0
+    #: Listen while speaking and stop the reading when a visitor speaks (needs an
+    #: echo-cancelled microphone, see systemd/README.md).
+    barge_in: bool = False
+    #: With barge-in: what the microphone hears in the first moments of speaking is not
+    #: listened to (an echo canceller lets the first syllables through after a silence).
+    barge_in_grace_s: float = 0.5
+    #: With barge-in: this much voice in a row, louder than ``barge_in_level_db`` (dBFS),
+    #: stops the reading (shorter or quieter sound is what the echo canceller lets through).
+    barge_in_speech_s: float = 0.25
+    barge_in_level_db: float = -35.0
+    #: After a barge-in: how long the visitor may take to say their question.
+    barge_in_listen_s: float = 8.0
+
+
 class WavScriptSource:
     """Audio from WAV files, one per visitor turn, each followed by silence; then EndOfInput.
 
     Stands in for the microphone in whole-conversation runs (``kiosk run --script``) and tests.
-    ``None`` in the list is a turn where the visitor says nothing.
+    ``None`` in the list is a turn where the visitor says nothing. It is pull-based (the next
+    block only when asked), so it is not ``live``: nothing is read from it while the kiosk
+    speaks.
     """
+
+    live = False
 
     def __init__(self, recordings: Iterable[np.ndarray | None], silence_s: float = 1.5):
         self.blocks: list[np.ndarray] = []
@@ -73,12 +136,12 @@ class WavScriptSource:
         for samples in recordings:
             audio = quiet if samples is None else np.concatenate([samples, quiet])
             self.blocks += [audio[i : i + block] for i in range(0, len(audio), block)]
-        self.turn_ends: list[int] = []
+        self.blocks.reverse()  # pop() from the end
 
     def read(self, timeout: float | None = None) -> np.ndarray | None:
         if not self.blocks:
             raise EndOfInput
-        return self.blocks.pop(0)
+        return self.blocks.pop()
 
 
 class Runner:
@@ -96,7 +159,10 @@ class Runner:
         buttons: queue.Queue[object] | None = None,
         on_action: Callable[[Action], None] = lambda action: None,
         on_listening: Callable[[bool], None] = lambda hearing: None,
-        heartbeat: Callable[[], None] = lambda: None,
+        on_event: Callable[[Event], None] = lambda event: None,
+        limits: Limits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.dialog = dialog
         self.recognizer = recognizer
@@ -109,9 +175,31 @@ class Runner:
         #: Called with False when listening starts and True once speech is heard: a cue for
         #: a light or a screen. It never gets the words (nothing a visitor says is kept).
         self.on_listening = on_listening
-        #: Called whenever the loop made progress (audio arrived, speech went on): the
-        #: watchdog's life sign (kiosk.app.watchdog.Heartbeat). A stuck loop stops calling it.
-        self.heartbeat = heartbeat
+        #: Every event handed to the dialog (for benchmarks and tests).
+        self.on_event = on_event
+        #: Called once per loop tick (about every 0.1 s) from every wait: a watchdog goes here.
+        self.on_tick: Callable[[], None] = lambda: None
+        self.limits = limits or Limits()
+        self.clock = clock
+        self.sleep = sleep
+        self.live = bool(getattr(source, "live", True))
+        self._last_audio = clock()
+        self._speech_failures = 0
+        self._stop_requested = False
+        self._since_speech = 0  # samples of echo tail dropped since the kiosk last spoke
+        #: Clock time of the last barge-in (the reading was stopped by a visitor's voice).
+        self.barge_in_at: float | None = None
+
+    # ---------------------------------------------------------------- the loop tick
+    def _tick(self) -> None:
+        """One tick of the live loop; every wait passes here about every 0.1 s."""
+        if self._stop_requested:
+            raise _Stopped
+        self.on_tick()
+
+    def stop(self) -> None:
+        """Ask the loop to end at its next tick (from another thread or a signal handler)."""
+        self._stop_requested = True
 
     # ---------------------------------------------------------------- inputs
     def _button_pressed(self) -> bool:
@@ -121,19 +209,91 @@ class Runner:
             return False
         return True
 
-    def _hear(self, timeout_s: float | None) -> Event:
-        """One utterance: Heard(text), Silence after ``timeout_s``, or Button if pressed."""
-        self.recognizer.reset()
-        fed, limit = 0, None if timeout_s is None else int(timeout_s * SAMPLE_RATE)
-        heard_something = False
-        self.on_listening(False)
+    def _read(self, timeout: float = BLOCK_SECONDS * 2) -> np.ndarray | None:
+        """The next audio block, or None; a live microphone silent for
+        :attr:`Limits.no_audio_s` is reopened (see :meth:`_recover_microphone`)."""
+        self._tick()
+        block = self.source.read(timeout=timeout)
+        now = self.clock()
+        if block is not None:
+            self._last_audio = now
+            return block
+        if self.live and now - self._last_audio >= self.limits.no_audio_s:
+            self._recover_microphone()
+        return None
+
+    def _recover_microphone(self) -> None:
+        """Reopen the microphone with backoff until it delivers again; MicrophoneLost when it
+        has been away for :attr:`Limits.mic_recover_s`."""
+        lost_since = self._last_audio
+        log.warning("the microphone sends no audio (nothing for %.1f s); reopening it",
+                    self.clock() - lost_since)
+        reopen = getattr(self.source, "reopen", None)
+        wait, attempts = 0.25, 0
+        while True:
+            self._tick()
+            if self.clock() - lost_since >= self.limits.mic_recover_s:
+                raise MicrophoneLost(
+                    f"the microphone has sent no audio for {self.limits.mic_recover_s:g} s "
+                    f"and could not be reopened ({attempts} attempts); stopping so that the "
+                    "service restarts")
+            attempts += 1
+            try:
+                if reopen is not None:
+                    reopen()
+            except KioskError as err:
+                log.debug("reopening the microphone failed: %s", err)
+            else:
+                # A new stream may take a moment to deliver its first block (1.8 s seen with
+                # PortAudio -> ALSA -> pulse); wait for it before trying again.
+                block = self._first_block(self.limits.no_audio_s + 1.0)
+                if block is not None:
+                    self._last_audio = self.clock()
+                    log.warning("the microphone is back after %.1f s (%d attempts)",
+                                self._last_audio - lost_since, attempts)
+                    return
+            self.sleep(wait)
+            wait = min(wait * 2, self.limits.mic_backoff_max_s)
+
+    def _first_block(self, within_s: float) -> np.ndarray | None:
+        until = self.clock() + within_s
+        while self.clock() < until:
+            self._tick()
+            block = self.source.read(timeout=0.1)
+            if block is not None:
+                return block
+        return None
+
+    def _discard(self, seconds: float) -> int:
+        """Drop what the microphone has queued, then ``seconds`` of what comes next; the
+        number of samples dropped after the flush."""
+        flush = getattr(self.source, "flush", None)
+        if flush is not None:
+            flush()
+        todo = dropped = int(seconds * SAMPLE_RATE)
+        while todo > 0:
+            block = self._read()
+            if block is not None:
+                todo -= len(block)
+        return dropped - todo
+
+    def _hear(self, timeout_s: float | None, started: bool = False) -> Event:
+        """One utterance: Heard(text), Silence after ``timeout_s``, or Button if pressed.
+
+        ``started``: the recogniser already holds the start of this utterance (barge-in)."""
+        if not started:
+            self.recognizer.reset()
+        # The silence timeout counts from the end of speech, so the echo tail is part of it.
+        fed, self._since_speech = self._since_speech, 0
+        limit = None if timeout_s is None else int(timeout_s * SAMPLE_RATE)
+        heard_something = started
+        self.on_listening(started)
         while True:
             if self._button_pressed():
                 return Button()
-            chunk = self.source.read(timeout=BLOCK_SECONDS * 2)
+            chunk = self._read()
             if chunk is None:
                 continue
-            self.heartbeat()
             fed += len(chunk)
             event = self.recognizer.feed(chunk)
             if isinstance(event, Final):
@@ -161,19 +321,74 @@ class Runner:
                     return Wake()
 
     # ---------------------------------------------------------------- actions
+    def _say_deadline(self, action: Say) -> float:
+        chars = sum(len(getattr(u, "text", str(u))) for u in action.utterances)
+        return self.limits.say_margin_s + self.limits.say_s_per_char * chars
+
     def _say(self, action: Say) -> Event | None:
         self.speech.start(list(action.utterances))
-        started = time.monotonic()
+        deadline = self.clock() + self._say_deadline(action)
+        barge_in = self.live and self.limits.barge_in
+        listen_from = self.clock() + self.limits.barge_in_grace_s
+        # Barge-in onset: sustained voice, louder than the echo canceller's leaks.
+        onset = EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
+                                      min_speech_s=self.limits.barge_in_speech_s))
+        recent: deque[np.ndarray] = deque(maxlen=10)  # the visitor's first words
         while True:
-            result = self.speech.wait(timeout=0.05)
-            if time.monotonic() - started < MAX_SPEECH_S:
-                self.heartbeat()
+            if self.live:
+                block = self._read(timeout=0.02)
+                if block is not None and barge_in and self.clock() >= listen_from:
+                    recent.append(block)
+                    onset.process(block)
+                    if onset.speech_started:
+                        return self._barged_in(recent)
+                result = self.speech.wait(timeout=0)
+            else:
+                self._tick()
+                result = self.speech.wait(timeout=0.05)
             if self._button_pressed():
                 self.speech.stop()
-                self.speech.wait()
+                self.speech.wait(timeout=2.0)
                 return Button()
             if result is not None:
-                return SpeechFinished() if getattr(result, "completed", True) else None
+                break
+            if self.clock() > deadline:
+                self.speech.stop()
+                self._speech_failed(f"speaking took more than {self._say_deadline(action):.0f} s")
+                return SpeechFinished()
+        if self.live:
+            self._since_speech = self._discard(self.limits.echo_tail_s)
+        error = getattr(result, "error", None) or (
+            "synthesis failed" if getattr(result, "failed", None) else None)
+        if error:
+            self._speech_failed(str(error))
+            return SpeechFinished()  # as far as the dialog goes, it is over
+        self._speech_failures = 0
+        return SpeechFinished() if getattr(result, "completed", True) else None
+
+    def _speech_failed(self, why: str) -> None:
+        self._speech_failures += 1
+        if self._speech_failures >= self.limits.speech_failures:
+            raise SpeechLost(f"speech output failed {self._speech_failures} times in a row "
+                             f"(last: {why}); stopping so that the service restarts")
+        log.error("speech output failed (%s); %d more failures in a row end the kiosk",
+                  why, self.limits.speech_failures - self._speech_failures)
+
+    def _barged_in(self, recent: Iterable[np.ndarray]) -> Event:
+        """A visitor spoke during speech: stop the reading at once, then hear them out as the
+        next question or command (the recogniser starts with the audio since their onset)."""
+        self._stop_reading()
+        self.recognizer.reset()
+        for block in recent:
+            event = self.recognizer.feed(block)
+            if isinstance(event, Final) and event.text.strip():
+                return Heard(event.text)
+        return self._hear(self.limits.barge_in_listen_s, started=True)
+
+    def _stop_reading(self) -> None:
+        self.speech.stop()
+        self.barge_in_at = self.clock()
+        log.info("a visitor spoke during speech: reading stopped")
 
     def _do(self, action: Action) -> Event | None:
         """Carry out one action; an event when something happened that the dialog must hear."""
@@ -190,27 +405,35 @@ class Runner:
             self.count(action.name, action.key)
         return None
 
+    def _handle(self, event: Event) -> list[Action]:
+        self.on_event(event)
+        return self.dialog.handle(event)
+
     def run(self) -> None:
-        """Serve visitors until the audio source ends."""
+        """Serve visitors until the audio source ends; MicrophoneLost / SpeechLost when the
+        kiosk cannot hear or speak any more."""
         pending: list[Action] = []
         try:
             while True:
+                self._tick()
                 if not pending:
-                    pending = self.dialog.handle(self._wait_for_visit())
+                    pending = self._handle(self._wait_for_visit())
                     continue
                 action = pending.pop(0)
                 if isinstance(action, End):
-                    self.on_action(action)  # the visit is over (statistics are saved)
+                    self.on_action(action)
                     pending = []
                     continue
                 event = self._do(action)
                 if event is None:
                     continue
-                reply = self.dialog.handle(event)
+                reply = self._handle(event)
                 if not isinstance(event, SpeechFinished):
                     pending = reply  # what happened replaces what was planned
         except EndOfInput:
             log.info("audio input ended")
+        except _Stopped:
+            log.info("stopped")
         finally:
             self.speech.stop()
 

@@ -4,9 +4,13 @@
   on the same questions with simulated recogniser errors, side by side;
 - ``--audio DIR --labels FILE.tsv``: recogniser + matcher on labelled recordings (accuracy,
   false accepts on ``none``, latency, real-time factor, peak RSS, model load time);
+- ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency);
+- ``--room``: the whole kiosk in real time in a private sound-server room (latency from the
+  visitor's last voiced sample to the answer, self-triggers, silence timeouts, barge-in);
+  see kiosk/bench/live.py;
+- ``--soak N``: N turns through the whole kiosk, accelerated (RSS, threads, open files);
 - ``--red-flags FILE.tsv [--wer 0.2]``: the red-flag detector, recall and false alarms,
   clean and with simulated recogniser errors;
-- ``--tts``: speech output (time to first audio, synthesis real-time factor, stop latency);
 - ``--synth-korean DIR``: a Korean espeak-ng test set for ``--audio`` with the Korean test model;
 - ``--startup``: start-up time and memory (``kiosk --version``, training the matcher from an
   empty cache, text-only commands), each in a fresh process; ``--against DIR`` also measures
@@ -33,6 +37,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     what.add_argument("--tts", action="store_true", help="measure speech output")
     what.add_argument("--startup", action="store_true",
                       help="measure start-up time and memory (fresh processes)")
+    what.add_argument("--soak", type=int, metavar="N",
+                      help="N listening turns, accelerated: RSS, threads and open files")
+    what.add_argument("--room", action="store_true",
+                      help="the kiosk in a private sound-server room, in real time")
+    parser.add_argument("--turns", type=int, default=24,
+                        help="with --room: listening turns (the visitor speaks on every other)")
+    parser.add_argument("--timeout", type=float, default=3.0,
+                        help="with --room: the question timeout, seconds")
+    parser.add_argument("--reads", type=int, default=30,
+                        help="with --room: section reads for voice barge-in (0: skip)")
+    parser.add_argument("--echo", choices=("delayed", "realistic"), default="realistic",
+                        help="with --room: the echo path for barge-in (realistic: delayed, "
+                             "band-filtered, -6 dB, with the waiting-room noise)")
+    parser.add_argument("--noise", type=Path, help="with --room --echo realistic: noise WAV "
+                        "(default: ../shared/audio/noise/background_noise.wav if there)")
     what.add_argument("--red-flags", type=Path, metavar="FILE",
                       help="labelled red flags and ordinary complaints: heard<TAB>expected")
     what.add_argument("--synth-korean", type=Path, metavar="DIR",
@@ -93,6 +112,26 @@ def run(args: argparse.Namespace) -> int:
             all_none=args.all_none, phrases=phrases,
         )
         table = bench_audio.format_table
+    elif args.soak:
+        from kiosk.bench import soak as bench_soak
+        from kiosk.cli._common import matcher_for
+
+        content = content_from_args(args)
+        result = bench_soak.run_soak(content, matcher_for(content), args.soak, model=args.model)
+        table = bench_soak.format_table
+    elif args.room:
+        from kiosk.bench import live as bench_live
+        from kiosk.cli._common import matcher_for
+
+        content = content_from_args(args)
+        result = bench_live.run_room_bench(content, matcher_for(content), turns=args.turns,
+                                           model=args.model, question_timeout_s=args.timeout)
+        if args.reads > 0:
+            noise = args.noise or bench_live.default_noise()
+            result.update(bench_live.run_barge_in_bench(
+                content, matcher_for(content), reads=args.reads, echo=args.echo,
+                noise=noise if args.echo == "realistic" else None, model=args.model))
+        table = bench_live.format_table
     elif args.synth_korean:
         from kiosk.bench.audio import synth_korean_set
 

@@ -71,7 +71,7 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
                  script: list[Path] | None, out: Path | None) -> tuple[Runner, Stats]:
     """Everything the voice kiosk needs, from the config; raises KioskError when a part is
     missing (model, sound device, Dutch voice) with what to do about it."""
-    from kiosk.app.runner import Runner, read_script
+    from kiosk.app.runner import Limits, Runner, read_script
     from kiosk.app.stats import Stats
     from kiosk.core.dialog import Dialog
     from kiosk.speech.audio_in import Microphone
@@ -85,7 +85,8 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     model_path = find_model(model or config.model_path, name=config.model_name)
     phrases = content.recognizer_phrases() + list(config.wake_phrases)
     endpointing = Endpointing(max_utterance_s=config.max_utterance_s,
-                              no_speech_s=config.question_timeout_s)
+                              no_speech_s=config.question_timeout_s,
+                              phrase_silence_s=config.phrase_silence_s)
     recognizer = VoskRecognizer.from_path(model_path, mode=config.recognizer_mode,
                                           phrases=phrases, endpointing=endpointing)
     source = read_script(script) if script else Microphone(config.input_device).start()
@@ -94,13 +95,29 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     stats = Stats()
     dialog = Dialog(content, matcher_for(content), question_timeout_s=config.question_timeout_s,
                     answer_timeout_s=config.answer_timeout_s)
+    limits = Limits(echo_tail_s=config.echo_tail_s, mic_recover_s=config.mic_recover_s,
+                    barge_in=config.barge_in, barge_in_listen_s=config.question_timeout_s)
     runner = Runner(dialog, recognizer, source, speaker, count=stats.count,
-                    wake_phrases=config.wake_phrases)
+                    wake_phrases=config.wake_phrases, limits=limits)
     return runner, stats
+
+
+def _check_out(script: list[Path] | None, out: Path | None) -> None:
+    """``--out`` is checked before anything starts: a wrong folder is not found out after a
+    whole scripted conversation."""
+    if out is None:
+        return
+    if not script:
+        raise KioskError("--out works with --script only (the live kiosk plays on the speaker)")
+    if out.is_dir():
+        raise KioskError(f"--out {out}: is a folder; give a file name ending in .wav")
+    if not out.parent.is_dir():
+        raise KioskError(f"--out {out}: folder {out.parent} does not exist")
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    _check_out(args.script, args.out)
     if args.typed:
         return _typed(args, config)
     from kiosk.app.stats import StatsFile
@@ -149,7 +166,7 @@ def _voice(args: argparse.Namespace, config: Config, stats_file: Any, notifier: 
             log.info("press Enter for the button")
     if stats_file is not None:  # saved at the end of every visit
         runner.on_action = lambda action: stats_file.add(stats) if isinstance(action, End) else None
-    runner.heartbeat = Heartbeat(notifier)
+    runner.on_tick = Heartbeat(notifier)  # from every wait of the loop: a hang stops it
     try:
         log.info("kiosk ready%s", " (GPIO button)" if gpio else "")
         notifier.ready()

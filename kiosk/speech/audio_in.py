@@ -228,7 +228,7 @@ class Microphone:
             chunk = mic.read(timeout=0.5)   # int16 ndarray, or None on timeout
 
     ``stream_factory`` builds the stream (default ``sounddevice.RawInputStream``) and gets the
-    keyword arguments samplerate, channels, dtype, blocksize, device, callback.
+    keyword arguments samplerate, channels, dtype, blocksize, device, latency, callback.
     """
 
     def __init__(
@@ -278,6 +278,7 @@ class Microphone:
                 dtype="int16",
                 blocksize=self.blocksize,
                 device=index,
+                latency="low",
                 callback=self._callback,
             )
             self._stream.start()
@@ -289,6 +290,30 @@ class Microphone:
             ) from None
         log.info("microphone open (device %s, %d-sample blocks)", index, self.blocksize)
         return self
+
+    #: A live source keeps recording while the kiosk speaks (see kiosk.app.runner).
+    live = True
+
+    def reopen(self) -> None:
+        """Close the stream (if any) and open it again, as after the device went away;
+        :class:`KioskError` when it cannot be opened now."""
+        try:
+            self.stop()
+        except Exception as err:  # PortAudio errors are plain Exceptions; the stream is gone
+            log.debug("closing the lost microphone stream failed: %s", _short(err))
+            self._stream = None
+        self.flush()
+        self.start()
+
+    def flush(self) -> int:
+        """Drop every queued block (audio captured before now); how many were dropped."""
+        dropped = 0
+        while True:
+            try:
+                self.queue.get_nowait()
+            except queue.Empty:
+                return dropped
+            dropped += 1
 
     def read(self, timeout: float | None = None) -> np.ndarray | None:
         """The next block of samples, or ``None`` if none arrived within ``timeout`` s."""

@@ -10,6 +10,7 @@ without a sound card.
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +23,9 @@ import numpy as np
 from kiosk.errors import KioskError
 
 logger = logging.getLogger(__name__)
+
+#: How many chunk events a sink keeps (the Speaker collects its own per call).
+EVENTS_KEPT = 64
 
 NO_DEVICE_HINT = "Connect a speaker (and check `kiosk devices`), or write to a file with --out FILE.wav."
 
@@ -45,7 +49,8 @@ class AudioSink:
     def __init__(self, on_event: Callable[[ChunkEvent], None] | None = None):
         self.sample_rate = 0
         self.frames_written = 0
-        self.events: list[ChunkEvent] = []
+        #: The latest chunk events (bounded: a kiosk speaks for months).
+        self.events: collections.deque[ChunkEvent] = collections.deque(maxlen=EVENTS_KEPT)
         self.on_event = on_event
         self._chunk: tuple[int, str, float, int] | None = None
 
@@ -86,15 +91,16 @@ class AudioSink:
     def begin_chunk(self, index: int, text: str, utterance: int = -1) -> None:
         self._chunk = (index, text, self.now(), utterance)
 
-    def end_chunk(self) -> None:
+    def end_chunk(self) -> ChunkEvent | None:
         if self._chunk is None:
-            return
+            return None
         index, text, started, utterance = self._chunk
         self._chunk = None
         event = ChunkEvent(index, text, started, self.now(), utterance)
         self.events.append(event)
         if self.on_event is not None:
             self.on_event(event)
+        return event
 
     def now(self) -> float:
         """Seconds of audio since open, measured in samples."""
@@ -301,10 +307,23 @@ class SpeakerSink(AudioSink):
         logger.info("playing on %r at %d Hz", self.device_name, sample_rate)
 
     def _write(self, block: np.ndarray) -> None:
-        if not self._running:
-            self._stream.start()
-            self._running = True
-        self._stream.write(np.ascontiguousarray(block, dtype=np.int16).reshape(-1, 1))
+        try:
+            if not self._running:
+                self._stream.start()
+                self._running = True
+            self._stream.write(np.ascontiguousarray(block, dtype=np.int16).reshape(-1, 1))
+        except Exception as err:  # PortAudio errors are plain Exceptions
+            self._lost()
+            raise KioskError(f"the sound device {self.device_name!r} failed: {err}") from None
+
+    def _lost(self) -> None:
+        """Forget a stream that failed; the next :meth:`open` opens a new one."""
+        stream, self._stream, self._running, self.sample_rate = self._stream, None, False, 0
+        try:
+            stream.abort()
+            stream.close()
+        except Exception as err:
+            logger.debug("closing the failed output stream: %s", err)
 
     def now(self) -> float:
         latency = getattr(self._stream, "latency", 0.0) or 0.0
@@ -312,12 +331,19 @@ class SpeakerSink(AudioSink):
 
     def abort(self) -> None:
         if self._stream is not None and self._running:
-            self._stream.abort()  # drops queued buffers, unlike stop()
+            try:
+                self._stream.abort()  # drops queued buffers, unlike stop()
+            except Exception:
+                self._lost()
             self._running = False
 
     def drain(self) -> None:
         if self._stream is not None and self._running:
-            self._stream.stop()  # returns when queued audio has been played
+            try:
+                self._stream.stop()  # returns when queued audio has been played
+            except Exception as err:  # PortAudio errors are plain Exceptions
+                self._lost()
+                raise KioskError(f"the sound device {self.device_name!r} failed: {err}") from None
             self._running = False
 
     def close(self) -> None:

@@ -16,7 +16,9 @@ blocks of :attr:`Endpointing.block_seconds`. The end of an utterance comes from
 1. Vosk's own endpoint (``AcceptWaveform`` returns true after the trailing silence in the
    model's conf/model.conf; vosk 0.3.45 cannot change those delays), if
    :attr:`Endpointing.model_endpoint` is on; otherwise Vosk's segments are joined;
-2. our energy VAD: :attr:`Endpointing.trailing_silence_s` of silence after speech;
+2. our energy VAD: :attr:`Endpointing.trailing_silence_s` of silence after speech, or in
+   grammar mode only :attr:`Endpointing.phrase_silence_s` once the hypothesis is a whole
+   phrase of the grammar (nothing longer is likely to follow, so waiting only adds latency);
 3. :attr:`Endpointing.max_utterance_s` of audio in total;
 4. :attr:`Endpointing.no_speech_s` without any speech: :class:`NoSpeech`.
 """
@@ -30,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, Union
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -122,10 +124,11 @@ class NoSpeech:
     reason: str = "no-speech"
 
 
-Event = Union[Partial, Final, NoSpeech]
+Event = Partial | Final | NoSpeech
 
 #: Why an utterance ended (``Transcript.end_reason``).
-END_REASONS = ("model-endpoint", "trailing-silence", "max-length", "finish", "file-end")
+END_REASONS = ("model-endpoint", "complete-phrase", "trailing-silence", "max-length", "finish",
+               "file-end")
 
 
 class Recognizer(Protocol):
@@ -159,11 +162,14 @@ class Endpointing:
     ``vad_threshold_db`` and the tracked noise floor + ``vad_margin_db``; the noise floor falls
     at once to a quieter frame and rises slowly (so steady room noise is not speech).
     ``min_speech_s`` of speech frames in a row starts speech (a click does not).
+    In grammar mode an utterance whose hypothesis is a whole phrase ends after
+    ``phrase_silence_s`` of silence (None: only after ``trailing_silence_s``).
     """
 
     max_utterance_s: float = 12.0
     no_speech_s: float = 5.0
     trailing_silence_s: float = 1.0
+    phrase_silence_s: float | None = 0.3
     model_endpoint: bool = True
     min_speech_s: float = 0.1
     vad_threshold_db: float = -45.0
@@ -174,6 +180,8 @@ class Endpointing:
         for name in ("max_utterance_s", "no_speech_s", "trailing_silence_s", "block_seconds"):
             if not getattr(self, name) > 0:
                 raise KioskError(f"endpointing: {name} must be more than 0 seconds")
+        if self.phrase_silence_s is not None and not self.phrase_silence_s > 0:
+            raise KioskError("endpointing: phrase_silence_s must be more than 0 seconds")
 
 
 class EnergyVad:
@@ -192,6 +200,11 @@ class EnergyVad:
         self.last_speech_end = 0  # sample index (from utterance start) after the last speech frame
         self.samples = 0
         self._rest = np.zeros(0, dtype=np.int16)
+
+    @property
+    def run_s(self) -> float:
+        """Seconds of speech frames in a row up to now (0 after a quiet frame)."""
+        return self.run * self.FRAME / SAMPLE_RATE
 
     @staticmethod
     def level_db(frame: np.ndarray) -> float:
@@ -306,6 +319,7 @@ class VoskRecognizer:
                     "none of the grammar's words is in the voice model: is it the right "
                     "language? Use mode 'free' or another model"
                 )
+        self._whole_phrases = frozenset(self.grammar.phrases) if self.grammar else frozenset()
         self._rec = self._new_kaldi()
         self._stream_offset = 0  # samples fed to this KaldiRecognizer before this utterance
         self.vad = EnergyVad(self.endpointing)
@@ -436,6 +450,10 @@ class VoskRecognizer:
                 self.vad.speech_started or not self._partial
             ):
                 return self._close("trailing-silence")
+            if (ep.phrase_silence_s is not None and self.vad.speech_started
+                    and fed - last >= ep.phrase_silence_s * SAMPLE_RATE
+                    and self._current_text() in self._whole_phrases):
+                return self._close("complete-phrase")
         return None
 
     def _current_text(self) -> str:

@@ -80,25 +80,19 @@ def apply_volume(samples: np.ndarray, volume: float) -> np.ndarray:
 
 
 def parse_wav_bytes(data: bytes) -> tuple[int, np.ndarray]:
-    """(sample rate, int16 samples) of a 16-bit mono WAV that may have a bogus length field, as
-    ``espeak-ng --stdout`` writes (it cannot seek back to fill in the size)."""
-    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise ValueError("not a WAV stream")
-    pos, rate = 12, 0
-    while pos + 8 <= len(data):
-        chunk_id, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
-        if chunk_id == b"fmt ":
-            channels = int.from_bytes(data[pos + 10 : pos + 12], "little")
-            rate = int.from_bytes(data[pos + 12 : pos + 16], "little")
-            bits = int.from_bytes(data[pos + 22 : pos + 24], "little")
-            if channels != 1 or bits != 16:
-                raise ValueError(f"expected 16-bit mono audio, got {channels} ch {bits} bit")
-        elif chunk_id == b"data":
-            body = data[pos + 8 : pos + 8 + size] if size < 0x7FFF0000 else data[pos + 8 :]
-            body = body[: len(body) // 2 * 2]
-            return rate, np.frombuffer(body, dtype="<i2").astype(np.int16)
-        pos += 8 + size + (size & 1)
-    raise ValueError("WAV stream has no data chunk")
+    """(sample rate, int16 samples) of a 16-bit mono WAV in memory. libsndfile reads the
+    bogus length fields that ``espeak-ng --stdout`` writes (it cannot seek back to fill them
+    in) as "to the end of the stream"."""
+    import soundfile
+
+    try:
+        info = soundfile.info(io.BytesIO(data))
+        samples, rate = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=False)
+    except (RuntimeError, TypeError, ValueError) as err:  # LibsndfileError is a RuntimeError
+        raise ValueError(f"not a WAV stream ({err})") from None
+    if info.channels != 1 or info.subtype != "PCM_16":
+        raise ValueError(f"expected 16-bit mono audio, got {info.channels} ch {info.subtype}")
+    return int(rate), np.asarray(samples, dtype=np.int16)
 
 
 def choose_voice(voices: Iterable[Any], language: str = LANGUAGE) -> str:
@@ -216,24 +210,35 @@ class EspeakNgEngine:
     name = "espeak-ng"
 
     def __init__(
-        self, language: str = LANGUAGE, executable: str = "espeak-ng", timeout_s: float = 30.0
+        self, language: str = LANGUAGE, executable: str = "espeak-ng", timeout_s: float = 5.0,
+        timeout_s_per_char: float = 0.05,
     ):
         path = shutil.which(executable)
         if path is None:
             raise KioskError(f"{executable} not found. {INSTALL_HINT}")
         self.executable = path
+        #: A run may take ``timeout_s`` + ``timeout_s_per_char`` per character before it
+        #: counts as hung and is killed (espeak-ng makes a long sentence in well under 1 s).
         self.timeout_s = timeout_s
+        self.timeout_s_per_char = timeout_s_per_char
         self.voice_id = choose_voice(_espeak_voices(path, language), language)
         rate, _ = parse_wav_bytes(self._run("a", 175))
         self.sample_rate = rate
 
     def _run(self, text: str, rate_wpm: int) -> bytes:
-        result = subprocess.run(
-            [self.executable, "-v", self.voice_id, "-s", str(int(rate_wpm)), "-b", "1", "--stdout"],
-            input=text.encode("utf-8"),
-            capture_output=True,
-            timeout=self.timeout_s,
-        )
+        timeout = self.timeout_s + self.timeout_s_per_char * len(text)
+        try:
+            result = subprocess.run(
+                [self.executable, "-v", self.voice_id, "-s", str(int(rate_wpm)), "-b", "1",
+                 "--stdout"],
+                input=text.encode("utf-8"),
+                capture_output=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(
+                f"espeak-ng hung (no result after {timeout:.1f} s for {len(text)} characters)"
+            ) from None
         if result.returncode != 0:
             raise RuntimeError(
                 f"espeak-ng failed ({result.returncode}): {result.stderr.decode(errors='replace')}"
@@ -357,12 +362,14 @@ def plan_chunks(
 @dataclass
 class SpeakResult:
     """How a ``speak`` call ended: ``completed`` is False when stopped; ``failed`` lists the
-    utterance indices whose synthesis failed (skipped, logged)."""
+    utterance indices whose synthesis failed (skipped, logged once each, without traceback)."""
 
     completed: bool
     events: list[ChunkEvent]
     failed: list[int]
     last_index: int | None
+    #: Why speaking failed (synthesis or the sound device), or None.
+    error: str | None = None
 
 
 _DONE = object()
@@ -439,10 +446,12 @@ class Speaker:
         )
         sink = self.sink
         sink.open(self.engine.sample_rate)
-        first_event = len(sink.events)
+        events: list[ChunkEvent] = []
+        errors: list[str] = []
         ready: queue.Queue[Any] = queue.Queue(maxsize=max(1, self.lookahead))
         worker = threading.Thread(
-            target=self._synthesise_all, args=(chunks, ready, stop), name="kiosk-tts", daemon=True
+            target=self._synthesise_all, args=(chunks, ready, stop, errors), name="kiosk-tts",
+            daemon=True
         )
         worker.start()
         failed: list[int] = []
@@ -461,7 +470,9 @@ class Speaker:
             samples = apply_volume(samples, self.settings.volume)
             sink.begin_chunk(number, chunk.text, chunk.utterance)
             stopped = not self._play(samples, block, stop)
-            sink.end_chunk()
+            event = sink.end_chunk()
+            if event is not None:
+                events.append(event)
             if stopped:
                 break
             if number < len(chunks) - 1 and chunk.pause_after > 0:
@@ -474,7 +485,8 @@ class Speaker:
             sink.abort()
         else:
             sink.drain()
-        return SpeakResult(not stopped, list(sink.events[first_event:]), failed, self._current)
+        return SpeakResult(not stopped, events, failed, self._current,
+                           errors[0] if errors else None)
 
     def _play(self, samples: np.ndarray, block: int, stop: threading.Event) -> bool:
         """Write in small blocks; False as soon as ``stop`` is set."""
@@ -493,14 +505,17 @@ class Speaker:
                 continue
         return None
 
-    def _synthesise_all(self, chunks: list[Chunk], ready: queue.Queue[Any], stop: threading.Event) -> None:
+    def _synthesise_all(self, chunks: list[Chunk], ready: queue.Queue[Any], stop: threading.Event,
+                        errors: list[str]) -> None:
         for chunk in chunks:
             if stop.is_set():
                 return
             try:
                 samples: np.ndarray | None = self.engine.synthesize(chunk.text, self.settings)
-            except Exception:
-                logger.exception("speech synthesis failed for %r; skipping it", chunk.text)
+            except Exception as err:  # one bad chunk must not silence the kiosk
+                errors.append(f"{type(err).__name__}: {err}")
+                logger.error("speech synthesis failed for %r (%s); skipping it",
+                             chunk.text[:60], errors[-1])
                 samples = None
             if not self._put(ready, (chunk, samples), stop):
                 return
@@ -521,7 +536,9 @@ class Speaker:
         """Like :meth:`speak` on a background thread; stops whatever is being said first."""
         self.stop()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout=5.0)
+            if self._thread.is_alive():  # stuck in the sound device: leave it, start afresh
+                logger.error("the previous speech did not stop within 5 s; starting anew")
         self._result = None
         self._stop_event = threading.Event()  # so a stop() right after start() is not lost
         stop = self._stop_event
@@ -530,9 +547,12 @@ class Speaker:
             self._speaking.set()
             try:
                 self._result = self._speak(utterances, start, stop)
-            except Exception:
-                logger.exception("speaking failed")
-                self._result = SpeakResult(False, [], [], self._current)
+            except Exception as err:  # a background thread must log, not vanish
+                error = f"{type(err).__name__}: {err}"
+                logger.error("speaking failed: %s", error)
+                with contextlib.suppress(Exception):
+                    self.sink.abort()
+                self._result = SpeakResult(False, [], [], self._current, error)
             finally:
                 self._speaking.clear()
 

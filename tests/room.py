@@ -1,0 +1,40 @@
+"""The virtual waiting room as a pytest fixture (import it: ``from room import room``).
+
+A private PulseAudio (see :mod:`kiosk.bench.room`) is started once per test module; the test
+process's audio (sounddevice -> PortAudio -> ALSA -> pulse plugin) is pointed at it. Tests
+that use it are marked ``room``; they skip, with the reason, only where no sound server can
+start (packages missing); in CI (root, Debian, script/setup) it starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from kiosk.bench.room import ENV_KEYS, RoomUnavailable, SoundServer, unavailable_reason
+
+
+@pytest.fixture(scope="module")
+def room() -> Iterator[SoundServer]:
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"no sound server can start here: {reason}")
+    saved = {key: os.environ.get(key) for key in ENV_KEYS}
+    server = SoundServer()
+    try:
+        server.start()
+    except RoomUnavailable as err:
+        server.stop()
+        pytest.skip(f"no sound server can start here: {err}")
+    server.use()
+    try:
+        yield server
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
