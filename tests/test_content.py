@@ -160,7 +160,7 @@ def test_no_misconception_is_ever_said_without_its_label(content):
     sequences = [[u.text for u in section.utterances()] for section in content.sections.values()]
     sequences += [[section.title] for section in content.sections.values()]
     sequences += [[section.spoken_name] for section in content.sections.values() if section.spoken_name]
-    sequences += [[u.text for u in content.prompts.say(key, a="A", b="B", title="T", groups="G")]
+    sequences += [[u.text for u in content.prompts.say(key, a="A", b="B", name="N", title="T", groups="G")]
                   for key in content.prompts.variants]
     if content.triage is not None:
         sequences += [split_sentences(text.text) for text in content.triage.texts.values()]
@@ -217,7 +217,7 @@ def test_whole_leaflet_is_covered(content):
 
 def test_prompts_are_the_kiosks_own(content):
     for key in content.prompts.variants:
-        for utterance in content.prompts.say(key, a="A", b="B", title="T", groups="G"):
+        for utterance in content.prompts.say(key, a="A", b="B", name="N", title="T", groups="G"):
             assert utterance.is_kiosk_own and utterance.origin == f"kiosk:{key}"
 
 
@@ -342,7 +342,8 @@ def test_kiosk_check_accepts_a_declared_adaptation(content_copy, capsys):
     assert main(["check", "--content", str(content_copy)]) == 0, capsys.readouterr().out
     _break(leaflet, "why: \"taal\"}", "why: \"\"}")
     assert main(["check", "--content", str(content_copy)]) == 1
-    assert "leaflet.nl.yaml:140: error: paragraphs[1].adapt[1].why: must not be empty" in \
+    line = _line_with(leaflet, 'why: ""}')
+    assert f"leaflet.nl.yaml:{line}: error: paragraphs[1].adapt[1].why: must not be empty" in \
         capsys.readouterr().out
 
 

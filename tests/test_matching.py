@@ -67,18 +67,18 @@ def test_out_of_domain_is_nothing(matcher, question):
 
 
 def test_an_unsure_topic_is_a_guess_to_confirm_not_an_answer(matcher):
-    found = matcher.match("ik heb last van mijn heup wat nu")
+    found = matcher.match("en mijn heup dan")
     assert found.intent == Intent("none") and found.guess is not None
     intent, score = found.guess
-    assert intent == Intent("topic", "intro")
+    assert intent.kind == "topic"
     assert matcher.guess_threshold <= score < matcher.threshold
-    assert found.to_json()["guess"] == {"kind": "topic", "id": "intro", "score": round(score, 3)}
+    assert found.to_json()["guess"] == {"kind": "topic", "id": intent.key, "score": round(score, 3)}
     assert "guess" not in matcher.match("wat is artrose").to_json()
 
 
 def test_guesses_can_be_switched_off(content, matcher, trainer):
     never = Matcher(content, guess_threshold=matcher.threshold, trainer=trainer)
-    found = never.match("ik heb last van mijn heup wat nu")
+    found = never.match("en mijn heup dan")
     assert found.intent == Intent("none") and found.guess is None
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BeforeValidator, ConfigDict
 
 from kiosk.core.content import DEFAULT_CONTENT_DIR
+from kiosk.core.dialog import Timeouts
 from kiosk.core.schema import Field, Number, Strict, Text, Whole, describe, validate
 from kiosk.core.yamlfile import ContentError, LineDict, Problem, load_yaml
 
@@ -73,8 +74,8 @@ class Config(Strict):
     wake_phrases: Annotated[tuple[Text, ...], BeforeValidator(_phrases)] = (
         "hallo kiosk", "hallo folder")
     #: Seconds of silence before a question or an answer counts as not given.
-    question_timeout_s: Timeout = 8.0
-    answer_timeout_s: Timeout = 6.0
+    question_timeout_s: Timeout = Timeouts().question_s  # the defaults live in the dialog
+    answer_timeout_s: Timeout = Timeouts().answer_s
     #: Longest utterance the recogniser waits for, in seconds.
     max_utterance_s: Timeout = 12.0
     #: In grammar mode, an utterance that is a whole phrase ends after this much silence.

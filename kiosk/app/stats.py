@@ -29,7 +29,8 @@ from kiosk.errors import KioskError
 log = logging.getLogger(__name__)
 
 #: The statistics the kiosk keeps (see Count actions in kiosk.core.dialog).
-NAMES = frozenset({"visit", "topic", "no_match", "guess", "triage_start", "triage_outcome"})
+NAMES = frozenset({"visit", "topic", "no_match", "guess", "not_in_leaflet", "triage_start",
+                   "triage_outcome", "red_flag", "complaint"})
 FORMAT = "kiosk-stats/2"
 _ID = re.compile(r"^[a-z0-9-]{0,64}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -91,6 +91,8 @@ def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
         }
         if "guess" in matched:
             row["guess"] = matched["guess"]
+        if "not_in_leaflet" in matched:
+            row["not_in_leaflet"] = matched["not_in_leaflet"]
         rows.append(row)
     in_domain = [(r, q) for r, q in zip(rows, questions, strict=False) if not q.expects_none]
     out_of_domain = [r for r, q in zip(rows, questions, strict=False) if q.expects_none]
@@ -103,6 +105,10 @@ def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
         tally[1] += 1
     false_accepts = sum(not r["correct"] for r in out_of_domain)
     asked = sum(asked_about_a_guess(r) for r in out_of_domain)
+    # "Not in the leaflet" answers: wanted on out-of-domain questions, a false statement on
+    # in-domain ones (the kiosk would say the leaflet does not cover what it does).
+    own_answers = sum("not_in_leaflet" in r for r in out_of_domain)
+    wrongly_denied = sum("not_in_leaflet" in r for r, _ in in_domain)
     return {
         "questions": len(rows),
         "in_domain": len(in_domain),
@@ -116,6 +122,9 @@ def evaluate(matcher: Any, questions: Sequence[LabelledQuestion],
         # and out-of-domain ones that were asked about instead of declined.
         "right_after_confirming": round(confirmed / len(in_domain), 4) if in_domain else None,
         "asked_on_none_rate": round(asked / len(out_of_domain), 4) if out_of_domain else None,
+        "own_answer_on_none_rate": (round(own_answers / len(out_of_domain), 4)
+                                    if out_of_domain else None),
+        "not_in_leaflet_on_in_domain": wrongly_denied,
         "match_ms": {
             "p50": round(1000 * percentile(latencies, 50), 3),
             "p90": round(1000 * percentile(latencies, 90), 3),
@@ -162,7 +171,8 @@ def _percent(rate: float | None) -> str:
 def format_table(result: dict[str, Any], show_misses: int = 15) -> str:
     """A readable summary: one row per condition, side by side, then the clean misses.
     "+ yes to guess": right at once or after saying yes to "bedoelt u X?"; "none asked":
-    out-of-domain questions that got that question instead of "not understood"."""
+    out-of-domain questions that got that question instead of "not understood"; "own
+    answer": out-of-domain questions that got the kiosk's own "not in the leaflet" answer."""
     rows = [("clean", result["clean"])] + [
         (f"WER {wer} ({res['measured_wer']:.2f})", res)
         for wer, res in result.get("simulated", {}).items()
@@ -171,18 +181,22 @@ def format_table(result: dict[str, Any], show_misses: int = 15) -> str:
              if "matcher_ready_s" in result else "")
     lines = [f"questions: {result['file']}{ready}",
              f"{'condition':<19} {'accuracy':>9} {'false acc.':>11} {'+ yes to guess':>15} "
-             f"{'none asked':>11} {'in/out':>9} {'p90 ms':>8}"]
+             f"{'none asked':>11} {'own answer':>11} {'in/out':>9} {'p90 ms':>8}"]
     for name, res in rows:
         lines.append(f"{name:<19} {_percent(res['accuracy']):>9} "
                      f"{_percent(res['false_accept_rate']):>11} "
                      f"{_percent(res['right_after_confirming']):>15} "
                      f"{_percent(res['asked_on_none_rate']):>11} "
+                     f"{_percent(res.get('own_answer_on_none_rate')):>11} "
                      f"{res['in_domain']:>4}/{res['out_of_domain']:<4} {res['match_ms']['p90']:>8}")
     lines.append("\naccuracy by kind of question:")
     for name, res in rows:
         kinds = ", ".join(f"{kind} {_percent(k['accuracy'])} ({k['of']})"
                           for kind, k in res["accuracy_by_kind"].items())
         lines.append(f"{name:<19} {kinds}")
+    denied = result["clean"].get("not_in_leaflet_on_in_domain")
+    if denied:
+        lines.append(f"\nin-domain questions told 'not in the leaflet' (clean): {denied}")
     misses = result["clean"]["misses"]
     if misses:
         lines.append(f"\nclean misses ({len(misses)}):")

@@ -73,7 +73,7 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     missing (model, sound device, Dutch voice) with what to do about it."""
     from kiosk.app.runner import Limits, Runner, read_script
     from kiosk.app.stats import Stats
-    from kiosk.core.dialog import Dialog
+    from kiosk.core.dialog import Dialog, Timeouts
     from kiosk.speech.audio_in import Microphone
     from kiosk.speech.audio_out import SpeakerSink, WavFileSink
     from kiosk.speech.lexicon import load_lexicon
@@ -84,8 +84,11 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     content = load_content(content_dir or config.content_dir)
     model_path = find_model(model or config.model_path, name=config.model_name)
     phrases = content.recognizer_phrases() + list(config.wake_phrases)
+    timeouts = Timeouts(question_s=config.question_timeout_s, answer_s=config.answer_timeout_s)
+    # The dialog's Listen timeouts decide when silence is reported; the recogniser's own
+    # no-speech limit only backs them up, so it is the longest of them.
     endpointing = Endpointing(max_utterance_s=config.max_utterance_s,
-                              no_speech_s=config.question_timeout_s,
+                              no_speech_s=timeouts.longest_s,
                               phrase_silence_s=config.phrase_silence_s)
     recognizer = VoskRecognizer.from_path(model_path, mode=config.recognizer_mode,
                                           phrases=phrases, endpointing=endpointing)
@@ -93,10 +96,9 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
     sink = WavFileSink(out) if out else SpeakerSink(config.output_device)
     speaker = Speaker(make_engine(engine), sink, load_lexicon(content.directory))
     stats = Stats()
-    dialog = Dialog(content, matcher_for(content), question_timeout_s=config.question_timeout_s,
-                    answer_timeout_s=config.answer_timeout_s)
+    dialog = Dialog(content, matcher_for(content), timeouts=timeouts)
     limits = Limits(echo_tail_s=config.echo_tail_s, mic_recover_s=config.mic_recover_s,
-                    barge_in=config.barge_in, barge_in_listen_s=config.question_timeout_s)
+                    barge_in=config.barge_in, barge_in_listen_s=timeouts.question_s)
     runner = Runner(dialog, recognizer, source, speaker, count=stats.count,
                     wake_phrases=config.wake_phrases, limits=limits)
     return runner, stats

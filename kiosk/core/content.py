@@ -293,6 +293,11 @@ class Intents:
     #: Questions the leaflet does not answer (content/out_of_scope.nl.yaml): the matcher
     #: learns from them what to decline.
     out_of_scope_examples: tuple[str, ...] = ()
+    #: Ways to end the visit ("tot ziens", "dag"): the dialog says goodbye.
+    goodbyes: tuple[str, ...] = ()
+    #: Words of a complaint ("kniepijn", "stijf"): said without a question, the dialog
+    #: offers the step test or tips.
+    complaint_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,6 +309,10 @@ class Content:
     answers: Any = None  # kiosk.core.answers.AnswerLexicon when content/answers.nl.yaml exists
     triage: Any = None  # kiosk.core.triage.TriageBook when content/triage.nl.yaml exists
     red_flags: Any = None  # kiosk.core.safety.RedFlags (content/red_flags.nl.yaml)
+    #: kiosk.core.not_in_leaflet.NotInLeaflet when content/not_in_leaflet.nl.yaml exists
+    not_in_leaflet: Any = None
+    #: kiosk.core.synonyms.Synonyms when content/synonyms.nl.yaml exists
+    synonyms: Any = None
     warnings: tuple[Problem, ...] = field(default=())
 
     def section_utterances(self, section_id: str) -> list[Utterance]:
@@ -549,7 +558,8 @@ REQUIRED_PROMPTS = (
     "welcome", "menu", "not_understood", "not_understood_again", "which_one", "offer_more",
     "offer_more_again", "anything_else", "goodbye", "disclaimer", "stopped", "nothing_to_repeat",
     "nothing_before", "rate_changed", "rate_limit", "volume_changed", "volume_limit",
-    "still_there", "no_more", "go_ahead", "did_you_mean", "rephrase",
+    "still_there", "no_more", "go_ahead", "did_you_mean", "rephrase", "choose_again",
+    "complaint", "name_stap_test",
 )
 
 
@@ -579,7 +589,9 @@ def _load_intents(path: Path, c: _Collector) -> Intents:
     flows = phrase_table("flows", FLOWS)
     stopwords = frozenset(normalize(w) for w in _texts(data, "stopwords", c, minimum=1))
     openings = tuple(normalize(p) for p in _texts(data, "out_of_scope_openings", c))
-    return Intents(commands, flows, stopwords, openings)
+    return Intents(commands, flows, stopwords, openings,
+                   goodbyes=_texts(data, "goodbyes", c),
+                   complaint_words=_texts(data, "complaint_words", c))
 
 
 def _optional_out_of_scope(directory: Path, sections: dict[str, Section], intents: Intents,
@@ -659,6 +671,62 @@ def _optional_red_flags(directory: Path, sections: dict[str, Section], c: _Colle
     return flags
 
 
+def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collector) -> tuple[Any, Any]:
+    """``not_in_leaflet.nl.yaml`` and ``synonyms.nl.yaml``, if present (see
+    :mod:`kiosk.core.not_in_leaflet` and :mod:`kiosk.core.synonyms`)."""
+    from kiosk.core import not_in_leaflet, synonyms
+
+    sections: dict[str, Section] = parts.get("sections", {})
+    intents: Intents | None = parts.get("intents")
+    table = words = None
+    if not sections:  # the leaflet itself is broken: its errors are the ones to fix first
+        return table, words
+    path = directory / "not_in_leaflet.nl.yaml"
+    if path.exists():
+        try:
+            # No sections (the leaflet failed to load, reported already): check pointers
+            # against the design's ids rather than report every one as unknown.
+            table, problems = not_in_leaflet.validate(load_yaml(path), str(path),
+                                                      sections or SECTION_IDS)
+            c.problems.extend(problems)
+        except ContentError as err:
+            c.problems.extend(err.problems)
+        if table is not None and intents is not None:
+            _check_not_claimed(table, sections, intents, c)
+    path = directory / "synonyms.nl.yaml"
+    if path.exists() and sections:  # without the leaflet there is nothing to check them against
+        known = {w for _, text in labelled_phrasings(sections, intents or Intents({}, {}, frozenset()))
+                 for w in normalize(text).split()}
+        known |= {w for s in sections.values() for p in s.paragraphs for text in p.sentences()
+                  for w in normalize(text).split()}
+        if table is not None:
+            known |= {w for _, text in table.phrasings() for w in normalize(text).split()}
+        try:
+            words, problems = synonyms.validate(load_yaml(path), str(path), known)
+            c.problems.extend(problems)
+        except ContentError as err:
+            c.problems.extend(err.problems)
+    return table, words
+
+
+def _check_not_claimed(table: Any, sections: dict[str, Section], intents: Intents,
+                       c: _Collector) -> None:
+    """An example of "not in the leaflet" that is also a section's example, a command or flow
+    phrasing or an out-of-scope example has two labels: an error."""
+    claimed = {normalize(text): label for label, text in labelled_phrasings(sections, intents)}
+    claimed.update((normalize(text), "none") for text in intents.out_of_scope_examples)
+    seen: dict[str, str] = {}
+    for entry in table.entries.values():
+        for text in entry.examples:
+            key = normalize(text)
+            owner = claimed.get(key) or seen.get(key)
+            if owner:
+                where = "out_of_scope.nl.yaml" if owner == "none" else owner
+                c.problems.append(Problem(entry.file, entry.line,
+                                          f"example {text!r} of {entry.key!r} is also in {where}"))
+            seen[key] = entry.key
+
+
 def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content | None, list[Problem]]:
     """Load everything and return (content or None, all problems found, warnings included)."""
     directory = Path(directory)
@@ -688,6 +756,7 @@ def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content 
     answers = _optional_answers(directory, c)
     triage = _optional_triage(directory, parts.get("sections", {}), source, c)
     red_flags = _optional_red_flags(directory, parts.get("sections", {}), c)
+    not_in_leaflet, synonyms = _optional_matching_data(directory, parts, c)
     if c.errors or len(parts) < len(loaders):
         return None, c.problems
     content = Content(
@@ -698,6 +767,8 @@ def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content 
         answers=answers,
         triage=triage,
         red_flags=red_flags,
+        not_in_leaflet=not_in_leaflet,
+        synonyms=synonyms,
         warnings=tuple(p for p in c.problems if p.severity == "warning"),
     )
     return content, c.problems

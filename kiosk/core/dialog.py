@@ -5,41 +5,156 @@ or a test) feeds events — the button, a heard transcript, silence, speech fini
 carries out the actions: say these utterances, listen for a question or a yes/no, change the
 voice, count an anonymous statistic, end the visit.
 
-States:
+How to read it: :meth:`Dialog.handle` turns each event into a :class:`Cue` (for heard text
+:meth:`Dialog.understand` decides which, in a fixed order: red flag first, then goodbye,
+commands, answers, not-in-the-leaflet, complaints, topics), then looks up
+``TRANSITIONS[state][cue]``: the name of the handler that answers it. A handler returns a
+:class:`Turn`: the actions and the next state; only :meth:`Dialog.handle` changes the state.
+``docs/dialog.md`` is this table, printed by :func:`transition_table` (a test keeps it up to
+date).
+
+States (:class:`State`):
 
 - ``idle``: nobody is using the kiosk; the button or the wake phrase starts a visit;
 - ``question``: listening for a question or command;
-- ``offer``: after a section, "wilt u meer horen over X?" waits for yes/no;
-- ``choose``: "bedoelt u A of B?" waits for the choice;
+- ``offer``: "wilt u meer horen over X?" waits for yes/no;
+- ``choose``: "wilt u A, of B?" waits for a choice, by number or by name;
 - ``confirm``: "bedoelt u X?" (the matcher's guess at an unsure question) waits for yes/no;
 - ``triage``: a yes/no flow of :mod:`kiosk.core.triage` runs; its answers go to the flow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from rapidfuzz import fuzz
 
 from kiosk.core.content import GROUPS, Content
-from kiosk.core.matching import Intent, Match, Matcher
-from kiosk.core.normalize import tokens
-from kiosk.core.utterance import Utterance
+from kiosk.core.normalize import normalize, tokens
+from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.voice_settings import VoiceSettings
 
-#: How long (seconds) the runner listens before reporting Silence (defaults; see config).
-QUESTION_TIMEOUT_S = 8.0
-ANSWER_TIMEOUT_S = 6.0
+if TYPE_CHECKING:  # the matcher's module loads scikit-learn: not at import time
+    from kiosk.core.matching import Match
+
+
+# ------------------------------------------------------------------------------- rules
+@dataclass(frozen=True)
+class Timeouts:
+    """How long (seconds of no speech) the kiosk listens before it reports Silence. The one
+    place these defaults live: the config and the runner take them from here."""
+
+    question_s: float = 8.0
+    answer_s: float = 6.0
+
+    @property
+    def longest_s(self) -> float:
+        return max(self.question_s, self.answer_s)
+
+
 #: Silences in a row while waiting for a question before the kiosk says goodbye.
 SILENCES_BEFORE_GOODBYE = 2
 #: "Not understood" in a row before the kiosk offers the menu.
 MISSES_BEFORE_HELP = 2
+#: How close (rapidfuzz ratio, 0-100) a heard line must be to a goodbye phrase or a choice's
+#: name to count as it.
+PHRASE_RATIO = 88
+#: A complaint is answered with an offer only when it is at most this many words long and
+#: asks nothing (no question word): "ik heb kniepijn", not "wat helpt tegen kniepijn".
+COMPLAINT_MAX_WORDS = 12
+QUESTION_WORDS = frozenset({"wat", "hoe", "waarom", "wanneer", "welke", "welk", "wie", "waar",
+                            "hoeveel", "waardoor", "waarmee"})
+#: Endings that ask for advice after a complaint: still a complaint ("..., wat nu?").
+COMPLAINT_TAILS = (("wat", "moet", "ik", "doen"), ("wat", "kan", "ik", "doen"),
+                   ("wat", "moet", "ik", "nu"), ("wat", "nu"))
+#: The joints the leaflet is about; a complaint about another joint is not offered the test.
+JOINTS = ("knie", "heup")
+#: A first word that makes a question of a statement: "is dat erg", "mag ik fietsen".
+QUESTION_OPENERS = frozenset({"mag", "kan", "kun", "kunt", "moet", "is", "zijn", "heb", "heeft",
+                              "ben", "helpt", "wordt", "gaat", "zou", "zal", "krijg", "wil", "doe"})
+#: Number words that pick a choice: "een", "de eerste", "nummer twee".
+_ORDINALS = {"een": 0, "1": 0, "eerste": 0, "eerst": 0, "twee": 1, "2": 1, "tweede": 1,
+             "laatste": 1}
 
-IDLE, QUESTION, OFFER, CHOOSE, CONFIRM, TRIAGE = (
-    "idle", "question", "offer", "choose", "confirm", "triage")
 
-_FIRST = {"eerste", "een", "1", "de eerste", "het eerste", "a", "die eerste", "eerste optie"}
-_SECOND = {"tweede", "twee", "de tweede", "het tweede", "laatste", "de laatste", "b",
-           "tweede optie", "die tweede", "het laatste"}
+class _Named(str, Enum):
+    """A str enum that prints as its value in every Python version ("question", not
+    "Expect.QUESTION"): the runner, logs and tests compare and print the plain strings."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class State(_Named):
+    IDLE = "idle"
+    QUESTION = "question"
+    OFFER = "offer"
+    CHOOSE = "choose"
+    CONFIRM = "confirm"
+    TRIAGE = "triage"
+
+
+#: The states under their short names, as other modules and tests import them.
+IDLE, QUESTION, OFFER, CHOOSE, CONFIRM, TRIAGE = tuple(State)
+
+
+class Expect(_Named):
+    """What a :class:`Listen` waits for."""
+
+    QUESTION = "question"
+    CHOICE = "choice"  # one of two options, by number or by name
+    YESNO = "yesno"
+
+
+class IntentKind(_Named):
+    """The matcher's intent kinds (:class:`kiosk.core.matching.Intent` ``kind``)."""
+
+    TOPIC = "topic"
+    COMMAND = "command"
+    ANSWER = "answer"
+    FLOW = "flow"
+    NONE = "none"
+
+
+class Cue(_Named):
+    """What the dialog makes of an event: the columns of the transition table."""
+
+    BUTTON = "button"
+    WAKE = "wake"
+    SILENCE = "silence"
+    RED_FLAG = "red flag"  # checked first, in every state
+    GOODBYE = "goodbye"  # "tot ziens", "dag": the visitor leaves
+    STOP = "stop"
+    REPEAT = "herhaal"
+    MORE = "meer"
+    BACK = "terug"
+    MENU = "menu"
+    VOICE = "voice"  # langzamer, sneller, harder, zachter
+    YES = "ja"
+    NO = "nee"
+    DONT_KNOW = "weet-niet"
+    CHOICE = "choice"  # a number or a name of one of the options (choose only)
+    TOPIC = "topic"
+    FLOW = "flow"
+    NOT_IN_LEAFLET = "not in leaflet"  # the kiosk's own answer (content/not_in_leaflet.nl.yaml)
+    GUESS = "guess"  # a topic the matcher is unsure of
+    COMPLAINT = "complaint"  # "ik heb kniepijn": a complaint that asks nothing
+    UNCLEAR = "unclear"
+
+
+#: The state a Listen in each state waits in, and what it expects.
+EXPECT = {State.QUESTION: Expect.QUESTION, State.CHOOSE: Expect.CHOICE,
+          State.OFFER: Expect.YESNO, State.CONFIRM: Expect.YESNO, State.TRIAGE: Expect.YESNO}
+#: States with an open yes/no question: there a clear answer beats a topic ("ja ik heb veel
+#: pijn" answers the question, it does not ask about pain). Elsewhere the matcher decides.
+YESNO_STATES = frozenset({State.OFFER, State.CONFIRM, State.TRIAGE, State.CHOOSE})
+_COMMAND_CUES = {"stop": Cue.STOP, "herhaal": Cue.REPEAT, "meer": Cue.MORE, "terug": Cue.BACK,
+                 "menu": Cue.MENU, "langzamer": Cue.VOICE, "sneller": Cue.VOICE,
+                 "harder": Cue.VOICE, "zachter": Cue.VOICE}
+_ANSWER_CUES = {"ja": Cue.YES, "nee": Cue.NO, "weet-niet": Cue.DONT_KNOW}
 
 
 # ------------------------------------------------------------------------------- events
@@ -70,7 +185,7 @@ class SpeechFinished:
     """Everything the last Say asked for has been spoken (not cut off)."""
 
 
-Event = Union[Button, Wake, Heard, Silence, SpeechFinished]
+Event = Button | Wake | Heard | Silence | SpeechFinished
 
 
 # ------------------------------------------------------------------------------- actions
@@ -86,7 +201,7 @@ class StopSpeaking:
 
 @dataclass(frozen=True)
 class Listen:
-    expect: str  # "question", "choice" (A or B) or "yesno"
+    expect: Expect  # a str enum: compares equal to "question", "choice" or "yesno"
     timeout_s: float
 
 
@@ -97,7 +212,8 @@ class ApplyVoice:
 
 @dataclass(frozen=True)
 class Count:
-    """An anonymous statistic: which topic, a miss, a triage outcome. Never what was said."""
+    """An anonymous statistic: which topic, a miss, a triage outcome, a red flag group.
+    Never what was said."""
 
     name: str
     key: str = ""
@@ -108,10 +224,51 @@ class End:
     """The visit is over; wait for the button or the wake phrase."""
 
 
-Action = Union[Say, StopSpeaking, Listen, ApplyVoice, Count, End]
+Action = Say | StopSpeaking | Listen | ApplyVoice | Count | End
 
 
-# ------------------------------------------------------------------------------- dialog
+@dataclass(frozen=True)
+class Turn:
+    """A handler's answer: the actions to carry out and the state to be in afterwards."""
+
+    actions: tuple[Action, ...]
+    state: State
+
+
+# ------------------------------------------------------------------------------- parts
+class TextMatcher(Protocol):
+    """What the dialog needs of :class:`kiosk.core.matching.Matcher`."""
+
+    def match(self, heard: str) -> Match: ...
+
+
+class RedFlagDetector(Protocol):
+    """:class:`kiosk.core.safety.RedFlags`: a red flag in heard text, or None."""
+
+    def detect(self, text: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Option:
+    """One thing the visitor can choose in ``choose``: a section to read or a flow to start."""
+
+    kind: IntentKind  # TOPIC or FLOW
+    key: str
+    name: str  # how the kiosk says it
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the dialog made of heard text."""
+
+    cue: Cue
+    text: str
+    match: Match | None = None
+    key: str = ""  # command name, answer value, section id, flow name
+    red_flag: Any = None
+    choice: int = -1
+
+
 @dataclass
 class _Visit:
     """What the kiosk remembers during one visit; forgotten when the visit ends."""
@@ -121,198 +278,464 @@ class _Visit:
     last_said: tuple[Utterance, ...] = ()
     offered: str | None = None  # section id offered by "wilt u meer horen over ..."
     offer_retried: bool = False
-    choices: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()  # in choose
+    choose_retried: bool = False
     guessed: str | None = None  # section id asked about with "bedoelt u ...?"
     misses: int = 0
     silences: int = 0
+    heard: int = 0  # utterances heard in this visit
     disclaimer_said: bool = False
+    explained: set[str] = field(default_factory=set)  # words explained once ("tweedelijnszorg")
     prompt_counts: dict[str, int] = field(default_factory=dict)
-    triage: Any = None  # a kiosk.core.triage session while a flow runs
+    triage: Any = None  # a kiosk.core.triage.TriageSession while a flow runs
+
+
+Handler = Callable[["Dialog", Reading], Turn]
+
+_ANY_VISIT = (State.QUESTION, State.OFFER, State.CHOOSE, State.CONFIRM)
+
+#: state -> cue -> handler method name. Every (state, cue) pair is listed; a test checks it.
+TRANSITIONS: dict[State, dict[Cue, str]] = {
+    State.IDLE: {
+        **{cue: "_ignore" for cue in Cue},
+        Cue.BUTTON: "_start_visit",
+        Cue.WAKE: "_start_visit",
+    },
+    **{state: {
+        Cue.BUTTON: "_button",
+        Cue.WAKE: "_button",
+        Cue.SILENCE: "_question_silence" if state == State.QUESTION else "_move_on",
+        Cue.RED_FLAG: "_red_flag",
+        Cue.GOODBYE: "_goodbye",
+        Cue.STOP: "_stop",
+        Cue.REPEAT: "_repeat",
+        Cue.MORE: "_more",
+        Cue.BACK: "_back",
+        Cue.MENU: "_menu",
+        Cue.VOICE: "_voice",
+        Cue.YES: {State.QUESTION: "_go_ahead", State.OFFER: "_read_offered",
+                  State.CHOOSE: "_choose_again", State.CONFIRM: "_read_guessed"}[state],
+        Cue.NO: {State.QUESTION: "_end_visit", State.OFFER: "_move_on",
+                 State.CHOOSE: "_rephrase", State.CONFIRM: "_rephrase"}[state],
+        Cue.DONT_KNOW: {State.QUESTION: "_menu", State.OFFER: "_move_on",
+                        State.CHOOSE: "_choose_again", State.CONFIRM: "_rephrase"}[state],
+        Cue.CHOICE: "_choose" if state == State.CHOOSE else "_not_understood",  # choose only
+        Cue.TOPIC: "_topic",
+        Cue.FLOW: "_start_triage",
+        Cue.NOT_IN_LEAFLET: "_not_in_leaflet",
+        Cue.GUESS: "_confirm_guess",
+        Cue.COMPLAINT: "_complaint",
+        Cue.UNCLEAR: {State.QUESTION: "_not_understood", State.OFFER: "_offer_again",
+                      State.CHOOSE: "_choose_again", State.CONFIRM: "_not_understood"}[state],
+    } for state in _ANY_VISIT},
+    State.TRIAGE: {
+        **{cue: "_triage_unclear" for cue in Cue},
+        Cue.BUTTON: "_button",
+        Cue.WAKE: "_button",
+        Cue.SILENCE: "_triage_silence",
+        Cue.RED_FLAG: "_triage_red_flag",
+        Cue.GOODBYE: "_triage_goodbye",
+        Cue.STOP: "_triage_stop",
+        Cue.REPEAT: "_triage_command",
+        Cue.MORE: "_triage_command",
+        Cue.BACK: "_triage_command",
+        Cue.MENU: "_triage_menu",
+        Cue.VOICE: "_triage_voice",
+        Cue.YES: "_triage_answer",
+        Cue.NO: "_triage_answer",
+        Cue.DONT_KNOW: "_triage_answer",
+    },
+}
 
 
 class Dialog:
     """One kiosk's conversation. Call :meth:`handle` with each event; do what it returns."""
 
-    def __init__(self, content: Content, matcher: Matcher | None = None, *,
-                 question_timeout_s: float = QUESTION_TIMEOUT_S,
-                 answer_timeout_s: float = ANSWER_TIMEOUT_S):
+    def __init__(self, content: Content, matcher: TextMatcher | None = None, *,
+                 timeouts: Timeouts = Timeouts(),
+                 red_flags: RedFlagDetector | None = None):
         self.content = content
-        self.matcher = matcher or Matcher(content)
-        self.question_timeout_s = question_timeout_s
-        self.answer_timeout_s = answer_timeout_s
-        self.state = IDLE
+        if matcher is None:
+            from kiosk.core.matching import Matcher
+
+            matcher = Matcher(content)
+        self.matcher = matcher
+        self.timeouts = timeouts
+        self.red_flags = red_flags if red_flags is not None else content.red_flags
+        self.state = State.IDLE
         self.speaking = False
         self.voice = VoiceSettings()
         self.visit = _Visit()
+        intents = content.intents
+        self._goodbyes = tuple(normalize(p) for p in intents.goodbyes)
+        self._complaint_words = frozenset(normalize(w) for w in intents.complaint_words)
+        self._explanations = {key.removeprefix("explain_"): key
+                              for key in content.prompts.variants if key.startswith("explain_")}
 
     # ---------------------------------------------------------------- entry point
     def handle(self, event: Event) -> list[Action]:
+        """The actions for ``event``; the one place the state changes."""
         if isinstance(event, SpeechFinished):
             self.speaking = False
             return []
-        if isinstance(event, (Button, Wake)):
-            return self._on_button(event)
-        if self.state == IDLE:
-            return []  # speech or silence with no visit going on: ignore
-        if isinstance(event, Silence):
-            return self._on_silence()
-        if isinstance(event, Heard):
-            return self._on_heard(self._understand(event.text))
-        raise TypeError(f"unknown event {event!r}")
+        if isinstance(event, Button):
+            reading = Reading(Cue.BUTTON, "")
+        elif isinstance(event, Wake):
+            reading = Reading(Cue.WAKE, "")
+        elif isinstance(event, Silence):
+            reading = Reading(Cue.SILENCE, "")
+        elif isinstance(event, Heard):
+            if self.state == State.IDLE:
+                return []  # speech with no visit going on: ignore (nothing is matched)
+            self.visit.heard += 1
+            reading = self.understand(event.text)
+        else:
+            raise TypeError(f"unknown event {event!r}")
+        turn: Turn = getattr(self, TRANSITIONS[self.state][reading.cue])(reading)
+        self.state = turn.state
+        if turn.state == State.IDLE:
+            self.visit = _Visit()
+        return list(turn.actions)
 
-    # ---------------------------------------------------------------- helpers
-    def _understand(self, text: str) -> Match:
-        """The matcher's reading, except that a clear yes/no wins while a yes/no question
-        is open: "ja ik heb veel pijn" answers the question, it does not ask about pain."""
+    def understand(self, text: str) -> Reading:
+        """What heard text means in the current state. The order is the rule: a red flag
+        beats everything; then a goodbye; then commands; then a choice by number or name
+        (choose); then, while a question is open, a clear yes/no beats a topic; then what the
+        matcher found."""
+        if self.red_flags is not None:
+            flag = self.red_flags.detect(text)
+            if flag is not None:
+                return Reading(Cue.RED_FLAG, text, red_flag=flag, key=flag.group)
+        if self._is_goodbye(text):
+            return Reading(Cue.GOODBYE, text)
         match = self.matcher.match(text)
+        kind = IntentKind(match.intent.kind)
+        if kind == IntentKind.COMMAND:
+            return Reading(_COMMAND_CUES[match.intent.key], text, match, match.intent.key)
+        if self.state == State.CHOOSE:
+            choice = self._choice(text, match)
+            if choice >= 0:
+                return Reading(Cue.CHOICE, text, match, choice=choice)
         lexicon = self.content.answers
-        if (self.state in (OFFER, CONFIRM, TRIAGE) and lexicon is not None
-                and match.intent.kind != "command"):
+        if self.state in YESNO_STATES and lexicon is not None:
             answer = lexicon.classify(text)
             if answer is not None:
-                return Match(text, match.normalized, Intent("answer", answer.value), answer.score)
-        return match
+                return Reading(_ANSWER_CUES[answer.value], text, match, answer.value)
+        if kind == IntentKind.ANSWER:
+            return Reading(_ANSWER_CUES[match.intent.key], text, match, match.intent.key)
+        if kind == IntentKind.FLOW:
+            return Reading(Cue.FLOW, text, match, match.intent.key)
+        complaint = self._is_complaint(text)
+        if match.not_in_leaflet and self.content.not_in_leaflet is not None and not (
+                complaint and self._names_knee_or_hip(text)):  # "last van mijn schouder"
+            return Reading(Cue.NOT_IN_LEAFLET, text, match, match.not_in_leaflet)
+        if complaint:  # even when a topic matched: "mijn heup doet zeer" is no question
+            return Reading(Cue.COMPLAINT, text, match)  # about misverstand-pijn
+        if kind == IntentKind.TOPIC:
+            return Reading(Cue.TOPIC, text, match, match.intent.key)
+        if match.guess is not None:
+            return Reading(Cue.GUESS, text, match, match.guess[0].key)
+        return Reading(Cue.UNCLEAR, text, match)
 
+    # ---------------------------------------------------------------- understanding helpers
+    def _is_goodbye(self, text: str) -> bool:
+        said = normalize(text)
+        return bool(said) and any(fuzz.ratio(said, phrase) >= PHRASE_RATIO
+                                  for phrase in self._goodbyes)
+
+    @staticmethod
+    def _names_knee_or_hip(text: str) -> bool:
+        """The leaflet's joints: "knie", "heup" (also in "kniepijn", "heupen")."""
+        return any(joint in word for word in tokens(text) for joint in JOINTS)
+
+    def _is_complaint(self, text: str) -> bool:
+        words = tokens(text)
+        for tail in COMPLAINT_TAILS:  # "ik heb last van mijn heup, wat nu?" asks for advice
+            if len(words) > len(tail) and tuple(words[-len(tail):]) == tail:
+                words = words[:-len(tail)]
+                break
+        return (0 < len(words) <= COMPLAINT_MAX_WORDS and QUESTION_WORDS.isdisjoint(words)
+                and words[0] not in QUESTION_OPENERS and not text.strip().endswith("?")
+                and any(w in self._complaint_words or any(w.endswith(c) for c in self._complaint_words
+                                                          if len(c) >= 4)
+                        for w in words))
+
+    def _choice(self, text: str, match: Match) -> int:
+        """Index of the option the visitor named (by number or by name), or -1."""
+        options = self.visit.options
+        words = [w for w in tokens(text) if w not in ("de", "het", "nummer", "optie", "die")]
+        if len(words) <= 2:
+            for word in words:
+                if word in _ORDINALS and _ORDINALS[word] < len(options):
+                    return _ORDINALS[word]
+        for i, option in enumerate(options):
+            if match.intent.kind == option.kind and match.intent.key == option.key:
+                return i
+        said = normalize(text)
+        for i, option in enumerate(options):
+            if said and fuzz.partial_ratio(said, normalize(option.name)) >= PHRASE_RATIO \
+                    and len(said) >= 4:
+                return i
+        return -1
+
+    # ---------------------------------------------------------------- building blocks
     def _prompt(self, key: str, **fields: str) -> list[Utterance]:
         """The prompt's next variant when it is said again in the same visit."""
         count = self.visit.prompt_counts.get(key, 0)
         self.visit.prompt_counts[key] = count + 1
         return self.content.prompts.say(key, count, **fields)
 
-    def _say(self, utterances: list[Utterance], remember: bool = True) -> Say:
+    def _say(self, utterances: Sequence[Utterance], remember: bool = False) -> Say:
+        """Say ``utterances``; a word that needs explaining ("tweedelijnszorg") gets the
+        kiosk's own short explanation after the first sentence that uses it in a visit (the
+        kiosk's own sentences too: a test result may name the word)."""
         self.speaking = True
+        out: list[Utterance] = []
+        for utterance in utterances:
+            out.append(utterance)
+            if not utterance.origin.startswith(f"{KIOSK}:explain_"):
+                out += self._explain(utterance.text)
         if remember:
-            self.visit.last_said = tuple(utterances)
-        return Say(tuple(utterances))
+            self.visit.last_said = tuple(out)
+        return Say(tuple(out))
 
-    def _listen(self, state: str) -> Listen:
-        self.state = state
-        expect = {QUESTION: "question", CHOOSE: "choice"}.get(state, "yesno")
-        return Listen(expect, self.question_timeout_s if expect == "question" else self.answer_timeout_s)
+    def _explain(self, text: str) -> list[Utterance]:
+        """The kiosk's own explanation of each hard word in ``text`` not yet explained in
+        this visit (``explain_WORD`` prompts)."""
+        words = set(tokens(text))
+        out: list[Utterance] = []
+        for word, key in self._explanations.items():
+            if word in words and word not in self.visit.explained:
+                self.visit.explained.add(word)
+                out += self.content.prompts.say(key)
+        return out
 
-    def _title(self, section_id: str) -> str:
-        return self.content.sections[section_id].title
+    def _listen(self, state: State) -> Listen:
+        expect = EXPECT[state]
+        timeout = self.timeouts.question_s if expect == Expect.QUESTION else self.timeouts.answer_s
+        return Listen(expect, timeout)
 
-    def _end_visit(self) -> list[Action]:
-        actions: list[Action] = [self._say(self._prompt("goodbye"), remember=False), End()]
+    def _then(self, state: State, *actions: Action) -> Turn:
+        """``actions``, then listen in ``state``."""
+        return Turn((*actions, self._listen(state)), state)
+
+    def _name(self, section_id: str) -> str:
+        section = self.content.sections[section_id]
+        return section.spoken_name or section.title
+
+    def _ask_question(self, key: str, **fields: str) -> Turn:
+        return self._then(State.QUESTION, self._say(self._prompt(key, **fields)))
+
+    def _resume_state(self) -> State:
+        return self.state if self.state in _ANY_VISIT else State.QUESTION
+
+    def _clear_pending(self) -> None:
+        visit = self.visit
+        visit.offered, visit.options, visit.guessed = None, (), None
+        visit.offer_retried = visit.choose_retried = False
+
+    # ---------------------------------------------------------------- the visit
+    def _ignore(self, reading: Reading) -> Turn:
+        """Nothing happens (no visit going on)."""
+        return Turn((), self.state)
+
+    def _start_visit(self, reading: Reading) -> Turn:
+        """Welcome, then listen for a question."""
+        self.visit = _Visit()
+        return self._then(State.QUESTION, Count("visit"), self._say(self._prompt("welcome")))
+
+    def _button(self, reading: Reading) -> Turn:
+        """Speaking: stop at once and listen again. Otherwise: a hint."""
+        if self.speaking and reading.cue == Cue.BUTTON:
+            self.speaking = False
+            return self._then(self.state, StopSpeaking())
+        return self._then(self.state, self._say(self._prompt("button_hint")))
+
+    def _end_visit(self, reading: Reading | None = None) -> Turn:
+        """Goodbye; voice back to normal; the visit is forgotten."""
+        actions: list[Action] = []
+        if self.speaking:
+            self.speaking = False
+            actions.append(StopSpeaking())
+        actions.append(self._say(self._prompt("goodbye")))
         if self.voice != VoiceSettings():
             self.voice = VoiceSettings()
-            actions.insert(1, ApplyVoice(self.voice))
-        self.state = IDLE
-        self.visit = _Visit()
-        return actions
+            actions.append(ApplyVoice(self.voice))
+        actions.append(End())
+        self.speaking = False
+        return Turn(tuple(actions), State.IDLE)
 
-    # ---------------------------------------------------------------- events
-    def _on_button(self, event: Button | Wake) -> list[Action]:
-        if self.state == IDLE:
-            self.visit = _Visit()
-            return [Count("visit"), self._say(self._prompt("welcome"), remember=False),
-                    self._listen(QUESTION)]
-        if self.speaking and isinstance(event, Button):
-            self.speaking = False
-            return [StopSpeaking(), self._listen(self.state if self.state != IDLE else QUESTION)]
-        return [self._say(self._prompt("button_hint"), remember=False), self._listen(self.state)]
+    def _goodbye(self, reading: Reading) -> Turn:
+        """ "Tot ziens", "dag": goodbye. As the very first words of a visit it is a greeting
+        back to the welcome ("dag!"): "zegt u het maar"."""
+        if self.visit.heard == 1 and self.state == State.QUESTION:
+            return self._ask_question("go_ahead")
+        return self._end_visit(reading)
 
-    def _on_silence(self) -> list[Action]:
-        visit = self.visit
-        if self.state == TRIAGE:
-            return self._triage_step(visit.triage.on_silence())
-        if self.state in (OFFER, CHOOSE, CONFIRM):
-            visit.offered, visit.choices, visit.guessed = None, (), None
-            return [self._say(self._prompt("anything_else"), remember=False),
-                    self._listen(QUESTION)]
-        visit.silences += 1
-        if visit.silences >= SILENCES_BEFORE_GOODBYE:
+    def _question_silence(self, reading: Reading) -> Turn:
+        """"Bent u er nog?"; the second silence in a row ends the visit."""
+        self.visit.silences += 1
+        if self.visit.silences >= SILENCES_BEFORE_GOODBYE:
             return self._end_visit()
-        return [self._say(self._prompt("still_there"), remember=False), self._listen(QUESTION)]
+        return self._ask_question("still_there")
 
-    def _on_heard(self, match: Match) -> list[Action]:
+    def _move_on(self, reading: Reading) -> Turn:
+        """Drop what was offered or asked; "heeft u nog een vraag?"."""
+        self._clear_pending()
+        return self._ask_question("anything_else")
+
+    def _red_flag(self, reading: Reading) -> Turn:
+        """Stop, say the red flag's own advice (never leaflet text), count its group, and
+        listen for a question."""
         self.visit.silences = 0
-        intent = match.intent
-        if self.state == TRIAGE:
-            return self._triage_heard(intent)
-        if intent.kind == "command":
-            return self._command(intent.key)
-        if self.state == OFFER:
-            return self._offer_reply(intent)
-        if self.state == CHOOSE:
-            return self._choose_reply(match)
-        if self.state == CONFIRM:
-            return self._confirm_reply(match)
-        return self._question(match)
+        actions: list[Action] = []
+        if self.speaking:
+            actions.append(StopSpeaking())
+        actions.append(Count("red_flag", reading.key))
+        self._clear_pending()
+        advice = list(reading.red_flag.advice)
+        actions.append(self._say(advice, remember=True))
+        return self._then(State.QUESTION, *actions)
 
     # ---------------------------------------------------------------- questions
-    def _question(self, match: Match) -> list[Action]:
-        intent = match.intent
-        if intent.kind == "topic":
-            if match.candidates and not self._related(intent.key, match.candidates[0][0].key):
-                return self._ask_which(intent.key, match.candidates[0][0].key)
-            return self._read(intent.key)
-        if intent.kind == "flow":
-            return self._start_triage(intent.key)
-        if intent.kind == "answer":  # to "Heeft u nog een vraag?"
-            if intent.key == "nee":
-                return self._end_visit()
-            if intent.key == "weet-niet":
-                return self._command("menu")
-            return [self._say(self._prompt("go_ahead"), remember=False), self._listen(QUESTION)]
-        if match.guess is not None:
-            return self._confirm_guess(match.guess[0].key)
-        return self._not_understood()
+    def _topic(self, reading: Reading) -> Turn:
+        """Read the section; two close topics: ask which ("wilt u A, of B?")."""
+        self.visit.silences = 0
+        match = reading.match
+        assert match is not None
+        if match.candidates and not self._related(reading.key, match.candidates[0][0].key):
+            other = match.candidates[0][0].key
+            return self._offer_options((
+                Option(IntentKind.TOPIC, reading.key, self._name(reading.key)),
+                Option(IntentKind.TOPIC, other, self._name(other))), "which_one")
+        return self._read(reading.key)
 
     def _related(self, a: str, b: str) -> bool:
         """True when one section is the other's "lees meer": no need to ask which."""
         sa, sb = self.content.sections[a], self.content.sections[b]
         return sa.more == b or sb.more == a
 
-    def _not_understood(self) -> list[Action]:
+    def _go_ahead(self, reading: Reading) -> Turn:
+        """"Ja" to "heeft u nog een vraag?": "zegt u het maar"."""
+        return self._ask_question("go_ahead")
+
+    def _not_understood(self, reading: Reading) -> Turn:
+        """"Dat heb ik niet begrepen"; the second miss in a row names the menu."""
+        self._clear_pending()
         self.visit.misses += 1
         key = "not_understood" if self.visit.misses < MISSES_BEFORE_HELP else "not_understood_again"
         if key == "not_understood_again":
             self.visit.misses = 0
-        return [Count("no_match"), self._say(self._prompt(key), remember=False),
-                self._listen(QUESTION)]
+        return self._then(State.QUESTION, Count("no_match"), self._say(self._prompt(key)))
 
-    def _ask_which(self, a: str, b: str) -> list[Action]:
-        self.visit.choices = (a, b)
-        prompt = self._prompt("which_one", a=self._title(a), b=self._title(b))
-        return [self._say(prompt, remember=False), self._listen(CHOOSE)]
+    def _not_in_leaflet(self, reading: Reading) -> Turn:
+        """Not in the leaflet: the kiosk's own short answer; the section that touches the
+        subject is offered, never read as if it answered; a request gets what the kiosk can do."""
+        self.visit.silences = 0
+        self._clear_pending()
+        table = self.content.not_in_leaflet
+        pointer = table.entries[reading.key].pointer
+        offer = pointer if pointer and pointer not in self.visit.read else None
+        said = self._say(table.say(reading.key, offer_pointer=offer is not None))
+        count = Count("not_in_leaflet", reading.key)
+        if offer:
+            self.visit.offered = offer
+            return self._then(State.OFFER, count, said)
+        return self._then(State.QUESTION, count, said)
 
-    def _confirm_guess(self, section_id: str) -> list[Action]:
-        """An unsure question: ask before reading rather than read the wrong section or
-        give up ("bedoelt u afvallen?")."""
-        self.visit.guessed = section_id
-        return [Count("guess", section_id), *self._ask_guess()]
+    def _confirm_guess(self, reading: Reading) -> Turn:
+        """An unsure question: ask "bedoelt u X?" rather than read the wrong section."""
+        self.visit.silences = 0
+        self._clear_pending()
+        self.visit.guessed = reading.key
+        return self._ask_guess((Count("guess", reading.key),))
 
-    def _ask_guess(self) -> list[Action]:
-        prompt = self._prompt("did_you_mean", title=self._title(self.visit.guessed or ""))
-        return [self._say(prompt, remember=False), self._listen(CONFIRM)]
+    def _ask_guess(self, before: tuple[Action, ...] = ()) -> Turn:
+        prompt = self._prompt("did_you_mean", name=self._name(self.visit.guessed or ""))
+        return self._then(State.CONFIRM, *before, self._say(prompt))
 
-    def _read(self, section_id: str, remember_history: bool = True) -> list[Action]:
+    def _complaint(self, reading: Reading) -> Turn:
+        """A complaint that asks nothing ("ik heb kniepijn"): offer the step test or tips."""
+        self.visit.silences = 0
+        options = (Option(IntentKind.FLOW, "stap", self.content.prompts.text("name_stap_test")),
+                   Option(IntentKind.TOPIC, "tips", self._name("tips")))
+        return self._offer_options(options, "complaint", (Count("complaint"),))
+
+    def _offer_options(self, options: tuple[Option, ...], key: str,
+                       before: tuple[Action, ...] = ()) -> Turn:
+        self._clear_pending()
+        self.visit.options = options
+        prompt = self._prompt(key, a=options[0].name, b=options[1].name)
+        return self._then(State.CHOOSE, *before, self._say(prompt))
+
+    def _choose(self, reading: Reading) -> Turn:
+        """The option named by number or name: read it, or start its test."""
+        option = self.visit.options[reading.choice]
+        self._clear_pending()
+        if option.kind == IntentKind.FLOW:
+            return self._start_triage(Reading(Cue.FLOW, reading.text, key=option.key))
+        return self._read(option.key)
+
+    def _choose_again(self, reading: Reading) -> Turn:
+        """Not a choice: name the options with their numbers once more; then "ask again"."""
         visit = self.visit
+        if visit.choose_retried or len(visit.options) < 2:
+            return self._rephrase(reading)
+        visit.choose_retried = True
+        a, b = visit.options[0].name, visit.options[1].name
+        return self._then(State.CHOOSE, self._say(self._prompt("choose_again", a=a, b=b)))
+
+    def _rephrase(self, reading: Reading) -> Turn:
+        """"Nee" to a guess or to "A of B?": neither was meant; ask for the question in other
+        words (it counts as a miss, so one more brings the menu hint)."""
+        self._clear_pending()
+        self.visit.misses += 1
+        return self._ask_question("rephrase")
+
+    def _read_guessed(self, reading: Reading) -> Turn:
+        """"Ja" to "bedoelt u X?": read X."""
+        guessed = self.visit.guessed
+        return self._read(guessed) if guessed else self._move_on(reading)
+
+    def _read_offered(self, reading: Reading) -> Turn:
+        """"Ja" to "wilt u meer horen over X?": read X."""
+        offered = self.visit.offered
+        return self._read(offered) if offered else self._move_on(reading)
+
+    def _offer_again(self, reading: Reading) -> Turn:
+        """No yes or no heard: ask the offer once more, then move on."""
+        visit = self.visit
+        offered = visit.offered
+        if visit.offer_retried or not offered:
+            return self._move_on(reading)
+        visit.offer_retried = True
+        prompt = self._prompt("offer_more_again", name=self._name(offered))
+        return self._then(State.OFFER, self._say(prompt))
+
+    def _read(self, section_id: str, remember_history: bool = True) -> Turn:
+        visit = self.visit
+        self._clear_pending()
         visit.misses = 0
-        visit.choices = ()
-        visit.guessed = None
         if remember_history and (not visit.history or visit.history[-1] != section_id):
             visit.history.append(section_id)
         visit.read.add(section_id)
-        utterances = self.content.section_utterances(section_id)
-        said = list(utterances)
-        actions: list[Action] = [Count("topic", section_id)]
+        # A hard word in the title ("Stap 3: tweedelijnszorg") is explained first: the
+        # visitor may have asked about it although the text itself does not use it.
+        title = self.content.sections[section_id].title
+        section = self._say([*self._explain(title), *self.content.section_utterances(section_id)],
+                            remember=True)
+        said: list[Utterance] = []
         if not visit.disclaimer_said:
             visit.disclaimer_said = True
             said += self._prompt("disclaimer")
         follow_up = self._next_follow_up(section_id)
+        actions: tuple[Action, ...] = (Count("topic", section_id), section)
         if follow_up:
-            visit.offered, visit.offer_retried = follow_up, False
-            said += self._prompt("offer_more", title=self._title(follow_up))
-            actions += [self._say(said, remember=False), self._listen(OFFER)]
-        else:
-            visit.offered = None
-            said += self._prompt("anything_else")
-            actions += [self._say(said, remember=False), self._listen(QUESTION)]
-        visit.last_said = tuple(utterances)
-        return actions
+            visit.offered = follow_up
+            said += self._prompt("offer_more", name=self._name(follow_up))
+            return self._then(State.OFFER, *actions, self._say(said))
+        said += self._prompt("anything_else")
+        return self._then(State.QUESTION, *actions, self._say(said))
 
     def _next_follow_up(self, section_id: str) -> str | None:
         for candidate in self.content.sections[section_id].follow_ups:
@@ -320,152 +743,201 @@ class Dialog:
                 return candidate
         return None
 
-    # ---------------------------------------------------------------- replies
-    def _offer_reply(self, intent: Intent) -> list[Action]:
-        visit = self.visit
-        offered = visit.offered
-        if intent.kind == "answer" and intent.key == "ja" and offered:
-            return self._read(offered)
-        if intent.kind == "answer" and intent.key in ("nee", "weet-niet"):
-            visit.offered = None
-            return [self._say(self._prompt("anything_else"), remember=False),
-                    self._listen(QUESTION)]
-        if intent.kind in ("topic", "flow"):
-            visit.offered = None
-            return self._question(Match("", "", intent, 1.0))
-        if not visit.offer_retried and offered:
-            visit.offer_retried = True
-            prompt = self._prompt("offer_more_again", title=self._title(offered))
-            return [self._say(prompt, remember=False), self._listen(OFFER)]
-        visit.offered = None
-        return [self._say(self._prompt("anything_else"), remember=False), self._listen(QUESTION)]
-
-    def _choose_reply(self, match: Match) -> list[Action]:
-        a, b = self.visit.choices
-        said = " ".join(tokens(match.heard))
-        if said in _FIRST or (match.intent.kind == "answer" and match.intent.key == "ja"):
-            return self._read(a)
-        if said in _SECOND:
-            return self._read(b)
-        if match.intent.kind == "topic" and match.intent.key in (a, b):
-            return self._read(match.intent.key)
-        scores = dict(self.matcher.score_all(match.normalized.split()))
-        score_a, score_b = scores.get(Intent("topic", a), 0), scores.get(Intent("topic", b), 0)
-        if max(score_a, score_b) > 0.2 and score_a != score_b:
-            return self._read(a if score_a > score_b else b)
-        if match.intent.kind in ("topic", "flow"):
-            return self._question(match)
-        return self._read(a)  # the best guess of the original question
-
-    def _confirm_reply(self, match: Match) -> list[Action]:
-        """Yes reads the guess; no asks for the question again in other words (a wrong
-        guess counts as a miss, so one more brings the menu hint); a new question is
-        answered as one; anything else counts as not understood."""
-        guessed, self.visit.guessed = self.visit.guessed, None
-        intent = match.intent
-        if intent.kind == "answer" and intent.key == "ja" and guessed:
-            return self._read(guessed)
-        if intent.kind == "answer":
-            self.visit.misses += 1
-            return [self._say(self._prompt("rephrase"), remember=False), self._listen(QUESTION)]
-        if intent.kind in ("topic", "flow") or match.guess is not None:
-            return self._question(match)
-        return self._not_understood()
-
     # ---------------------------------------------------------------- commands
-    def _command(self, name: str) -> list[Action]:
-        visit = self.visit
-        if name == "stop":
-            if self.speaking:
-                self.speaking = False
-                return [StopSpeaking(), self._say(self._prompt("stopped"), remember=False),
-                        self._listen(QUESTION)]
-            return self._end_visit()
-        if name == "herhaal":
-            if self.state == CONFIRM and visit.guessed:
-                return self._ask_guess()
-            if not visit.last_said:
-                return [self._say(self._prompt("nothing_to_repeat"), remember=False),
-                        self._listen(QUESTION)]
-            return [self._say(list(visit.last_said)), self._listen(self._resume_state())]
-        if name == "meer":
-            if self.state == OFFER and visit.offered:
-                return self._read(visit.offered)
-            current = visit.history[-1] if visit.history else None
-            follow_up = self._next_follow_up(current) if current else None
-            if follow_up:
-                return self._read(follow_up)
-            return [self._say(self._prompt("no_more"), remember=False), self._listen(QUESTION)]
-        if name == "terug":
-            if len(visit.history) < 2:
-                return [self._say(self._prompt("nothing_before"), remember=False),
-                        self._listen(QUESTION)]
-            visit.history.pop()
-            return self._read(visit.history[-1], remember_history=False)
-        if name == "menu":
-            groups = {s.group for s in self.content.sections.values()}
-            names = [spoken for group, spoken in GROUPS.items() if group in groups]
-            listed = ", ".join(names[:-1]) + " en " + names[-1] if len(names) > 1 else "".join(names)
-            return [self._say(self._prompt("menu", groups=listed)), self._listen(QUESTION)]
-        return self._adjust_voice(name)
+    def _stop(self, reading: Reading) -> Turn:
+        """Stop reading (or stop what was asked) and listen for a question; the visit goes on
+        ("tot ziens" or silence ends it)."""
+        self._clear_pending()
+        actions: list[Action] = []
+        if self.speaking:
+            self.speaking = False
+            actions.append(StopSpeaking())
+        actions.append(self._say(self._prompt("stopped")))
+        return self._then(State.QUESTION, *actions)
 
-    def _resume_state(self) -> str:
-        return self.state if self.state in (QUESTION, OFFER, CHOOSE, CONFIRM) else QUESTION
+    def _repeat(self, reading: Reading) -> Turn:
+        """Say again what is open: the guess, the choice, the offer or the last section."""
+        visit = self.visit
+        if self.state == State.CONFIRM and visit.guessed:
+            return self._ask_guess()
+        if self.state == State.CHOOSE and visit.options:
+            a, b = visit.options[0].name, visit.options[1].name
+            return self._then(State.CHOOSE, self._say(self._prompt("choose_again", a=a, b=b)))
+        if not visit.last_said:
+            return self._ask_question("nothing_to_repeat")
+        actions: list[Action] = [self._say(visit.last_said)]
+        if self.state == State.OFFER and visit.offered:
+            actions.append(self._say(self._prompt("offer_more", name=self._name(visit.offered))))
+        return self._then(self._resume_state(), *actions)
+
+    def _more(self, reading: Reading) -> Turn:
+        """Read what is offered, else the next follow-up of the last section."""
+        visit = self.visit
+        if self.state == State.OFFER and visit.offered:
+            return self._read(visit.offered)
+        current = visit.history[-1] if visit.history else None
+        follow_up = self._next_follow_up(current) if current else None
+        if follow_up:
+            return self._read(follow_up)
+        self._clear_pending()
+        return self._ask_question("no_more")
+
+    def _back(self, reading: Reading) -> Turn:
+        """Read the section before the last one again."""
+        visit = self.visit
+        if len(visit.history) < 2:
+            self._clear_pending()
+            return self._ask_question("nothing_before")
+        visit.history.pop()
+        return self._read(visit.history[-1], remember_history=False)
+
+    def _menu(self, reading: Reading) -> Turn:
+        """Name the topic groups and how to use the kiosk."""
+        self._clear_pending()
+        groups = {s.group for s in self.content.sections.values()}
+        names = [spoken for group, spoken in GROUPS.items() if group in groups]
+        listed = ", ".join(names[:-1]) + " en " + names[-1] if len(names) > 1 else "".join(names)
+        return self._then(State.QUESTION, self._say(self._prompt("menu", groups=listed),
+                                                    remember=True))
+
+    def _voice(self, reading: Reading) -> Turn:
+        """Slower, faster, louder or softer (within limits); then listen as before."""
+        return self._then(self._resume_state(), *self._adjust_voice(reading.key))
 
     def _adjust_voice(self, name: str) -> list[Action]:
         kind = "rate" if name in ("langzamer", "sneller") else "volume"
         if self.voice.at_limit(name):
-            return [self._say(self._prompt(f"{kind}_limit"), remember=False),
-                    self._listen(self._resume_state())]
+            return [self._say(self._prompt(f"{kind}_limit"))]
         self.voice = self.voice.adjusted(name)
-        return [ApplyVoice(self.voice), self._say(self._prompt(f"{kind}_changed"), remember=False),
-                self._listen(self._resume_state())]
+        return [ApplyVoice(self.voice), self._say(self._prompt(f"{kind}_changed"))]
 
     # ---------------------------------------------------------------- triage
-    def _start_triage(self, flow: str) -> list[Action]:
+    def _start_triage(self, reading: Reading) -> Turn:
+        """Start the test ("welke stap past bij mij"): its introduction and first question."""
+        self.visit.silences = 0
+        self._clear_pending()
         book = self.content.triage
         if book is None:
-            return self._not_understood()
-        self.visit.triage = book.session(flow, disclaimer=self.content.prompts.say("disclaimer"))
-        return [Count("triage_start", flow), *self._triage_step(self.visit.triage.start())]
+            return self._not_understood(reading)
+        self.visit.triage = book.session(reading.key, disclaimer=self.content.prompts.say("disclaimer"))
+        return self._triage_step(self.visit.triage.start(), Count("triage_start", reading.key))
 
-    def _triage_heard(self, intent: Intent) -> list[Action]:
-        session = self.visit.triage
-        if intent.kind == "answer":
-            return self._triage_step(session.on_answer(intent.key))
-        if intent.kind == "command" and intent.key == "herhaal":
-            return self._triage_step(session.on_repeat())
-        if intent.kind == "command" and intent.key == "stop":
-            self.speaking = False
-            return [StopSpeaking(), *self._triage_step(session.on_stop())]
-        if intent.kind == "command" and intent.key in ("langzamer", "sneller", "harder", "zachter"):
-            actions = self._adjust_voice(intent.key)
-            self.state = TRIAGE
-            return actions[:-1] + self._triage_step(session.on_repeat())
-        return self._triage_step(session.on_unclear())
+    def _triage_answer(self, reading: Reading) -> Turn:
+        """Ja, nee or weet ik niet: the flow's next question or its outcome."""
+        return self._triage_step(self.visit.triage.on_answer(reading.key))
 
-    def _triage_step(self, step: Any) -> list[Action]:
+    def _triage_silence(self, reading: Reading) -> Turn:
+        """Ask once more; then leave the test, pointing to the physiotherapist."""
+        return self._triage_step(self.visit.triage.on_silence())
+
+    def _triage_unclear(self, reading: Reading) -> Turn:
+        """Anything else (a topic, an unclear answer): ask again, never guess; after three,
+        leave the test, pointing to the physiotherapist."""
+        return self._triage_step(self.visit.triage.on_unclear())
+
+    def _triage_command(self, reading: Reading) -> Turn:
+        """ "herhaal" and "meer": the question again; "terug": the question before it."""
+        return self._triage_step(self.visit.triage.on_command(reading.key))
+
+    def _triage_red_flag(self, reading: Reading) -> Turn:
+        """A red flag, even inside an answer ("nee, ik kan niet meer staan"): the test ends
+        with the red flag's own advice; listen for a question."""
         actions: list[Action] = []
+        if self.speaking:
+            self.speaking = False
+            actions.append(StopSpeaking())
+        actions.append(Count("red_flag", reading.key))
+        left = self._triage_step(self.visit.triage.on_red_flag(reading.red_flag), *actions,
+                                 follow_up=False)
+        return self._then(State.QUESTION, *left.actions)
+
+    def _triage_stop(self, reading: Reading) -> Turn:
+        """Stop talking and leave the test, pointing to the physiotherapist."""
+        actions: tuple[Action, ...] = ()
+        if self.speaking:
+            self.speaking = False
+            actions = (StopSpeaking(),)
+        return self._triage_step(self.visit.triage.on_command("stop"), *actions)
+
+    def _triage_menu(self, reading: Reading) -> Turn:
+        """Leave the test (pointing to the physiotherapist), then the menu."""
+        left = self._triage_step(self.visit.triage.on_command("menu"), follow_up=False)
+        menu = self._menu(reading)
+        return Turn(left.actions + menu.actions, menu.state)
+
+    def _triage_goodbye(self, reading: Reading) -> Turn:
+        """Leave the test (pointing to the physiotherapist), then goodbye."""
+        left = self._triage_step(self.visit.triage.on_command("stop"), follow_up=False)
+        bye = self._end_visit(reading)
+        return Turn(left.actions + bye.actions, bye.state)
+
+    def _triage_voice(self, reading: Reading) -> Turn:
+        """Slower, faster, louder or softer; then the question again."""
+        adjusted = tuple(self._adjust_voice(reading.key))
+        return self._triage_step(self.visit.triage.on_command(reading.key), *adjusted)
+
+    def _triage_step(self, step: Any, *before: Action, follow_up: bool = True) -> Turn:
+        """Say the step; listen for the answer, or the flow is over: count its outcome and
+        offer more or ask for another question (not with ``follow_up`` False: the caller
+        says what comes next)."""
+        actions: list[Action] = list(before)
         if step.utterances:
-            actions.append(self._say(list(step.utterances)))
+            actions.append(self._say(list(step.utterances), remember=True))
         if step.expects_answer:
-            actions.append(self._listen(TRIAGE))
-            self.state = TRIAGE
-            return actions
+            return self._then(State.TRIAGE, *actions)
         self.visit.triage = None
         outcome = step.outcome
         if outcome is not None:
-            actions.insert(0, Count("triage_outcome", outcome.id))
+            actions.insert(len(before), Count("triage_outcome", outcome.id))
             for section_id in outcome.section_ids:
                 self.visit.read.add(section_id)
                 self.visit.history.append(section_id)
+            if not follow_up:
+                return Turn(tuple(actions), State.QUESTION)
             offer = next((s for s in outcome.offer_more if s not in self.visit.read), None)
             if offer:
-                self.visit.offered, self.visit.offer_retried = offer, False
-                actions.append(self._say(self._prompt("offer_more", title=self._title(offer)),
-                                         remember=False))
-                actions.append(self._listen(OFFER))
-                return actions
-        actions.append(self._say(self._prompt("anything_else"), remember=False))
-        actions.append(self._listen(QUESTION))
-        return actions
+                self.visit.offered = offer
+                actions.append(self._say(self._prompt("offer_more", name=self._name(offer))))
+                return self._then(State.OFFER, *actions)
+        if not follow_up:
+            return Turn(tuple(actions), State.QUESTION)
+        actions.append(self._say(self._prompt("anything_else")))
+        return self._then(State.QUESTION, *actions)
+
+
+# ------------------------------------------------------------------------------- the table
+def _summary(method: str) -> str:
+    doc = getattr(Dialog, method).__doc__ or ""
+    return " ".join(doc.split()).split(". ")[0].rstrip(".") if doc else method.strip("_")
+
+
+def transition_table() -> str:
+    """The transition table as Markdown (``docs/dialog.md``): per state, each cue, the
+    handler and what it does (the first sentence of its docstring)."""
+    lines = [
+        "# The dialog, as a table",
+        "",
+        "Generated from `kiosk/core/dialog.py` by `kiosk.core.dialog.transition_table()`;",
+        "`tests/test_dialog.py` fails when this file is out of date. Regenerate with",
+        "`python -c 'from kiosk.core.dialog import transition_table as t; print(t(), end=\"\")' "
+        "> docs/dialog.md`.",
+        "",
+        "Heard text becomes a cue in this order: red flag, goodbye (\"tot ziens\", \"dag\"), a",
+        "command, a choice by number or name (choose), a clear yes/no/weet-niet while a question",
+        "is open (offer, choose, confirm, triage), then what the matcher found: an answer, a",
+        "test (flow); then something the leaflet does not cover (the kiosk's own answer), a",
+        "complaint that asks nothing (\"ik heb kniepijn\"), a topic, an unsure topic (guess), or",
+        "unclear. When to guess is the matcher's decision alone (`Match.guess`).",
+        "",
+    ]
+    for state, row in TRANSITIONS.items():
+        lines += [f"## {state.value}", "", "| cue | handler | what happens |", "|---|---|---|"]
+        for cue in Cue:
+            method = row[cue]
+            if state == State.IDLE and method == "_ignore" and cue not in (Cue.BUTTON, Cue.WAKE):
+                continue
+            lines.append(f"| {cue.value} | `{method}` | {_summary(method)} |")
+        if state == State.IDLE:
+            lines.append("| anything else | `_ignore` | nothing happens (no visit going on) |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,77 +1,11 @@
 """Heard text -> intent (topic, command, answer, flow or nothing), with a score.
 
-How it works:
-
-1. **Clean up** what a recogniser writes (:mod:`kiosk.core.normalize`: case, accents, punctuation,
-   numbers, hesitations), fold "je/jij" onto "u", keep a step number with its step ("stap
-   een"), then repair words against the content's own vocabulary: join words a recogniser
-   split ("fysio therapeut", "tweede lijns zorg"), split ones it glued ("ikniet"), and correct
-   near-misses of about the same length with rapidfuzz ("artrosen" -> "artrose").
-2. **Score every intent** with two kinds of evidence:
-   - *word evidence*: each section, command and flow is one "document" of its examples,
-     keywords and title (a section also knows the words of its leaflet text, at half weight).
-     Words are Dutch stems (snowball) without stopwords, weighted by inverse document
-     frequency. A topic or flow scores by *coverage* (how much of the question's weight the
-     intent's words explain; a word the kiosk has never seen weighs the most, so "hoe laat
-     gaat de bus" scores low everywhere), by its *closest example* (weighted overlap with the
-     single most similar example, which separates neighbours such as afvallen and
-     meer-afvallen), and a small tie-break for the closest phrasing as a whole string;
-   - *a ranking classifier* (:mod:`kiosk.core.classifier`): logistic regression over character
-     n-grams and stems, trained on the same phrasings, each also twice as a recogniser might
-     mishear it (:mod:`kiosk.core.misheard`), plus the out-of-scope examples
-     (``content/out_of_scope.nl.yaml``) as a class of their own. It generalises to phrasings
-     no example has ("geopereerd" against "operatie") and to misheard ones ("wat zijn die
-     draaien type").
-   A topic or flow scores ``CLASSIFIER_WEIGHT`` x its probability + the rest x its word
-   evidence. Commands score by whole-phrase similarity (or containing a command phrase and
-   nothing else informative: "hoe laat is het" must not become "laat maar" = stop), or by the
-   classifier when it is sure and the utterance is short. Flows need a first-person question
-   ("welke stap past bij mij"; "wat is een stilzitter" is a topic).
-3. **Decide**: a short yes/no/weet-niet (answer lexicon) -> answer; nothing, when the best
-   score is below ``threshold``, a second classifier, trained on the phrasings as written
-   only, finds "out of scope" likelier than the best intent (the ranking one has seen
-   misheard questions but no misheard out-of-scope lines, so it declines too little), the
-   question opens like a waiting-room question ("waar is", "hoe laat"), it is made of
-   numbers only, or it shares no word with the leaflet, the keywords or the commands.
-   "lees meer over X" is scored as "X" and answered with X's "lees meer" section; a section
-   and its own "lees meer" close together -> the first, simpler one. Two other topics within
-   ``margin`` -> the runner-up goes under ``candidates`` so the dialog can ask "bedoelt u A of
-   B?". A topic below ``threshold`` but at least ``guess_threshold``, that none of the checks
-   above turned down, comes back as ``guess`` beside nothing: the dialog asks "bedoelt u X?"
-   and reads X after a yes. On the development set this recovers 0.9 (clean) and 1.8 (20%
-   simulated errors) points of the in-domain questions, while 1.3 and 2.0% of the
-   out-of-domain ones get that question instead of "not understood". Letting the "out of
-   scope" classifier's declines be guessed at too would recover more (3.4 points at 20%) but
-   would ask about one in five out-of-domain questions (18.5%).
-
-Why this (measured with ``kiosk bench --questions tests/data/dev-questions.nl.tsv --wer
-0.2,0.3``, a set written blind by two other writers; the held-out ``questions.nl.tsv`` is
-measured after each change, never tuned on; figures in the issue notes). Right / false accepts,
-clean | 20% | 30% simulated recogniser errors, after the fourth round of content examples:
-
-- word evidence alone, with the content of before the classifier: 80.0/13.2 | 67.1/16.6 |
-  60.7/18.8 -- it misses phrasings that share no stem with an example and knows nothing of
-  what is out of scope beyond unknown words;
-- today's content, topics by word evidence only: 88.7/3.3 | 75.3/4.0 | 70.4/4.6;
-- topics by the classifier only: 92.9/2.6 | 83.7/5.1 | 79.4/4.9;
-- both (``CLASSIFIER_WEIGHT`` 0.5, ``threshold`` 0.45): 94.1/4.6 | 84.4/5.1 | 80.1/5.1;
-- after the fifth round, one classifier: 93.9/4.0 | 84.5/5.3 | 80.6/4.4; ranking by the
-  classifier that has also seen misheard phrasings, declining by the one that has not
-  (``threshold`` 0.5): 94.6/4.0 | 85.7/4.9 | 82.3/4.9. The misheard copies come from the same
-  simulator the benchmark uses, with another seed; with the benchmark's simulator set
-  differently (more dropped words, no confusion table: errors the copies never had) the gain
-  at 20% held (84.1/4.9 -> 86.1/5.3 at the same threshold, replayed offline on the
-  development set).
-
-Most of the gain came from data: blind rounds of examples and of out-of-scope lines each moved
-the figures by one to three points. Weight and threshold were swept on the development set;
-they trade accuracy against false accepts along one curve. Tried and not kept: one classifier
-trained with misheard copies of the in-domain and the out-of-scope lines (it ranks better but
-accepts more: 85.3/7.5 at 20%), a declining classifier trained on misheard out-of-scope lines
-(fewer false accepts, as many fewer right answers), four misheard copies instead of two (the
-same curve), a learned accept/reject model over the scores (no better than the threshold and
-the "out of scope" rule), other n-gram ranges, word bigrams, other regularisation (within a
-point). No Dutch sentence-embedding model installs offline from the registries.
+Clean up and repair the words, map visitors' words onto the leaflet's (content/synonyms.nl.yaml),
+score every intent by word evidence (examples, keywords and the leaflet's own paragraphs) and by
+a classifier trained on the content's phrasings, then decide: an answer, an intent, or nothing
+-- and when nothing, whether the question is one the leaflet does not cover
+(content/not_in_leaflet.nl.yaml: ``Match.not_in_leaflet``). The design, the alternatives tried
+and the measured figures with their dates are in docs/matcher.md.
 """
 
 from __future__ import annotations
@@ -89,6 +23,7 @@ from kiosk.core import classifier
 from kiosk.core.content import Content
 from kiosk.core.misheard import misheard_copies
 from kiosk.core.normalize import NUMBER_WORDS, strip_leading_markers, tokens
+from kiosk.core.not_in_leaflet import LABEL_PREFIX as NOT_IN_LEAFLET_PREFIX
 
 #: Below this score nothing matches and the kiosk says it did not understand.
 DEFAULT_THRESHOLD = 0.5
@@ -144,6 +79,22 @@ LONG_COMMAND_WORDS = 12
 LONG_COMMAND_PROBABILITY = 0.85
 #: Answers are taken only from short utterances ("ja graag", "nee hoor dank u wel").
 MAX_ANSWER_WORDS = 6
+#: A question not answered by the leaflet (content/not_in_leaflet.nl.yaml) gets that entry's
+#: own answer when the entry scores at least this; below it the kiosk says "not understood".
+NOT_IN_LEAFLET_THRESHOLD = 0.5
+#: ... and when the ranking classifier gives the entry at least this probability: a "the
+#: leaflet says nothing about that" must not be a guess ("wat helpt tegen artrose" shares
+#: words with "helpt massage bij artrose" but is answered by the leaflet).
+NOT_IN_LEAFLET_PROBABILITY = 0.5
+#: A question declined anyway gets the answer of a *request* (the time, music, the toilet:
+#: answers that claim nothing about the leaflet) whose examples explain this much of it by
+#: word evidence alone, even when the classifier puts it in the general "out of scope" class.
+REQUEST_EVIDENCE = 0.6
+#: Weight of paragraph retrieval (the share of the question's lemmas found in one paragraph
+#: of the section), added to a section's word evidence; 0 switches it off.
+RETRIEVAL_WEIGHT = 0.0
+#: Internal kind of the entries of content/not_in_leaflet.nl.yaml; never reported as such.
+ABSENT = "absent"
 
 
 @dataclass(frozen=True)
@@ -158,9 +109,12 @@ class Intent:
         return {"kind": self.kind, field_name[self.kind]: self.key}
 
     def label(self) -> str:
-        """The form used in label files: section id, ``command:NAME``, ``answer:V``, ``none``."""
+        """The form used in label files: section id, ``command:NAME``, ``answer:V``, ``none``
+        (and ``niet:KEY`` for an entry of "not in the leaflet", a training label only)."""
         if self.kind == "none":
             return "none"
+        if self.kind == ABSENT:
+            return NOT_IN_LEAFLET_PREFIX + self.key
         return self.key if self.kind == "topic" else f"{self.kind}:{self.key}"
 
 
@@ -176,6 +130,9 @@ class Match:
     candidates: tuple[tuple[Intent, float], ...] = ()
     #: With ``intent`` none: a topic that is too unsure to read but worth asking about.
     guess: tuple[Intent, float] | None = None
+    #: With ``intent`` none: the key of the entry of content/not_in_leaflet.nl.yaml this
+    #: question is about (the kiosk says that entry's own answer, never a section).
+    not_in_leaflet: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -191,6 +148,8 @@ class Match:
         if self.guess:
             intent, score = self.guess
             out["guess"] = {**intent.to_json(), "score": round(score, 3)}
+        if self.not_in_leaflet:
+            out["not_in_leaflet"] = self.not_in_leaflet
         return out
 
 
@@ -200,6 +159,7 @@ class _Document:
     phrases: list[list[str]] = field(default_factory=list)  # informative words per phrase
     vocabulary: set[str] = field(default_factory=set)
     body: set[str] = field(default_factory=set)  # words of the section's leaflet text
+    paragraphs: list[set[str]] = field(default_factory=list)  # lemmas of each paragraph
     whole: list[str] = field(default_factory=list)  # normalised phrases, whole-string compare
 
 
@@ -208,19 +168,31 @@ class Matcher:
 
     def __init__(self, content: Content, threshold: float = DEFAULT_THRESHOLD,
                  margin: float = DEFAULT_MARGIN, trainer: classifier.Trainer = classifier.train,
-                 guess_threshold: float = DEFAULT_GUESS_THRESHOLD):
+                 guess_threshold: float = DEFAULT_GUESS_THRESHOLD, *,
+                 use_synonyms: bool = True, use_not_in_leaflet: bool = True,
+                 retrieval_weight: float = RETRIEVAL_WEIGHT):
         self.content = content
         self.threshold = threshold
         self.margin = margin
         self.guess_threshold = guess_threshold
         self.stopwords = content.intents.stopwords
+        #: The parts below can be switched off to measure what each one gains.
+        self.synonyms = content.synonyms if use_synonyms else None
+        self.not_in_leaflet = content.not_in_leaflet if use_not_in_leaflet else None
+        self.retrieval_weight = retrieval_weight
         self._stemmer = snowballstemmer.stemmer("dutch")
         self._stems: dict[str, str] = {}
+        self._lemmas: dict[str, str] = {}
         self.documents = self._build_documents(content)
         self.vocabulary = self._build_vocabulary(content)
         self.anchors = self._build_anchors(content)
         df = Counter(word for doc in self.documents for word in doc.vocabulary | doc.body)
         n = len(self.documents)
+        paragraph_df = Counter(lemma for doc in self.documents for p in doc.paragraphs for lemma in p)
+        n_paragraphs = sum(len(doc.paragraphs) for doc in self.documents)
+        self.paragraph_idf = {lemma: math.log((n_paragraphs + 1) / (count + 1)) + 1
+                              for lemma, count in paragraph_df.items()}
+        self.unknown_paragraph_weight = math.log(n_paragraphs + 1) + 1
         self.idf = {word: math.log((n + 1) / (count + 1)) + 1 for word, count in df.items()}
         self.unknown_weight = UNKNOWN_WEIGHT * (math.log(n + 1) + 1)
         #: Words in more than a quarter of all intents (artrose, knie, pijn): on their own
@@ -245,7 +217,20 @@ class Matcher:
                 w for p in section.paragraphs for text in p.sentences()
                 for w in self._informative(self._words(text))
             }
+            if self.retrieval_weight:
+                doc.paragraphs = [
+                    {lemma for text in p.sentences()
+                     for lemma in self._content_lemmas(self._words(text))}
+                    for p in section.paragraphs
+                ]
             docs.append(doc)
+        if self.not_in_leaflet is not None:
+            for entry in self.not_in_leaflet.entries.values():
+                doc = _Document(Intent(ABSENT, entry.key))
+                for phrase in entry.examples:
+                    self._add_phrase(doc, phrase)
+                    doc.whole.append(" ".join(self._words(phrase)))
+                docs.append(doc)
         for kind, table in (("command", content.intents.commands), ("flow", content.intents.flows)):
             for name, phrases in table.items():
                 doc = _Document(Intent(kind, name))
@@ -255,11 +240,13 @@ class Matcher:
                 docs.append(doc)
         return docs
 
-    @staticmethod
-    def _words(text: str) -> list[str]:
-        """Normalised words with informal pronouns folded onto formal ones, and a step
-        number kept with its step ("stap een" -> "stapeen": "een" is no stopword there)."""
+    def _words(self, text: str) -> list[str]:
+        """Normalised words with informal pronouns folded onto formal ones, visitors' words
+        replaced by the leaflet's (synonyms), and a step number kept with its step ("stap
+        een" -> "stapeen": "een" is no stopword there)."""
         words = [PRONOUNS.get(w, w) for w in tokens(text)]
+        if self.synonyms is not None:
+            words = self.synonyms.apply(words)
         out: list[str] = []
         for word in words:
             if out and out[-1] == "stap" and word in STEP_NUMBERS:
@@ -279,6 +266,19 @@ class Matcher:
         """Stems of the words that carry meaning (stopwords left out)."""
         return [self._stem(w) for w in words if w not in self.stopwords]
 
+    def _lemma(self, word: str) -> str:
+        """Dutch dictionary form (simplemma): "knieën" -> "knie", "gefietst" -> "fietsen"."""
+        lemma = self._lemmas.get(word)
+        if lemma is None:
+            import simplemma  # only for paragraph retrieval, off by default
+
+            lemma = self._lemmas[word] = simplemma.lemmatize(word, lang="nl")
+        return lemma
+
+    def _content_lemmas(self, words: Iterable[str]) -> list[str]:
+        """Lemmas of the words that carry meaning."""
+        return [self._lemma(w) for w in words if w not in self.stopwords]
+
     def _add_phrase(self, doc: _Document, phrase: str) -> None:
         words = self._informative(self._words(phrase))
         if words:
@@ -291,6 +291,8 @@ class Matcher:
         out-of-scope examples; the second also has each in-domain phrasing as a recogniser
         might mishear it (:mod:`kiosk.core.misheard`). Each phrasing is normalised once."""
         in_domain = list(content.phrasings())
+        if self.not_in_leaflet is not None:
+            in_domain += list(self.not_in_leaflet.phrasings())
         out_of_scope = [(classifier.NONE_LABEL, text) for text in content.intents.out_of_scope_examples]
         as_written = self._normalised(in_domain)
         declined = self._normalised(out_of_scope)
@@ -311,6 +313,8 @@ class Matcher:
         """Every word the content uses, for repairing what a recogniser split or misheard. The
         out-of-scope examples count too: "hoofdpijn" is a word, not "hoofd pijn" glued."""
         texts: list[str] = list(content.intents.out_of_scope_examples)
+        if content.not_in_leaflet is not None:
+            texts += [text for _, text in content.not_in_leaflet.phrasings()]
         for section in content.sections.values():
             texts += [section.title, *section.keywords, *section.examples]
             for paragraph in section.paragraphs:
@@ -428,6 +432,16 @@ class Matcher:
             best = max(best, shared / union if union else 0.0)
         return COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * best
 
+    def _paragraph_score(self, doc: _Document, lemmas: list[str]) -> float:
+        """How much of the question's weight (lemmas, weighted by how few paragraphs have
+        them) the section's best-fitting single paragraph contains."""
+        if not lemmas or not doc.paragraphs:
+            return 0.0
+        weights = {lemma: self.paragraph_idf.get(lemma, self.unknown_paragraph_weight)
+                   for lemma in set(lemmas)}
+        total = sum(weights.values())
+        return max(sum(w for lemma, w in weights.items() if lemma in p) for p in doc.paragraphs) / total
+
     @staticmethod
     def _closest_phrase(doc: _Document, text: str) -> float:
         """Whole-string similarity (0..1) of ``text`` to the intent's closest phrase."""
@@ -458,6 +472,7 @@ class Matcher:
         classifier's for these words, if already known."""
         query = self._informative(words)
         total = sum(self._weight(w) for w in query)
+        lemmas = self._content_lemmas(words) if self.retrieval_weight else []
         text = " ".join(words)
         personal = not FIRST_PERSON.isdisjoint(words)
         if probabilities is None:
@@ -474,6 +489,9 @@ class Matcher:
                 score = 0.0
             else:
                 evidence = min(self._topic_score(doc, query, total), 1.0)
+                if lemmas and doc.paragraphs:
+                    evidence = min(evidence + self.retrieval_weight
+                                   * self._paragraph_score(doc, lemmas), 1.0)
                 score = CLASSIFIER_WEIGHT * probability + (1 - CLASSIFIER_WEIGHT) * evidence
                 if evidence > 0:  # ties between neighbours go to the closer phrasing
                     closest = self._closest_phrase(doc, text)
@@ -538,22 +556,27 @@ class Matcher:
         if not words:
             return Match(heard, normalized, NOTHING, 0.0)
         scoring_words = self._without_more_marker(words)
-        scored = self.score_all(scoring_words)
+        probabilities = self.ranking_classifier.probabilities(" ".join(scoring_words))
+        scored = self.score_all(scoring_words, probabilities)
         best_intent, best_score = scored[0]
         answer = self._answer(" ".join(raw), raw)
         if answer and (best_score < self.threshold or (
             answer[1] >= best_score and (best_intent.kind != "topic" or len(raw) <= 3)
         )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
             return Match(heard, normalized, answer[0], answer[1])
+        absent = self._not_in_leaflet(scored, scoring_words, probabilities)
+        if best_intent.kind == ABSENT:
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         if best_intent.kind in ("topic", "flow") and (
             self._out_of_scope(words) or self._only_numbers(words) or not self._anchored(words)
             or self._declined(scoring_words, best_intent)
         ):
-            return Match(heard, normalized, NOTHING, min(best_score, 1.0))
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         if best_score < self.threshold:
             guess = ((best_intent, best_score) if best_intent.kind == "topic"
                      and best_score >= self.guess_threshold else None)
-            return Match(heard, normalized, NOTHING, best_score, guess=guess)
+            return Match(heard, normalized, NOTHING, best_score, guess=guess,
+                         not_in_leaflet=None if guess else absent)
         if best_intent.kind != "topic":
             return Match(heard, normalized, best_intent, min(best_score, 1.0))
         sections = self.content.sections
@@ -579,6 +602,30 @@ class Matcher:
             (best_intent, best_score), close = close[0], [(best_intent, best_score)]
         candidates = tuple((intent, min(score, 1.0)) for intent, score in close)
         return Match(heard, normalized, best_intent, min(best_score, 1.0), candidates)
+
+    def _not_in_leaflet(self, scored: list[tuple[Intent, float]], words: list[str],
+                        probabilities: dict[str, float]) -> str | None:
+        """The best-scoring entry of "not in the leaflet", if it scores enough and the
+        classifier is sure of it; else the request whose examples explain the question best
+        by word evidence, if enough."""
+        for intent, score in scored:
+            if intent.kind == ABSENT:
+                if score >= NOT_IN_LEAFLET_THRESHOLD and \
+                        probabilities.get(intent.label(), 0.0) >= NOT_IN_LEAFLET_PROBABILITY:
+                    return intent.key
+                break
+        if self.not_in_leaflet is None:
+            return None
+        query = self._informative(words)
+        total = sum(self._weight(w) for w in query)
+        best, best_evidence = None, REQUEST_EVIDENCE
+        for doc in self.documents:
+            if doc.intent.kind == ABSENT and \
+                    self.not_in_leaflet.entries[doc.intent.key].kind == "requests":
+                evidence = self._topic_score(doc, query, total)
+                if evidence >= best_evidence:
+                    best, best_evidence = doc.intent.key, evidence
+        return best
 
     def match_many(self, lines: Iterable[str]) -> list[Match]:
         return [self.match(line) for line in lines]
