@@ -227,7 +227,7 @@ def test_fetch_good_download_is_verified_and_in_place(tmp_path, server):
     dest = tmp_path / "dest"
     path = models.fetch_model(entry, dest, progress=False)
     assert path == dest / NAME
-    assert models.verify_model(path, entry) == []
+    assert models.verify_model(path, entry).ok
     assert sorted(p.name for p in dest.iterdir()) == [NAME]  # no .part, no staging folder
     # Fetching again keeps the verified model and downloads nothing.
     assert models.fetch_model(entry, dest, progress=False) == path
@@ -268,7 +268,7 @@ def test_interrupted_download_keeps_only_a_part_file_then_resumes(tmp_path, serv
     server.routes["/m.zip"] = (ZIP, "range")
     path = models.fetch_model(entry, dest, progress=False)
     assert server.requests[-1]["range"] == f"bytes={len(ZIP) // 2}-"
-    assert models.verify_model(path, entry) == []
+    assert models.verify_model(path, entry).ok
     assert [p.name for p in dest.iterdir()] == [NAME]
 
 
@@ -279,7 +279,7 @@ def test_resume_falls_back_to_full_download_when_server_ignores_range(tmp_path, 
     dest.mkdir()
     (dest / f"{NAME}.zip.part").write_bytes(ZIP[:100])
     path = models.fetch_model(entry, dest, progress=False)
-    assert models.verify_model(path, entry) == []
+    assert models.verify_model(path, entry).ok
 
 
 def test_network_failure_and_http_error_are_clear(tmp_path, server):
@@ -375,7 +375,7 @@ def test_install_from_local_zip_replaces_a_broken_folder(tmp_path, isolated):
     dest = tmp_path / "dest"
     broken = install_fake(dest / NAME, dict(FILES, **{"am/final.mdl": b"short"}))
     path = models.install_zip(entry, zip_path, dest)
-    assert path == broken and models.verify_model(path, entry) == []
+    assert path == broken and models.verify_model(path, entry).ok
     assert sorted(p.name for p in dest.iterdir()) == [NAME]
 
 
@@ -467,14 +467,16 @@ def test_real_manifest_missing_message_names_the_dutch_fetch_command(isolated):
 def test_verify_finds_wrong_missing_and_short_files(tmp_path, entry):
     folder = install_fake(tmp_path / NAME)
     model = entry.get()
-    assert models.verify_model(folder, model) == []
+    good = models.verify_model(folder, model)
+    assert good and good.ok and good.problems == ()
     data = bytearray(FILES["graph/HCLr.fst"])
     data[10] ^= 0xFF
     (folder / "graph" / "HCLr.fst").write_bytes(bytes(data))
     (folder / "ivector" / "final.ie").write_bytes(b"x")
     (folder / "README").unlink()
-    problems = {Path(p.file).relative_to(folder).as_posix(): p.message
-                for p in models.verify_model(folder, model)}
+    bad = models.verify_model(folder, model)
+    assert not bad and not bad.ok  # its truth means "good"
+    problems = {Path(p.file).relative_to(folder).as_posix(): p.message for p in bad.problems}
     assert problems["graph/HCLr.fst"].startswith("wrong sha256")
     assert problems["ivector/final.ie"].startswith("wrong size")
     assert problems["README"] == "missing"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict
 
@@ -48,7 +48,7 @@ def _phrases(value: Any) -> Any:
 
 
 FilePath = Annotated[Path, BeforeValidator(_path)]
-Device = Union[Text, Annotated[Whole, Field(ge=0, le=255)]]  # part of a name, or an index
+Device = Text | Annotated[Whole, Field(ge=0, le=255)]  # part of a name, or an index
 #: Seconds of waiting: at least 1, at most a minute.
 Timeout = Annotated[Number, Field(ge=1, le=60)]
 

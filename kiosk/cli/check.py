@@ -5,6 +5,7 @@ that the kiosk's next start needs no training (seconds here, longer on a Raspber
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from kiosk.core.yamlfile import Problem
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("check", help="validate content (exit 1 on errors)")
-    parser.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR,
-                        help="content folder to check (default: the bundled one)")
+    parser.add_argument("--content", type=Path, default=None,
+                        help="content folder to check (default: the config's content_dir, "
+                        f"else {DEFAULT_CONTENT_DIR})")
+    parser.add_argument("--config", type=Path, help="config file naming content_dir")
     parser.add_argument("--review", action="store_true",
                         help="print the clinical sign-off list (content/REVIEW.md) and exit")
     parser.add_argument("--train", action="store_true",
@@ -55,6 +58,9 @@ def review_warning(content: Content) -> list[Problem]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kiosk.cli._common import content_dir_from_args
+
+    args.content = content_dir_from_args(args)
     content, problems = check_content(args.content)
     if content is not None and args.review:
         print(review_document(review_items(content)), end="")
@@ -77,10 +83,43 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.train:
         from kiosk.app.classifier_store import default_directory
-        from kiosk.cli._common import matcher_for
 
         started = time.perf_counter()
-        matcher_for(content)
+        train_with_progress(content)
         print(f"matcher models ready in {time.perf_counter() - started:.1f} s, "
               f"cached in {default_directory()}")
     return 0
+
+
+def train_with_progress(content: Content) -> None:
+    """Train (or load from the cache) the matcher's models, with a bar that counts the models
+    and shows the time going by (training takes a minute or more on a Raspberry Pi)."""
+    import threading
+
+    from tqdm import tqdm
+
+    from kiosk.app.classifier_store import cached_train
+    from kiosk.core.classifier import Classifier, TrainingSet
+    from kiosk.core.matching import Matcher
+
+    with tqdm(total=2, desc="matcher models", unit="model", file=sys.stderr,
+              bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed") as bar:
+        done = threading.Event()
+
+        def tick() -> None:  # the elapsed time moves while a model is being trained
+            while not done.wait(1.0):
+                bar.refresh()
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+
+        def trainer(training: TrainingSet, *, start: Classifier | None = None) -> Classifier:
+            trained = cached_train(training, start=start)
+            bar.update(1)
+            return trained
+
+        try:
+            Matcher(content, trainer=trainer)
+        finally:
+            done.set()
+            ticker.join()

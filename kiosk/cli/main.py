@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "kiosk.cli.record",
     "kiosk.cli.speak",
     "kiosk.cli.triage",
+    "kiosk.cli.stats",
     "kiosk.cli.run",
 ]
 

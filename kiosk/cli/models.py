@@ -98,10 +98,10 @@ def run_verify(args: argparse.Namespace) -> int:
     else:
         entry = manifest.get(target)
         folder = models.find_model(name=entry.name, manifest=manifest)
-    problems = models.verify_model(folder, entry, progress=progress)
-    if problems:
+    verification = models.verify_model(folder, entry, progress=progress)
+    if not verification:
         print(f"{folder} does not match {entry.name} in {manifest.path}:")
-        for problem in problems:
+        for problem in verification.problems:
             print(f"  - {problem.file}: {problem.message}")
         return 1
     print(f"{folder}: all {len(entry.files)} files of {entry.name} are correct")

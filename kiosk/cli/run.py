@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import queue
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.app.config import Config, load_config
 from kiosk.cli._common import add_content_option, matcher_for
@@ -120,8 +122,31 @@ def run(args: argparse.Namespace) -> int:
     _check_out(args.script, args.out)
     if args.typed:
         return _typed(args, config)
+    from kiosk.app.stats import StatsFile
+    from kiosk.app.watchdog import Notifier, Stopped, stop_on_sigterm
+
+    # Checked before the slow start: a corrupt file is moved aside, an unwritable one stops us.
+    stats_file = StatsFile.open(config.stats_file) if config.stats_file else None
+    notifier = Notifier()
+    # Entered before any thread starts; systemctl stop: finally blocks run, exit status 0.
+    try:
+        with stop_on_sigterm(notifier):
+            return _voice(args, config, stats_file, notifier)
+    except Stopped:
+        # Everything is saved and the sound is closed: end now, without the second or more
+        # that freeing the voice model and the matcher would take.
+        log.info("stopped")
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(0)
+
+
+def _voice(args: argparse.Namespace, config: Config, stats_file: Any, notifier: Any) -> int:
+    from kiosk.app.watchdog import Heartbeat
+    from kiosk.core.dialog import End
     from kiosk.speech.models import ModelNotFound
 
+    notifier.status("starting: voice model, matcher (trained now if the content changed)")
     try:
         runner, stats = build_runner(config, args.content, args.model, args.engine,
                                      args.script, args.out)
@@ -141,18 +166,37 @@ def run(args: argparse.Namespace) -> int:
             threading.Thread(target=_keyboard_button, args=(runner.buttons,), daemon=True).start()
             runner.on_listening = _terminal_cue
             log.info("press Enter for the button")
-    log.info("kiosk ready%s", " (GPIO button)" if gpio else "")
+    if stats_file is not None:  # saved at the end of every visit
+        runner.on_action = lambda action: stats_file.add(stats) if isinstance(action, End) else None
+    runner.on_tick = Heartbeat(notifier)  # from every wait of the loop: a hang stops it
     try:
+        log.info("kiosk ready%s", " (GPIO button)" if gpio else "")
+        notifier.ready()
         runner.run()
     finally:
-        sink = getattr(runner.speech, "sink", None)
-        if sink is not None:
-            sink.close()
-        if config.stats_file:
-            from kiosk.app.stats import save
-
-            save(stats, config.stats_file)
+        _stop_speech_and_close(runner.speech)
+        if stats_file is not None:
+            stats_file.add(stats)  # the visit in progress, if any
     return 0
+
+
+def _stop_speech_and_close(speech: Any, timeout_s: float = 1.0) -> None:
+    """Stop the speech, wait until its thread has let go of the sound device, close it.
+
+    Closing the device under a thread that is still writing to it crashes PortAudio.
+
+    Polls ``is_speaking()``: after a join interrupted by an exception (SIGTERM raises in the
+    main thread), Python 3.11's Thread.is_alive() wrongly says False while the thread runs on.
+    """
+    speech.stop()
+    deadline = time.monotonic() + timeout_s
+    while speech.is_speaking:  # a property
+        if time.monotonic() > deadline:
+            log.warning("speech did not stop within %.1f s; leaving the sound device open",
+                        timeout_s)
+            return
+        time.sleep(0.01)
+    speech.sink.close()
 
 
 def _typed(args: argparse.Namespace, config: Config) -> int:

@@ -121,7 +121,7 @@ def _report(args: argparse.Namespace, result: SpeakResult) -> int:
 
 
 def run_say(args: argparse.Namespace) -> int:
-    from kiosk.core.content import split_sentences
+    from kiosk.core.leaflet import split_sentences
 
     sentences = split_sentences(args.text)
     if not sentences:

@@ -634,6 +634,7 @@ class Dialog:
         self.visit.silences = 0
         self._clear_pending()
         table = self.content.not_in_leaflet
+        assert table is not None, "a not-in-leaflet reading comes only from content that has the table"
         pointer = table.entries[reading.key].pointer
         offer = pointer if pointer and pointer not in self.visit.read else None
         said = self._say(table.say(reading.key, offer_pointer=offer is not None))

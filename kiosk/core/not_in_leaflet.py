@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.core.leaflet import split_sentences
 from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
@@ -76,8 +77,6 @@ class NotInLeaflet:
             texts.append(self.pointer_question.format(pointer=entry.pointer_text))
         elif entry.kind == "requests":
             texts.append(self.hint)
-        from kiosk.core.content import split_sentences  # content imports this module
-
         return [Utterance(s, origin, 0.35) for text in texts for s in split_sentences(text)]
 
 

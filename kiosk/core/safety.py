@@ -24,7 +24,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from kiosk.core.content import split_sentences
+from kiosk.core.leaflet import split_sentences
 from kiosk.core.normalize import tokens
 from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.core.content import PARAGRAPH_PAUSE, SECTION_IDS, SENTENCE_PAUSE, LeafletSource, split_sentences
+from kiosk.core.leaflet import PARAGRAPH_PAUSE, SECTION_IDS, SENTENCE_PAUSE, LeafletSource, split_sentences
 from kiosk.core.safety import RedFlag, ReviewItem
 from kiosk.core.utterance import KIOSK, LEAFLET, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml

@@ -31,12 +31,13 @@ from pydantic import AfterValidator
 
 from kiosk.core.schema import Field, Items, Number, Strict, Text, Whole, validate, validate_each
 from kiosk.core.yamlfile import ContentError, Problem, load_yaml
+from kiosk.datafiles import shipped
 from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
 #: The manifest that ships with the kiosk (in the checkout, beside the package).
-DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "voice_models" / "models.yaml"
+DEFAULT_MANIFEST = shipped("voice_models") / "models.yaml"
 #: Environment variable naming a model folder, or a folder that holds model folders (as in vosk).
 ENV_VAR = "VOSK_MODEL_PATH"
 #: System-wide folder that holds model folders (also searched by vosk itself).
@@ -331,15 +332,30 @@ def sha256_file(path: Path, progress: Any = None) -> str:
     return digest.hexdigest()
 
 
-def verify_model(folder: str | Path, entry: ModelEntry, progress: bool = False) -> list[Problem]:
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of :func:`verify_model`: true when the folder is good (no problems)."""
+
+    folder: Path
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def verify_model(folder: str | Path, entry: ModelEntry, progress: bool = False) -> Verification:
     """Check every file the manifest lists: present, right size, right sha256.
 
-    Returns the problems (empty when the folder matches the manifest); each names the file.
-    Files the manifest does not list are ignored.
+    The result is true when the folder matches the manifest; otherwise its ``problems`` each
+    name the file. Files the manifest does not list are ignored.
     """
     folder = Path(folder)
     if not folder.is_dir():
-        return [Problem(str(folder), 0, "no such model folder")]
+        return Verification(folder, (Problem(str(folder), 0, "no such model folder"),))
     problems = [Problem(str(folder), 0, reason) for reason in model_folder_problems(folder)]
     to_hash: list[tuple[ModelFile, Path]] = []
     for f in entry.files:
@@ -364,7 +380,7 @@ def verify_model(folder: str | Path, entry: ModelEntry, progress: bool = False) 
             if actual != f.sha256:
                 problems.append(Problem(str(path), 0,
                                         f"wrong sha256: {actual}, expected {f.sha256}"))
-    return problems
+    return Verification(folder, tuple(problems))
 
 
 def _progress_bar(total: int | None, desc: str, enabled: bool, initial: int = 0) -> Any:
@@ -394,7 +410,7 @@ def fetch_model(
     target = dest / entry.folder
     with _friendly_os_errors(dest, entry):
         dest.mkdir(parents=True, exist_ok=True)
-        if target.exists() and not verify_model(target, entry, progress=progress):
+        if target.exists() and verify_model(target, entry, progress=progress):
             log.info("%s is already installed and verified at %s", entry.name, target)
             return target
         if not os.access(dest, os.W_OK | os.X_OK):
@@ -435,10 +451,10 @@ def install_zip(
         try:
             _unpack(zip_path, staging, entry)
             unpacked = staging / entry.folder
-            problems = verify_model(unpacked, entry, progress=progress)
-            if problems:
+            verification = verify_model(unpacked, entry, progress=progress)
+            if not verification:
                 listed = "\n".join(f"  - {p.file[len(str(unpacked)) + 1:] or p.file}: {p.message}"
-                                   for p in problems)
+                                   for p in verification.problems)
                 raise KioskError(
                     f"the files of {entry.name} do not match the manifest ({entry.source}); "
                     f"nothing was installed:\n{listed}")

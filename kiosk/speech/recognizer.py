@@ -269,7 +269,9 @@ def load_model(path: str | Path, *, clock: Callable[[], float] = time.perf_count
     if key in _MODEL_CACHE:
         cached: tuple[Any, float] = _MODEL_CACHE[key]
         return cached
-    import vosk
+    from kiosk.speech.offline_vosk import import_vosk  # slow, and opens no socket
+
+    vosk = import_vosk()
 
     vosk.SetLogLevel(-1)
     start = clock()
@@ -331,7 +333,9 @@ class VoskRecognizer:
         return cls(model, load_seconds=seconds, **kwargs)
 
     def _new_kaldi(self) -> Any:
-        import vosk
+        from kiosk.speech.offline_vosk import import_vosk
+
+        vosk = import_vosk()
 
         if self.grammar is not None:
             rec = vosk.KaldiRecognizer(self.model, SAMPLE_RATE, self.grammar.to_json())

@@ -33,10 +33,11 @@ class Take:
 
 
 def take_utterance(blocks: Iterable[np.ndarray],
-                   limits: Endpointing = Endpointing()) -> Take | None:
+                   limits: Endpointing | None = None) -> Take | None:
     """Read ``blocks`` until speech was followed by ``limits.trailing_silence_s`` of silence,
     or ``limits.max_utterance_s`` of audio passed. ``None`` when nobody spoke within
     ``limits.no_speech_s`` (or the blocks ran out first)."""
+    limits = limits or Endpointing()
     vad = EnergyVad(limits)
     kept: list[np.ndarray] = []
     speech_block_start: int | None = None  # sample index of the block where speech began
