@@ -141,3 +141,18 @@ def test_check_refuses_an_example_that_is_also_a_section_example(content, conten
     errors = _break(content_copy, "      - helpt glucosamine bij artrose",
                     f"      - {example}")
     assert any("is also in afvallen" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("question", [
+    "moet ik naar de huisarts met mijn knie",  # issue 11: this once read stap-1's "folder is enough"
+    "wanneer moet ik nou eigenlijk naar de dokter met mijn heup",
+])
+def test_asking_whether_to_see_the_huisarts_gets_the_safe_own_answer_not_a_step(content, matcher,
+                                                                                 question):
+    dialog = Dialog(content, matcher)
+    dialog.handle(Wake())
+    said = _said(dialog.handle(Heard(question)))
+    assert said[0].origin == f"{ORIGIN}.naar-de-huisarts"
+    text = " ".join(u.text for u in said)
+    assert "Bel dan de huisarts" in text and "huisartsenpost" in text
+    assert not any(u.origin.startswith("leaflet:") for u in said)
