@@ -108,6 +108,15 @@ def test_json_contract(capsys):
     assert 0 < result["score"] <= 1
     assert result["spoken"] and result["spoken"][0]["origin"] == "leaflet:misverstand-slijtage"
     assert "match_s" in result["timings"]
+    assert "red_flag" not in result
+
+
+def test_json_names_the_red_flag_and_speaks_only_safety_advice(capsys):
+    assert main(["ask", "mijn knie is dik en warm", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["red_flag"] == "heet-gewricht"
+    assert result["spoken"] and all(s["origin"].startswith("kiosk:red-flag/") for s in result["spoken"])
+    assert any("huisarts" in s["text"] for s in result["spoken"])
 
 
 def test_batch_answers_in_order(tmp_path, capsys):

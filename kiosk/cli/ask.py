@@ -39,6 +39,10 @@ def answer(matcher: Matcher, question: str) -> dict[str, Any]:
         for action in actions if isinstance(action, Say) for u in action.utterances
     ]
     result = match.to_json()
+    red_flags = matcher.content.red_flags
+    flag = red_flags.detect(question) if red_flags is not None else None
+    if flag is not None:  # the kiosk sends the visitor to the huisarts, whatever the intent
+        result["red_flag"] = flag.group
     result["spoken"] = spoken
     result["timings"] = {"match_s": round(matched - started, 6)}
     return result
