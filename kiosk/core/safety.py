@@ -526,15 +526,26 @@ REVIEW_DECISIONS = (
     "Stap 3 is given only after a whole treatment plan with the physiotherapist (\"behandelplan "
     "afgemaakt, met eigen doelen\") and a life that still goes \"erg achteruit\".",
     "Tweedelijnszorg is explained as \"zorg van een specialist, bijvoorbeeld in het ziekenhuis\".",
+    "The kiosk's own answers to health questions the leaflet does not cover "
+    "(content/not_in_leaflet.nl.yaml, listed last, at the line of their key) have no 'reviewed' "
+    "marker yet; they stay unreviewed here until the file gets one. The answer to 'moet ik naar "
+    "de huisarts' tells the visitor to call when in doubt, and today with the red-flag signs.",
 )
 
 
 def review_items(content: Any) -> list[ReviewItem]:
-    """Every own sentence that gives or withholds advice: red flags, then the step test."""
+    """Every own sentence that gives or withholds advice: red flags, the step test, then the
+    kiosk's own answers to health questions the leaflet does not cover (these carry no
+    ``reviewed`` marker yet, so they count as unreviewed until a clinician has read them)."""
     items: list[ReviewItem] = []
     for part in (getattr(content, "red_flags", None), getattr(content, "triage", None)):
         if part is not None:
             items += list(part.review)
+    table = getattr(content, "not_in_leaflet", None)
+    if table is not None:
+        items += [ReviewItem(entry.file, entry.line, f"{KIOSK}:not_in_leaflet.{entry.key}",
+                             entry.answer, False)
+                  for entry in table.entries.values() if entry.kind == "topics"]
     return items
 
 
