@@ -181,3 +181,15 @@ def test_dev_and_held_out_halves_do_not_overlap_with_the_content_examples():
         shared = [r.text for r in rows if normalize(r.text) in examples]
         # the two sentences the issue itself quotes are in both on purpose
         assert set(shared) <= {"mijn knie is s ochtends stijf", "pijn bij traplopen"}, shared
+
+
+def test_a_red_flag_label_file_that_is_missing_or_not_utf8_is_named(tmp_path: Path) -> None:
+    from kiosk.bench.red_flags import load_labelled
+    from kiosk.errors import KioskError
+
+    with pytest.raises(KioskError, match="no such file"):
+        load_labelled(tmp_path / "missing.tsv")
+    latin = tmp_path / "latin.tsv"
+    latin.write_bytes("mijn knie is ge\xefrriteerd\tordinary\n".encode("latin-1"))
+    with pytest.raises(KioskError, match=r"latin\.tsv: not UTF-8 text"):
+        load_labelled(latin)

@@ -9,13 +9,34 @@ benchmark (:mod:`kiosk.bench.text`) and the audio one (:mod:`kiosk.bench.audio`)
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from kiosk.errors import KioskError
 
 LABEL_KINDS = ("command", "answer", "flow", "text")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def labelled_lines(path: str | Path, header: str, what: str) -> Iterator[tuple[int, str, str, str]]:
+    """The lines of a ``text<TAB>expected`` file as ``(line number, text, tab, expected)``:
+    blank lines, ``#`` comments and a first line whose text is ``header`` are skipped. A missing
+    or non-UTF-8 file is a :class:`KioskError` that names it (``what``: the kind of file)."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise KioskError(f"{path}: no such {what}") from None
+    except UnicodeDecodeError:
+        raise KioskError(f"{path}: not UTF-8 text") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        text, tab, expected = line.partition("\t")
+        if number == 1 and text.strip().lower() == header:
+            continue
+        yield number, text, tab, expected
 
 
 def parse_expected(text: str, where: str = "") -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.bench.labels import labelled_lines
 from kiosk.core.errorsim import ErrorSimulator
 from kiosk.errors import KioskError
 
@@ -40,18 +41,8 @@ class LabelledHeard:
 
 def load_labelled(path: str | Path) -> list[LabelledHeard]:
     """Read ``heard<TAB>expected`` lines (header and ``#`` comments allowed)."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise KioskError(f"{path}: no such file") from None
     rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        text, tab, expected = line.partition("\t")
-        if number == 1 and text.strip() == "heard":
-            continue
+    for number, text, tab, expected in labelled_lines(path, "heard", "file"):
         if not tab or not text.strip():
             raise KioskError(f"{path}:{number}: expected 'heard<TAB>expected'")
         labels = [e.strip() for e in expected.split("|")]

@@ -18,6 +18,7 @@ from typing import Any
 from kiosk.bench.labels import (
     asked_about_a_guess,
     is_correct,
+    labelled_lines,
     parse_expected,
     percentile,
     right_after_confirming,
@@ -46,20 +47,8 @@ class LabelledQuestion:
 
 def load_questions(path: str | Path) -> list[LabelledQuestion]:
     """Read ``question<TAB>expected`` lines (header and ``#`` comments allowed)."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise KioskError(f"{path}: no such question file") from None
-    except UnicodeDecodeError:
-        raise KioskError(f"{path}: not UTF-8 text") from None
     questions = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        text, tab, expected = line.partition("\t")
-        if number == 1 and text.strip().lower() == "question":
-            continue
+    for number, text, tab, expected in labelled_lines(path, "question", "question file"):
         if not tab:
             raise KioskError(f"{path}:{number}: expected 'question<TAB>expected', found no tab")
         questions.append(LabelledQuestion(text.strip(), parse_expected(expected, f"{path}:{number}"), number))
