@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def answer(matcher: Matcher, question: str) -> dict[str, Any]:
     """Match ``question`` and run it through a fresh visit of the dialog."""
-    from kiosk.core.dialog import Dialog, Heard, Say, Wake
+    from kiosk.core.dialog import Count, Dialog, Heard, Say, Wake
 
     started = time.perf_counter()
     match = matcher.match(question)
@@ -39,10 +39,10 @@ def answer(matcher: Matcher, question: str) -> dict[str, Any]:
         for action in actions if isinstance(action, Say) for u in action.utterances
     ]
     result = match.to_json()
-    red_flags = matcher.content.red_flags
-    flag = red_flags.detect(question) if red_flags is not None else None
-    if flag is not None:  # the kiosk sends the visitor to the huisarts, whatever the intent
-        result["red_flag"] = flag.group
+    # The red flag the dialog acted on (it sent the visitor to the huisarts, whatever the intent).
+    for action in actions:
+        if isinstance(action, Count) and action.name == "red_flag":
+            result["red_flag"] = action.key
     result["spoken"] = spoken
     result["timings"] = {"match_s": round(matched - started, 6)}
     return result
