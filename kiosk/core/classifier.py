@@ -43,6 +43,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -77,6 +78,28 @@ class TrainingSet:
         for text, label in zip(self.texts, self.labels, strict=True):
             digest.update(f"{label}\t{text}\n".encode())
         return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class PlannedTraining:
+    """A training set named by what it is built from, before it is built: a cache
+    (:mod:`kiosk.app.classifier_store`) finds its model by ``key`` and ``directory`` and calls
+    ``build`` (a second or more) only when it has to train. ``key`` says what else the data
+    depends on (the matcher's settings, a digest of the phrasings, which model);
+    ``directory`` is the content folder the data comes from (None: not from files)."""
+
+    key: str
+    directory: Path | None
+    build: Callable[[], TrainingSet]
+
+
+#: What a :class:`Trainer` is given: the data, or a plan to build it.
+Training = TrainingSet | PlannedTraining
+
+
+def built(training: Training) -> TrainingSet:
+    """The training set itself: built now when ``training`` is a plan."""
+    return training.build() if isinstance(training, PlannedTraining) else training
 
 
 class _Analyzer:
@@ -177,12 +200,13 @@ class Classifier:
         return sorted(self.probabilities(text).items(), key=lambda pair: pair[1], reverse=True)[:limit]
 
 
-def train(training: TrainingSet, start: Classifier | None = None) -> Classifier:
-    """Fit a classifier to ``training`` (seconds). ``start``: a classifier of similar data
-    (the same phrasings without misheard copies) whose weights the solver starts from; it
-    then needs fewer steps to the same optimum."""
+def train(training: Training, start: Classifier | None = None) -> Classifier:
+    """Fit a classifier to ``training`` (seconds; a plan is built first). ``start``: a
+    classifier of similar data (the same phrasings without misheard copies) whose weights the
+    solver starts from; it then needs fewer steps to the same optimum."""
     from threadpoolctl import threadpool_limits
 
+    training = built(training)
     matrix, blocks = _features(training)
     labels, targets = np.unique(np.asarray(training.labels), return_inverse=True)
     label_names = tuple(str(label) for label in labels)
@@ -198,7 +222,7 @@ def train(training: TrainingSet, start: Classifier | None = None) -> Classifier:
     with threadpool_limits(1, user_api="blas"):
         coef, intercept = _fit(rows, row_targets, weights, len(labels), initial)
     return Classifier(training.fingerprint, training.stopwords, blocks, label_names,
-                      coef[group_of] * share[:, None], intercept)
+                      (coef[group_of] * share[:, None]).astype(np.float32), intercept)
 
 
 def _features(training: TrainingSet) -> tuple[sparse.csr_matrix, tuple[_Block, _Block]]:
@@ -377,7 +401,8 @@ def _minimize(function: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.
 
 
 class Trainer(Protocol):
-    """Builds (or fetches) a classifier for a training set, like :func:`train`;
-    :mod:`kiosk.app.classifier_store` has one that also keeps trained models on disk."""
+    """Builds (or fetches) a classifier for a training set or a plan of one, like
+    :func:`train`; :mod:`kiosk.app.classifier_store` has one that also keeps trained models
+    on disk."""
 
-    def __call__(self, training: TrainingSet, *, start: Classifier | None = None) -> Classifier: ...
+    def __call__(self, training: Training, *, start: Classifier | None = None) -> Classifier: ...

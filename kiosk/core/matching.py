@@ -10,6 +10,8 @@ and the measured figures with their dates are in docs/matcher.md.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -201,7 +203,7 @@ class Matcher:
         self._repair_choices = sorted(w for w in self.vocabulary if len(w) >= REPAIR_MIN_LEN)
         # One classifier, trained on the phrasings as written, decides what is out of scope;
         # the other has also seen them misheard and ranks the intents.
-        as_written, with_misheard = self.training_sets(content)
+        as_written, with_misheard = self.training_plans(content)
         self.classifier = trainer(as_written)
         self.ranking_classifier = trainer(with_misheard, start=self.classifier)  # fewer steps
 
@@ -299,6 +301,23 @@ class Matcher:
         misheard = self._normalised(misheard_copies(in_domain, self.spoken_vocabulary))
         return (self._training_set(as_written + declined),
                 self._training_set(as_written + misheard + declined))
+
+    def training_plans(self, content: Content
+                       ) -> tuple[classifier.PlannedTraining, classifier.PlannedTraining]:
+        """:meth:`training_sets` as plans, built (once, both) only when a model is trained: a
+        cached model is found without them. The key holds the settings and a digest of the
+        phrasings and vocabulary, so content changed in memory is not mistaken for its files."""
+        digest = hashlib.sha256(repr((
+            self.synonyms is not None, self.not_in_leaflet is not None, sorted(self.stopwords),
+            list(content.phrasings()), content.intents.out_of_scope_examples,
+            self.not_in_leaflet and list(self.not_in_leaflet.phrasings()),
+            sorted(self.vocabulary), sorted(self.anchors),
+        )).encode()).hexdigest()
+        both = functools.cache(lambda: self.training_sets(content))
+        return (classifier.PlannedTraining(f"{digest}:as-written", content.directory,
+                                           lambda: both()[0]),
+                classifier.PlannedTraining(f"{digest}:with-misheard", content.directory,
+                                           lambda: both()[1]))
 
     def _normalised(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """(label, text) with the text repaired as heard text is: the same tokens."""
