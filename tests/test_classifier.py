@@ -52,7 +52,7 @@ REPEATED = TrainingSet((*TINY.texts, "stop", "stop", "wat is artrose", "knie pij
 
 @pytest.mark.parametrize("training", [TINY, REPEATED], ids=["tiny", "repeated-rows"])
 def test_the_model_is_the_one_scikit_learn_fits(training):
-    """Same features as TfidfVectorizer (char_wb 2-5-grams, stems; sublinear tf), same
+    """Same features as TfidfVectorizer (char_wb n-grams, stems; sublinear tf), same
     probabilities as LogisticRegression(C=20) on them, also for text it has not seen."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -61,7 +61,8 @@ def test_the_model_is_the_one_scikit_learn_fits(training):
     trained = classifier.train(training)
     analyzer = classifier._Analyzer(training.stopwords)
     features = FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=classifier.NGRAMS,
+                                  sublinear_tf=True)),
         ("stems", TfidfVectorizer(analyzer=analyzer.stems, sublinear_tf=True)),
     ])
     reference = LogisticRegression(C=classifier.C, max_iter=3000, tol=1e-8)
