@@ -231,3 +231,15 @@ def test_a_warm_matcher_start_does_not_build_the_training_data(content, matcher,
     assert calls == []
     assert warm.ranking_classifier.ranked("wat is artrose")[0][0] == \
         matcher.ranking_classifier.ranked("wat is artrose")[0][0]
+
+
+def test_content_changed_in_memory_gets_other_plans(content, matcher):
+    """The plans' key also holds the phrasings, so content changed after loading (same
+    folder, same files) is not given the models of the files."""
+    from dataclasses import replace
+
+    same = [plan.key for plan in matcher.training_plans(content)]
+    assert same == [plan.key for plan in matcher.training_plans(content)]
+    assert same[0] != same[1]  # the two models are stored apart
+    fewer = replace(content, sections=dict(list(content.sections.items())[1:]))
+    assert matcher.training_plans(fewer)[0].key != same[0]
