@@ -77,6 +77,9 @@ COMMAND_WORDS = 4
 COMMAND_PROBABILITY = 0.6
 LONG_COMMAND_WORDS = 12
 LONG_COMMAND_PROBABILITY = 0.85
+#: ... and only when command words carry at least this share of its weight ("hoe hard waait
+#: het" shares "hard" with "te hard" but is about the weather).
+COMMAND_WORD_SHARE = 0.5
 #: Answers are taken only from short utterances ("ja graag", "nee hoor dank u wel").
 MAX_ANSWER_WORDS = 6
 #: A question not answered by the leaflet (content/not_in_leaflet.nl.yaml) gets that entry's
@@ -198,6 +201,9 @@ class Matcher:
         #: Words in more than a quarter of all intents (artrose, knie, pijn): on their own
         #: they say nothing about which topic is meant.
         self.generic = {word for word, count in df.items() if count > n / 4}
+        #: Every word of every command phrasing: a command is said in these words.
+        self.command_words = {w for doc in self.documents if doc.intent.kind == "command"
+                              for w in doc.vocabulary}
         self._repair_choices = sorted(w for w in self.vocabulary if len(w) >= REPAIR_MIN_LEN)
         # One classifier, trained on the phrasings as written, decides what is out of scope;
         # the other has also seen them misheard and ranks the intents.
@@ -475,6 +481,9 @@ class Matcher:
         lemmas = self._content_lemmas(words) if self.retrieval_weight else []
         text = " ".join(words)
         personal = not FIRST_PERSON.isdisjoint(words)
+        # The classifier may call an utterance a command only when it is said in command words.
+        command_shaped = total == 0 or sum(
+            self._weight(w) for w in query if w in self.command_words) >= COMMAND_WORD_SHARE * total
         if probabilities is None:
             probabilities = self.ranking_classifier.probabilities(text)
         scored = []
@@ -482,8 +491,9 @@ class Matcher:
             probability = probabilities.get(doc.intent.label(), 0.0)
             if doc.intent.kind == "command":
                 score = self._command_score(doc, words, query)
-                if (len(words) <= COMMAND_WORDS and probability >= COMMAND_PROBABILITY) or (
-                        len(words) <= LONG_COMMAND_WORDS and probability >= LONG_COMMAND_PROBABILITY):
+                if command_shaped and (
+                        (len(words) <= COMMAND_WORDS and probability >= COMMAND_PROBABILITY) or (
+                        len(words) <= LONG_COMMAND_WORDS and probability >= LONG_COMMAND_PROBABILITY)):
                     score = max(score, probability)
             elif doc.intent.kind == "flow" and not personal:
                 score = 0.0
