@@ -386,6 +386,8 @@ class Matcher:
     def _join(self, first: str, second: str) -> str | None:
         """The one word a recogniser split in two ("fysio therapeut", "art rose"), if any."""
         joined = first + second
+        if first in self.stopwords and second in self.stopwords:
+            return None  # two real words ("met een"), not one split word ("meteen")
         if joined in self.vocabulary and (
             first not in self.vocabulary or second not in self.vocabulary or len(first) <= 5
         ):
