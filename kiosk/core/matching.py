@@ -577,6 +577,11 @@ class Matcher:
         )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
             return Match(heard, normalized, answer[0], answer[1])
         absent = self._not_in_leaflet(scored, scoring_words, probabilities)
+        named = self.not_in_leaflet.named_in(raw) if self.not_in_leaflet is not None else None
+        if named and best_intent.kind in ("topic", "flow", ABSENT):
+            # "helpt een cortisone injectie": a subject the leaflet does not cover, named; its
+            # answer offers the section that touches it, never reads that as the answer.
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=named)
         if best_intent.kind == ABSENT:
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         if best_intent.kind in ("topic", "flow") and (
