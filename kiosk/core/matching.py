@@ -189,6 +189,14 @@ class Matcher:
         self.documents = self._build_documents(content)
         self.vocabulary = self._build_vocabulary(content)
         self.anchors = self._build_anchors(content)
+        #: Each section's own words: those of its title, and its keywords of one word
+        #: ("kraakbeen"; not "ochtend" of "ochtendstijfheid" = "stijfheid in de ochtend").
+        self.topic_words = {
+            section.id: set(self._informative(self._words(section.title))) | {
+                w for text in section.keywords
+                for w in [self._informative(self._words(text))] if len(w) == 1 for w in w}
+            for section in content.sections.values()
+        }
         df = Counter(word for doc in self.documents for word in doc.vocabulary | doc.body)
         n = len(self.documents)
         paragraph_df = Counter(lemma for doc in self.documents for p in doc.paragraphs for lemma in p)
@@ -534,6 +542,17 @@ class Matcher:
         probabilities = self.classifier.probabilities(" ".join(words))
         return probabilities.get(classifier.NONE_LABEL, 0.0) > probabilities.get(best.label(), 0.0)
 
+    def _one_stray_word(self, words: list[str], best: Intent) -> bool:
+        """A question of one informative word ("is het nog ochtend") reads a section only
+        when that word is one of the section's own (title, keywords: "kraakbeen", "tips") or
+        says nothing on its own ("artrose"); a word that merely occurs in its examples
+        ("ochtend" in "stijf in de ochtend") is small talk sharing a word."""
+        query = self._informative(words)
+        if best.kind != "topic" or len(set(query)) != 1:
+            return False
+        word = query[0]
+        return word not in self.topic_words.get(best.key, set()) and word not in self.generic
+
     def _wants_more(self, words: list[str]) -> bool:
         """"lees meer over X", "vertel meer over X", "meer over X": the deeper section."""
         text = f" {' '.join(words)} "
@@ -586,6 +605,7 @@ class Matcher:
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         if best_intent.kind in ("topic", "flow") and (
             self._out_of_scope(words) or self._only_numbers(words) or not self._anchored(words)
+            or self._one_stray_word(scoring_words, best_intent)
             or self._declined(scoring_words, best_intent)
         ):
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
