@@ -166,6 +166,7 @@ NAMED = [
     ("wat vindt u van een kijkoperatie aan de knie", "andere-behandeling"),
     ("ik heb een kniebrace gekocht moet ik die de hele dag om", "brace-zolen"),
     ("wat moet ik tegen mijn werkgever zeggen over mijn heup", "werk"),
+    ("mijn elleboog is stijf kan de fysiotherapeut daar iets aan doen", "andere-klacht"),
 ]
 
 
