@@ -191,12 +191,8 @@ class Matcher:
         self.anchors = self._build_anchors(content)
         #: Each section's own words: those of its title, and its keywords of one word
         #: ("kraakbeen"; not "ochtend" of "ochtendstijfheid" = "stijfheid in de ochtend").
-        self.topic_words = {
-            section.id: set(self._informative(self._words(section.title))) | {
-                w for text in section.keywords
-                for w in [self._informative(self._words(text))] if len(w) == 1 for w in w}
-            for section in content.sections.values()
-        }
+        self.topic_words = {section.id: self._own_words(section.title, section.keywords)
+                            for section in content.sections.values()}
         df = Counter(word for doc in self.documents for word in doc.vocabulary | doc.body)
         n = len(self.documents)
         paragraph_df = Counter(lemma for doc in self.documents for p in doc.paragraphs for lemma in p)
@@ -253,6 +249,14 @@ class Matcher:
                     doc.whole.append(" ".join(self._words(phrase)))
                 docs.append(doc)
         return docs
+
+    def _own_words(self, title: str, keywords: Iterable[str]) -> set[str]:
+        own = set(self._informative(self._words(title)))
+        for keyword in keywords:
+            words = self._informative(self._words(keyword))
+            if len(words) == 1:
+                own.add(words[0])
+        return own
 
     def _words(self, text: str) -> list[str]:
         """Normalised words with informal pronouns folded onto formal ones, visitors' words
