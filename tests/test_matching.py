@@ -93,7 +93,7 @@ def test_repair_does_not_join_two_stopwords(matcher):
 
 
 def test_an_unsure_topic_is_a_guess_to_confirm_not_an_answer(matcher):
-    found = matcher.match("en mijn heup dan")
+    found = matcher.match("en mijn heup dan eigenlijk")
     assert found.intent == Intent("none") and found.guess is not None
     intent, score = found.guess
     assert intent.kind == "topic"
@@ -104,7 +104,7 @@ def test_an_unsure_topic_is_a_guess_to_confirm_not_an_answer(matcher):
 
 def test_guesses_can_be_switched_off(content, matcher, trainer):
     never = Matcher(content, guess_threshold=matcher.threshold, trainer=trainer)
-    found = never.match("en mijn heup dan")
+    found = never.match("en mijn heup dan eigenlijk")
     assert found.intent == Intent("none") and found.guess is None
 
 
