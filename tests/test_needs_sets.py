@@ -59,15 +59,15 @@ def test_every_section_is_asked_about() -> None:
 
 
 def test_needs_development_half_is_measured_not_assumed(matcher) -> None:
-    """Guards the development half against regressions (measured 2026-12-01: 86.7% right,
-    3/23 false accepts, no in-domain question told "not in the leaflet"; the issue's targets,
+    """Guards the development half against regressions (measured 2026-12-02: 90.6% right,
+    1/23 false accepts, no in-domain question told "not in the leaflet"; the issue's targets,
     on the held-out half, are 90% and 5%: see docs/matcher.md). The held-out halves are read
     by no test."""
     from kiosk.bench.text import evaluate
 
     result = evaluate(matcher, load_questions(DATA / "needs-dev.nl.tsv"))
-    assert result["accuracy"] >= 0.84
-    assert result["false_accept_rate"] <= 0.18
+    assert result["accuracy"] >= 0.88
+    assert result["false_accept_rate"] <= 0.09
     assert result["not_in_leaflet_on_in_domain"] == 0
 
 

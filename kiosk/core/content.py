@@ -606,6 +606,15 @@ def _check_not_claimed(table: Any, sections: dict[str, Section], intents: Intent
                 c.problems.append(Problem(entry.file, entry.line,
                                           f"example {text!r} of {entry.key!r} is also in {where}"))
             seen[key] = entry.key
+    for section in sections.values():  # a name said in the leaflet's part would deny it
+        texts = (section.title, *section.keywords, *section.examples,
+                 *(text for p in section.paragraphs for text in p.sentences()))
+        for text in texts:
+            key = table.named_in(normalize(text).split())
+            if key:
+                entry = table.entries[key]
+                c.problems.append(Problem(entry.file, entry.line,
+                                          f"a name of {key!r} occurs in section {section.id!r}: {text!r}"))
 
 
 def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content | None, list[Problem]]:
