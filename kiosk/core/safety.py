@@ -525,7 +525,10 @@ REVIEW_DECISIONS = (
     "(check question diagnose).",
     "Stap 3 is given only after a whole treatment plan with the physiotherapist (\"behandelplan "
     "afgemaakt, met eigen doelen\") and a life that still goes \"erg achteruit\".",
-    "Tweedelijnszorg is explained as \"zorg van een specialist, bijvoorbeeld in het ziekenhuis\".",
+    "Tweedelijnszorg is explained as \"zorg van een specialist, bijvoorbeeld in het ziekenhuis\" "
+    "(content/prompts.nl.yaml, explain_tweedelijnszorg).",
+    "The disclaimer after a section or a test result sends the visitor to a person (physiotherapist "
+    "or huisarts) and is not said after safety advice, so it never plays a referral down.",
     "The kiosk's own answers to health questions the leaflet does not cover "
     "(content/not_in_leaflet.nl.yaml, listed last, at the line of their key) have no 'reviewed' "
     "marker yet; they stay unreviewed here until the file gets one. The answer to 'moet ik naar "
@@ -534,11 +537,13 @@ REVIEW_DECISIONS = (
 
 
 def review_items(content: Any) -> list[ReviewItem]:
-    """Every own sentence that gives or withholds advice: red flags, the step test, then the
-    kiosk's own answers to health questions the leaflet does not cover (these carry no
+    """Every own sentence that gives or withholds advice: red flags, the step test, the prompts
+    marked for review (disclaimer, complaint offer, goodbye, explained words), then the kiosk's own
+    answers to health questions the leaflet does not cover (these carry no
     ``reviewed`` marker yet, so they count as unreviewed until a clinician has read them)."""
     items: list[ReviewItem] = []
-    for part in (getattr(content, "red_flags", None), getattr(content, "triage", None)):
+    for part in (getattr(content, "red_flags", None), getattr(content, "triage", None),
+                 getattr(content, "prompts", None)):
         if part is not None:
             items += list(part.review)
     table = getattr(content, "not_in_leaflet", None)
