@@ -8,8 +8,10 @@ into dialog events. It owns the live loop's waiting and clocks:
   captures then, and for :attr:`Limits.echo_tail_s` after, is never decoded as a question
   (unless voice barge-in is on, see below); silence timeouts count from the end of speech.
 - **Voice barge-in** (:attr:`Limits.barge_in`, only with an echo-cancelled microphone): while
-  the kiosk speaks, a voice-activity detector listens; a visitor's voice stops the reading at
-  once and what they say goes to the dialog as the next question or command.
+  the kiosk speaks, a voice-activity detector listens; 0.1 s of voice silences the reading at
+  once, and voice that goes on once the kiosk's echo has died away confirms a visitor: what
+  they say goes to the dialog as the next question or command. Voice that does not go on was
+  the canceller leaking: the reading resumes at the start of its sentence.
 - **No hang, no mute kiosk.** A microphone that stops delivering is reopened with backoff and
   the kiosk exits (:class:`MicrophoneLost`) when it stays away for
   :attr:`Limits.mic_recover_s`; speech output that fails :attr:`Limits.speech_failures` times
@@ -111,9 +113,19 @@ class Limits:
     #: listened to (an echo canceller lets the first syllables through after a silence).
     barge_in_grace_s: float = 0.5
     #: With barge-in: this much voice in a row, louder than ``barge_in_level_db`` (dBFS),
-    #: stops the reading (shorter or quieter sound is what the echo canceller lets through).
-    barge_in_speech_s: float = 0.25
+    #: silences the reading at once (an onset); quieter sound is what the echo canceller
+    #: lets through.
+    barge_in_speech_s: float = 0.1
     barge_in_level_db: float = -35.0
+    #: After an onset the reading is silent; what the microphone hears in the next
+    #: ``barge_in_echo_s`` is still the kiosk's own echo on its way (loudspeaker, room,
+    #: canceller, microphone blocks) and is not judged. Then ``barge_in_confirm_s`` of voice
+    #: within ``barge_in_window_s`` of the onset confirms a visitor; without it the onset was
+    #: the canceller leaking (it does, in bursts as loud as the kiosk) and the reading goes on
+    #: from the start of its sentence.
+    barge_in_echo_s: float = 0.2
+    barge_in_confirm_s: float = 0.06
+    barge_in_window_s: float = 0.7
     #: After a barge-in: how long the visitor may take to say their question.
     barge_in_listen_s: float = 8.0
 
@@ -189,6 +201,10 @@ class Runner:
         self._since_speech = 0  # samples of echo tail dropped since the kiosk last spoke
         #: Clock time of the last barge-in (the reading was stopped by a visitor's voice).
         self.barge_in_at: float | None = None
+        #: Clock time the reading was silenced for the last barge-in (its onset).
+        self.barge_in_onset_at: float | None = None
+        #: Onsets that were not confirmed (the reading went on): a count for benchmarks.
+        self.barge_in_resumed = 0
 
     # ---------------------------------------------------------------- the loop tick
     def _tick(self) -> None:
@@ -330,10 +346,10 @@ class Runner:
         deadline = self.clock() + self._say_deadline(action)
         barge_in = self.live and self.limits.barge_in
         listen_from = self.clock() + self.limits.barge_in_grace_s
-        # Barge-in onset: sustained voice, louder than the echo canceller's leaks.
+        # Barge-in onset: voice in a row, louder than the echo canceller's steady leaks.
         onset = EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
                                       min_speech_s=self.limits.barge_in_speech_s))
-        recent: deque[np.ndarray] = deque(maxlen=10)  # the visitor's first words
+        recent: deque[np.ndarray] = deque(maxlen=40)  # the visitor's first words
         while True:
             if self.live:
                 block = self._read(timeout=0.02)
@@ -341,7 +357,12 @@ class Runner:
                     recent.append(block)
                     onset.process(block)
                     if onset.speech_started:
-                        return self._barged_in(recent)
+                        event = self._onset(action, recent)
+                        if event is not None:
+                            return event
+                        onset.reset()
+                        recent.clear()
+                        listen_from = self.clock() + self.limits.barge_in_grace_s
                 result = self.speech.wait(timeout=0)
             else:
                 self._tick()
@@ -374,9 +395,46 @@ class Runner:
         log.error("speech output failed (%s); %d more failures in a row end the kiosk",
                   why, self.limits.speech_failures - self._speech_failures)
 
+    def _onset(self, action: Say, recent: deque[np.ndarray]) -> Event | None:
+        """Voice during speech: silence the reading now, then confirm it was a visitor.
+
+        Once the kiosk is silent its echo dies away within :attr:`Limits.barge_in_echo_s`,
+        so voice after that is the room's, not the kiosk's: the barge-in event (see
+        :meth:`_barged_in`). No voice: the echo canceller leaked; the reading is started again
+        from the sentence it was in and None is returned."""
+        limits = self.limits
+        self.barge_in_onset_at = paused_at = self.clock()
+        index = getattr(self.speech, "current_index", None)
+        finished = self.speech.wait(timeout=0) is not None  # it had just ended by itself
+        self.speech.stop()
+        frame = EnergyVad.FRAME
+        need = max(1, round(limits.barge_in_confirm_s * SAMPLE_RATE / frame))
+        voiced = 0
+        while self.clock() < paused_at + limits.barge_in_window_s:
+            if self._button_pressed():
+                self.speech.wait(timeout=2.0)
+                return Button()
+            block = self._read(timeout=0.02)
+            if block is None:
+                continue
+            recent.append(block)
+            if self.clock() < paused_at + limits.barge_in_echo_s:
+                continue
+            voiced += sum(1 for i in range(0, len(block) - frame + 1, frame)
+                          if EnergyVad.level_db(block[i:i + frame]) > limits.barge_in_level_db)
+            if voiced >= need:
+                return self._barged_in(recent)
+        self.barge_in_resumed += 1
+        log.info("a sound during speech was the kiosk's own echo: reading on")
+        if not finished:
+            self.speech.wait(timeout=2.0)
+            self.speech.start(list(action.utterances), start=index or 0)
+        return None
+
     def _barged_in(self, recent: Iterable[np.ndarray]) -> Event:
-        """A visitor spoke during speech: stop the reading at once, then hear them out as the
-        next question or command (the recogniser starts with the audio since their onset)."""
+        """A visitor spoke during speech: stop the reading (if it still sounds), then hear them
+        out as the next question or command (the recogniser starts with the audio since their
+        onset)."""
         self._stop_reading()
         self.recognizer.reset()
         for block in recent:

@@ -418,10 +418,12 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
             worker = threading.Thread(target=lambda out=outcome, act=say: out.append(
                 runner._do(act)), daemon=True)
             started = time.monotonic()
-            runner.barge_in_at = None
+            runner.barge_in_at = runner.barge_in_onset_at = None
+            resumed = runner.barge_in_resumed
             worker.start()
             worker.join(timeout=clean_s + float(rng.uniform(0, 2)))
             self_interrupted = not worker.is_alive() or runner.barge_in_at is not None
+            false_pauses = runner.barge_in_resumed - resumed
             path, _ = wavs[n % len(wavs)]
             played_at = time.monotonic()
             player = server.play(path)
@@ -433,8 +435,8 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
             time.sleep(0.3)
             log_reads.append({
                 "section": section, "started": started, "played_at": played_at, "path": path,
-                "self_interrupted": self_interrupted,
-                "barge_in_at": runner.barge_in_at,
+                "self_interrupted": self_interrupted, "false_pauses": false_pauses,
+                "barge_in_at": runner.barge_in_at, "onset_at": runner.barge_in_onset_at,
                 "heard": outcome[0].text if outcome and isinstance(outcome[0], Heard) else None,
             })
         room.stop()
@@ -457,6 +459,8 @@ def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: lis
     room_audio = room.audio()
     spk_db = _frames_db(loudspeaker.audio())
     stops: list[float] = []
+    detects: list[float] = []  # the visitor's onset in the room -> the reading silenced
+    outputs: list[float] = []  # the reading silenced -> the last sample on the loudspeaker
     detected = self_interruptions = 0
     self_at: list[float] = []
     for n, r in enumerate(reads):
@@ -479,6 +483,9 @@ def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: lis
         end = _quiet_from(spk_db, near - SAMPLE_RATE // 2, limit, 0.4)
         if end is not None:
             stops.append(max(0.0, loudspeaker.clock_at(end) - onset_clock))
+            if r["onset_at"] is not None:
+                detects.append(r["onset_at"] - onset_clock)
+                outputs.append(loudspeaker.clock_at(end) - r["onset_at"])
     return {
         "echo_path": echo + (" + noise" if noisy else ""),
         "echo_canceller": "pulseaudio module-echo-cancel (webrtc)",
@@ -488,6 +495,11 @@ def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: lis
         "barge_ins_detected": detected,
         "barge_in_stop_p50_s": _percentile(stops, 50),
         "barge_in_stop_p95_s": _percentile(stops, 95),
+        "barge_in_detect_p50_s": _percentile(detects, 50),
+        "barge_in_detect_p95_s": _percentile(detects, 95),
+        "barge_in_output_p50_s": _percentile(outputs, 50),
+        "barge_in_output_p95_s": _percentile(outputs, 95),
+        "false_pauses": sum(r["false_pauses"] for r in reads),
         "self_interruptions_at_s": self_at,
     }
 
