@@ -126,8 +126,31 @@ class Limits:
     barge_in_echo_s: float = 0.2
     barge_in_confirm_s: float = 0.06
     barge_in_window_s: float = 0.7
+    #: Unconfirmed onsets in one reading after which it is read to the end without listening
+    #: (a canceller that leaks all the time must not keep a sentence from being finished).
+    barge_in_max_resumes: int = 3
     #: After a barge-in: how long the visitor may take to say their question.
     barge_in_listen_s: float = 8.0
+
+
+def barge_in_enabled(requested: bool, input_device: int | str | None,
+                     missing: Callable[[int | str | None], str | None] | None = None) -> bool:
+    """Whether voice barge-in is on: asked for in the config *and* the microphone is
+    echo-cancelled (``missing`` says why not; default :func:`echo_cancel_missing`). Logs
+    which, and why it stays off; the button stops the reading either way."""
+    if not requested:
+        log.info("voice barge-in is off (config barge_in: false); the button stops a reading")
+        return False
+    if missing is None:
+        from kiosk.speech.audio_in import echo_cancel_missing
+
+        missing = echo_cancel_missing
+    why = missing(input_device)
+    if why is not None:
+        log.warning("voice barge-in stays off: %s. The button stops a reading.", why)
+        return False
+    log.info("voice barge-in is on (the microphone is echo-cancelled)")
+    return True
 
 
 class WavScriptSource:
@@ -350,6 +373,7 @@ class Runner:
         onset = EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
                                       min_speech_s=self.limits.barge_in_speech_s))
         recent: deque[np.ndarray] = deque(maxlen=40)  # the visitor's first words
+        resumes = 0
         while True:
             if self.live:
                 block = self._read(timeout=0.02)
@@ -363,6 +387,12 @@ class Runner:
                         onset.reset()
                         recent.clear()
                         listen_from = self.clock() + self.limits.barge_in_grace_s
+                        resumes += 1
+                        if resumes >= self.limits.barge_in_max_resumes:
+                            log.warning("the kiosk heard its own voice %d times in this "
+                                        "reading: not listening until it ends (echo "
+                                        "cancellation?)", resumes)
+                            barge_in = False
                 result = self.speech.wait(timeout=0)
             else:
                 self._tick()
