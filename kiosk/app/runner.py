@@ -119,13 +119,13 @@ class Limits:
     barge_in_level_db: float = -35.0
     #: After an onset the reading is silent; what the microphone hears in the next
     #: ``barge_in_echo_s`` is still the kiosk's own echo on its way (loudspeaker, room,
-    #: canceller, microphone blocks) and is not judged. Then ``barge_in_confirm_s`` of voice
-    #: within ``barge_in_window_s`` of the onset confirms a visitor; without it the onset was
-    #: the canceller leaking (it does, in bursts as loud as the kiosk) and the reading goes on
-    #: from the start of its sentence.
-    barge_in_echo_s: float = 0.2
-    barge_in_confirm_s: float = 0.06
-    barge_in_window_s: float = 0.7
+    #: canceller, microphone blocks; 0.14-0.25 s measured in the room) and is not judged.
+    #: Then ``barge_in_confirm_s`` of voice in a row within ``barge_in_window_s`` of the onset
+    #: confirms a visitor; without it the onset was the canceller leaking (it does, in bursts
+    #: as loud as the kiosk) and the reading goes on from the start of its sentence.
+    barge_in_echo_s: float = 0.35
+    barge_in_confirm_s: float = 0.1
+    barge_in_window_s: float = 0.9
     #: Unconfirmed onsets in one reading after which it is read to the end without listening
     #: (a canceller that leaks all the time must not keep a sentence from being finished).
     barge_in_max_resumes: int = 3
@@ -437,9 +437,9 @@ class Runner:
         index = getattr(self.speech, "current_index", None)
         finished = self.speech.wait(timeout=0) is not None  # it had just ended by itself
         self.speech.stop()
-        frame = EnergyVad.FRAME
-        need = max(1, round(limits.barge_in_confirm_s * SAMPLE_RATE / frame))
-        voiced = 0
+        # Voice in a row, as the onset: a click or a bump in the room is shorter.
+        confirm = EnergyVad(Endpointing(vad_threshold_db=limits.barge_in_level_db,
+                                        min_speech_s=limits.barge_in_confirm_s))
         while self.clock() < paused_at + limits.barge_in_window_s:
             if self._button_pressed():
                 self.speech.wait(timeout=2.0)
@@ -450,9 +450,8 @@ class Runner:
             recent.append(block)
             if self.clock() < paused_at + limits.barge_in_echo_s:
                 continue
-            voiced += sum(1 for i in range(0, len(block) - frame + 1, frame)
-                          if EnergyVad.level_db(block[i:i + frame]) > limits.barge_in_level_db)
-            if voiced >= need:
+            confirm.process(block)
+            if confirm.speech_started:
                 return self._barged_in(recent)
         self.barge_in_resumed += 1
         log.info("a sound during speech was the kiosk's own echo: reading on")

@@ -486,8 +486,11 @@ def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: lis
             if r["onset_at"] is not None:
                 detects.append(r["onset_at"] - onset_clock)
                 outputs.append(loudspeaker.clock_at(end) - r["onset_at"])
+    delays = _echo_delays(room, loudspeaker, reads)
     return {
         "echo_path": echo + (" + noise" if noisy else ""),
+        "echo_delay_min_s": round(min(delays), 3) if delays else None,
+        "echo_delay_max_s": round(max(delays), 3) if delays else None,
         "echo_canceller": "pulseaudio module-echo-cancel (webrtc)",
         "section_reads": len(reads),
         "self_interruptions": self_interruptions,
@@ -502,6 +505,25 @@ def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: lis
         "false_pauses": sum(r["false_pauses"] for r in reads),
         "self_interruptions_at_s": self_at,
     }
+
+
+def _echo_delays(room: RoomRecorder, loudspeaker: RoomRecorder,
+                 reads: list[dict[str, Any]]) -> list[float]:
+    """The echo path's delay in each read (loudspeaker -> room, it grows when the relay falls
+    behind on a busy machine): 2 s of the loudspeaker from 1 s into the read, found in the
+    room's recording by cross-correlation."""
+    spk_audio, room_audio = loudspeaker.audio(), room.audio()
+    delays = []
+    for r in reads:
+        a = loudspeaker.index_at(r["started"] + 1.0)
+        probe = spk_audio[a:a + 2 * SAMPLE_RATE]
+        if len(probe) < SAMPLE_RATE or not np.any(probe):
+            continue
+        near = room.index_at(loudspeaker.clock_at(a))
+        found = _locate(room_audio, probe, near, SAMPLE_RATE // 2)
+        if found is not None:
+            delays.append(room.clock_at(found) - loudspeaker.clock_at(a))
+    return delays
 
 
 def _quiet_from(db: np.ndarray, start_index: int, end_index: int, quiet_s: float) -> int | None:
