@@ -122,7 +122,8 @@ class Limits:
     #: canceller, microphone blocks; 0.14-0.25 s measured in the room) and is not judged.
     #: Then ``barge_in_confirm_s`` of voice in a row within ``barge_in_window_s`` of the onset
     #: confirms a visitor; without it the onset was the canceller leaking (it does, in bursts
-    #: as loud as the kiosk) and the reading goes on from the start of its sentence.
+    #: as loud as the kiosk) and the reading goes on from the start of its sentence. A window
+    #: of 0 takes every onset for a visitor.
     barge_in_echo_s: float = 0.35
     barge_in_confirm_s: float = 0.1
     barge_in_window_s: float = 0.9
@@ -434,6 +435,8 @@ class Runner:
         from the sentence it was in and None is returned."""
         limits = self.limits
         self.barge_in_onset_at = paused_at = self.clock()
+        if limits.barge_in_window_s <= 0:  # no confirmation: the onset is the visitor
+            return self._barged_in(recent)
         index = getattr(self.speech, "current_index", None)
         finished = self.speech.wait(timeout=0) is not None  # it had just ended by itself
         self.speech.stop()

@@ -368,7 +368,8 @@ def _long_sections(content: Content, minimum_chars: int = 400) -> list[str]:
 
 def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo: str = "delayed",
                        noise: Path | None = None, clean_s: float = 5.0,
-                       model: Path | None = None, seed: int = 7) -> dict[str, Any]:
+                       model: Path | None = None, seed: int = 7,
+                       limits: Limits | None = None) -> dict[str, Any]:
     """Voice barge-in in a room with echo cancellation (PulseAudio module-echo-cancel, webrtc).
 
     ``reads`` section readings; in each, the first ``clean_s`` (plus a random 0-2 s) the
@@ -406,7 +407,8 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
         sink = SpeakerSink()
         speaker = Speaker(EspeakNgEngine(), sink, load_lexicon(content.directory))
         dialog = make_dialog(content, matcher, 3.0)
-        runner = Runner(dialog, recognizer, mic, speaker, limits=Limits(barge_in=True))
+        runner = Runner(dialog, recognizer, mic, speaker,
+                        limits=limits or Limits(barge_in=True))
         room = RoomRecorder(server).start()
         loudspeaker = RoomRecorder(server, f"{SPEAKER_SINK}.monitor").start()
         sections = _long_sections(content)
@@ -443,8 +445,11 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
         loudspeaker.stop()
         mic.stop()
         sink.close()
-        return _measure_barge_ins(room, loudspeaker, log_reads, first_voiced, echo,
-                                  noise is not None)
+        result = _measure_barge_ins(room, loudspeaker, log_reads, first_voiced, echo,
+                                    noise is not None)
+        result["echo_relay_dropped_s"] = (round(relay.dropped / SAMPLE_RATE, 2)
+                                          if relay is not None else None)
+        return result
     finally:
         import shutil
 
