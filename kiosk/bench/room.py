@@ -291,8 +291,9 @@ class EchoRelay:
         raw = ["--raw", f"--rate={RATE}", "--channels=1", "--format=s16le", "--latency-msec=10"]
         rec = subprocess.Popen(["parec", f"--device={SPEAKER_SINK}.monitor", *raw], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        # Unbuffered: a buffered pipe would hold up to 8 KB (0.26 s) and add it to the delay.
         play = subprocess.Popen(["pacat", "--playback", f"--device={ROOM_SINK}", *raw,
-                                 "--property=media.role=echo"], env=env,
+                                 "--property=media.role=echo"], env=env, bufsize=0,
                                 stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._procs = [rec, play]
         if self.band is not None:
@@ -308,7 +309,7 @@ class EchoRelay:
             nonlocal state
             assert rec.stdout is not None and play.stdin is not None
             pos = 0
-            fd = rec.stdout.fileno()
+            fd, out = rec.stdout.fileno(), play.stdin.fileno()
             try:
                 play.stdin.write(bytes(2 * int(self.delay_s * RATE)))
                 while self._running:
@@ -327,6 +328,9 @@ class EchoRelay:
                         take = np.take(noise, np.arange(pos, pos + len(y)), mode="wrap")
                         pos = (pos + len(y)) % len(noise)
                         y = y + take
+                    if _readable(out) // 2 > 3 * piece:  # pacat is behind: do not queue more
+                        self.dropped += len(y)
+                        continue
                     play.stdin.write(np.clip(y, -32768, 32767).astype(np.int16).tobytes())
             except (BrokenPipeError, ValueError, OSError):
                 return
