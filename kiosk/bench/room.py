@@ -311,7 +311,8 @@ class EchoRelay:
             pos = 0
             fd, out = rec.stdout.fileno(), play.stdin.fileno()
             try:
-                play.stdin.write(bytes(2 * int(self.delay_s * RATE)))
+                delay = int(self.delay_s * RATE)
+                play.stdin.write(bytes(2 * delay))
                 while self._running:
                     # A room's echo delay does not drift: when this thread fell behind (a busy
                     # machine), drop what piled up in the pipe rather than delay the echo more.
@@ -328,7 +329,7 @@ class EchoRelay:
                         take = np.take(noise, np.arange(pos, pos + len(y)), mode="wrap")
                         pos = (pos + len(y)) % len(noise)
                         y = y + take
-                    if _readable(out) // 2 > 3 * piece:  # pacat is behind: do not queue more
+                    if _readable(out) // 2 > delay + 10 * piece:  # pacat is far behind
                         self.dropped += len(y)
                         continue
                     play.stdin.write(np.clip(y, -32768, 32767).astype(np.int16).tobytes())
