@@ -148,7 +148,7 @@ def barge_in_enabled(requested: bool, input_device: int | str | None,
         missing = echo_cancel_missing
     why = missing(input_device)
     if why is not None:
-        log.warning("voice barge-in stays off: %s. The button stops a reading.", why)
+        log.info("voice barge-in stays off: %s. The button stops a reading.", why)
         return False
     log.info("voice barge-in is on (the microphone is echo-cancelled)")
     return True
