@@ -52,7 +52,7 @@ REPEATED = TrainingSet((*TINY.texts, "stop", "stop", "wat is artrose", "knie pij
 
 @pytest.mark.parametrize("training", [TINY, REPEATED], ids=["tiny", "repeated-rows"])
 def test_the_model_is_the_one_scikit_learn_fits(training):
-    """Same features as TfidfVectorizer (char_wb 2-5-grams, stems; sublinear tf), same
+    """Same features as TfidfVectorizer (char_wb n-grams, stems; sublinear tf), same
     probabilities as LogisticRegression(C=20) on them, also for text it has not seen."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -61,7 +61,8 @@ def test_the_model_is_the_one_scikit_learn_fits(training):
     trained = classifier.train(training)
     analyzer = classifier._Analyzer(training.stopwords)
     features = FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=classifier.NGRAMS,
+                                  sublinear_tf=True)),
         ("stems", TfidfVectorizer(analyzer=analyzer.stems, sublinear_tf=True)),
     ])
     reference = LogisticRegression(C=classifier.C, max_iter=3000, tol=1e-8)
@@ -137,7 +138,8 @@ def test_store_ignores_a_broken_cache_file_and_replaces_it(tmp_path, caplog):
         trained = classifier_store.cached_train(TINY, tmp_path)
     assert trained.ranked("hou op")[0][0] == "command:stop"
     assert "unreadable matcher cache" in caplog.text
-    assert pickle.loads(path.read_bytes()).fingerprint == TINY.fingerprint
+    stored = pickle.loads(path.read_bytes())
+    assert stored["key"] == TINY.fingerprint and stored["model"].fingerprint == TINY.fingerprint
 
 
 def test_store_that_cannot_write_still_gives_a_classifier(tmp_path, caplog):
@@ -179,3 +181,65 @@ def test_store_keeps_the_models_used_last(tmp_path):
     assert len(kept) == classifier_store.KEEP
     assert first.name in kept  # used lately, though written first
     assert classifier_store.cache_path(sets[1], tmp_path).name not in kept  # the oldest went
+
+
+class BuildSpy:
+    """Counts how often a plan's training data is built (the real data, the real builder)."""
+
+    def __init__(self, training: TrainingSet):
+        self.training = training
+        self.calls = 0
+
+    def __call__(self) -> TrainingSet:
+        self.calls += 1
+        return self.training
+
+
+def test_a_planned_model_is_loaded_without_building_its_data(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "intents.nl.yaml").write_text("commands: {}\n")
+    spy = BuildSpy(TINY)
+    plan = classifier.PlannedTraining("settings", content, spy)
+    first = classifier_store.cached_train(plan, tmp_path / "cache")
+    assert spy.calls == 1
+    again = classifier_store.cached_train(plan, tmp_path / "cache")
+    assert spy.calls == 1  # found by the files and the plan's key alone
+    assert again.probabilities("hou op") == pytest.approx(first.probabilities("hou op"))
+
+    (content / "intents.nl.yaml").write_text("commands: {stop: [stop]}\n")  # a content edit
+    classifier_store.cached_train(plan, tmp_path / "cache")
+    assert spy.calls == 2
+    (content / "README.md").write_text("notes for the practice")  # not data: no new model
+    classifier_store.cached_train(plan, tmp_path / "cache")
+    other = classifier.PlannedTraining("other settings", content, spy)
+    classifier_store.cached_train(other, tmp_path / "cache")
+    assert spy.calls == 3
+
+
+def test_a_warm_matcher_start_does_not_build_the_training_data(content, matcher, matcher_cache,
+                                                               monkeypatch):
+    """A second start with the same content only loads its two models (the session's
+    matcher has written them)."""
+    from kiosk.core.matching import Matcher
+
+    calls = []
+    real = Matcher.training_sets
+    monkeypatch.setattr(Matcher, "training_sets",
+                        lambda self, c: calls.append(c) or real(self, c))
+    warm = Matcher(content, trainer=classifier_store.ClassifierStore(matcher_cache).train)
+    assert calls == []
+    assert warm.ranking_classifier.ranked("wat is artrose")[0][0] == \
+        matcher.ranking_classifier.ranked("wat is artrose")[0][0]
+
+
+def test_content_changed_in_memory_gets_other_plans(content, matcher):
+    """The plans' key also holds the phrasings, so content changed after loading (same
+    folder, same files) is not given the models of the files."""
+    from dataclasses import replace
+
+    same = [plan.key for plan in matcher.training_plans(content)]
+    assert same == [plan.key for plan in matcher.training_plans(content)]
+    assert same[0] != same[1]  # the two models are stored apart
+    fewer = replace(content, sections=dict(list(content.sections.items())[1:]))
+    assert matcher.training_plans(fewer)[0].key != same[0]

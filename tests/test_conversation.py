@@ -74,7 +74,7 @@ def test_wake_question_follow_up_and_goodbye_to_a_wav(content, tmp_path):
 
 
 def test_an_unsure_question_is_confirmed_before_the_section_is_read(content, tmp_path):
-    heard = ["hallo kiosk", "en mijn heup dan", "ja"]  # vague: the matcher guesses (test_matching)
+    heard = ["hallo kiosk", "en mijn heup dan eigenlijk", "ja"]  # vague: the matcher guesses (test_matching)
     actions, stats = run_conversation(content, turns(5), heard, SilentSink())
     said = origins(actions)
     [guessed] = [a.key for a in actions if isinstance(a, Count) and a.name == "guess"]

@@ -66,8 +66,34 @@ def test_out_of_domain_is_nothing(matcher, question):
     assert found.intent == Intent("none") and found.guess is None
 
 
+@pytest.mark.parametrize("question", [
+    "waait het hard",  # "hard" is in "te hard", but the weather is no command
+    "zachte winter dit jaar",
+    "is het al avond",  # one word shared with an example ("stijf in de ochtend"), not a topic word
+    "is het nog ochtend",
+])
+def test_small_talk_sharing_one_word_with_a_command_or_section_is_nothing(matcher, question):
+    assert matcher.match(question).intent == Intent("none")
+
+
+@pytest.mark.parametrize("question, label", [
+    ("kraakbeen", "meer-geen-slijtage"),  # one word, the section's own keyword
+    ("tips", "tips"),
+    ("stijf in de ochtend", "intro"),
+    ("kan het wat harder", "command:harder"),
+    ("harder ik hoor niks", "command:harder"),
+])
+def test_one_topic_word_or_a_command_said_in_command_words_still_counts(matcher, question, label):
+    assert matcher.match(question).intent.label() == label
+
+
+def test_repair_does_not_join_two_stopwords(matcher):
+    assert matcher.repair(["skien", "met", "een", "nieuwe", "knie"])[1:3] == ["met", "een"]
+    assert matcher.repair(["fysio", "therapeut"]) == ["fysiotherapeut"]
+
+
 def test_an_unsure_topic_is_a_guess_to_confirm_not_an_answer(matcher):
-    found = matcher.match("en mijn heup dan")
+    found = matcher.match("en mijn heup dan eigenlijk")
     assert found.intent == Intent("none") and found.guess is not None
     intent, score = found.guess
     assert intent.kind == "topic"
@@ -78,7 +104,7 @@ def test_an_unsure_topic_is_a_guess_to_confirm_not_an_answer(matcher):
 
 def test_guesses_can_be_switched_off(content, matcher, trainer):
     never = Matcher(content, guess_threshold=matcher.threshold, trainer=trainer)
-    found = never.match("en mijn heup dan")
+    found = never.match("en mijn heup dan eigenlijk")
     assert found.intent == Intent("none") and found.guess is None
 
 

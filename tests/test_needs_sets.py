@@ -59,15 +59,15 @@ def test_every_section_is_asked_about() -> None:
 
 
 def test_needs_development_half_is_measured_not_assumed(matcher) -> None:
-    """Guards the development half against regressions (measured 2026-12-01: 86.7% right,
-    3/23 false accepts, no in-domain question told "not in the leaflet"; the issue's targets,
+    """Guards the development half against regressions (measured 2026-12-02: 90.6% right,
+    1/23 false accepts, no in-domain question told "not in the leaflet"; the issue's targets,
     on the held-out half, are 90% and 5%: see docs/matcher.md). The held-out halves are read
     by no test."""
     from kiosk.bench.text import evaluate
 
     result = evaluate(matcher, load_questions(DATA / "needs-dev.nl.tsv"))
-    assert result["accuracy"] >= 0.84
-    assert result["false_accept_rate"] <= 0.18
+    assert result["accuracy"] >= 0.88
+    assert result["false_accept_rate"] <= 0.09
     assert result["not_in_leaflet_on_in_domain"] == 0
 
 
@@ -78,3 +78,80 @@ def test_out_of_domain_development_half_is_declined(matcher) -> None:
     result = evaluate(matcher, load_questions(DATA / "ood-dev.nl.tsv"))
     assert result["false_accept_rate"] <= 0.03
     assert result["own_answer_on_none_rate"] >= 0.3
+
+
+# --- The unseen held-out sets (written 2026-12-02, blind to the matcher; see tests/data/README.md).
+# No test measures the matcher or the red-flag detector on them: they are measured once, by hand.
+
+UNSEEN_QUESTIONS = ("needs-unseen.nl.tsv", "ood-unseen.nl.tsv")
+UNSEEN_RED_FLAGS = "red-flags-unseen.nl.tsv"
+UNSEEN = (*UNSEEN_QUESTIONS, UNSEEN_RED_FLAGS)
+
+
+def _texts(path: Path) -> list[tuple[str, int]]:
+    """The normalised sentences of any labelled set (question, heard or answer text) with their
+    line numbers; the header word is whatever the file's first line says."""
+    from kiosk.bench.labels import labelled_lines
+
+    header = path.read_text(encoding="utf-8").split("\t", 1)[0].strip().lower()
+    return [(normalize(text), number) for number, text, _, _ in labelled_lines(path, header, "set")]
+
+
+def _first_column(path: Path) -> dict[str, int]:
+    return dict(_texts(path))
+
+
+def _red_flag_examples() -> set[str]:
+    flags = load_content().red_flags
+    assert flags is not None
+    return {normalize(e) for g in flags.groups for e in (*g.examples, *g.not_examples)}
+
+
+@pytest.mark.parametrize("name", UNSEEN)
+def test_unseen_sets_share_no_sentence_with_the_content_or_any_other_set(name: str) -> None:
+    ours = _first_column(DATA / name)
+    others = _content_sentences() | _red_flag_examples()
+    for path in sorted(DATA.glob("*.tsv")):
+        if path.name != name:
+            others |= set(_first_column(path))
+    shared = sorted(f"line {line}: {text}" for text, line in ours.items() if text in others)
+    assert not shared, f"{name} shares sentences: {shared}"
+
+
+@pytest.mark.parametrize("name", UNSEEN)
+def test_unseen_sets_repeat_no_sentence_of_their_own(name: str) -> None:
+    texts = [text for text, _ in _texts(DATA / name)]
+    assert len(texts) == len(set(texts)), sorted({t for t in texts if texts.count(t) > 1})
+
+
+def test_unseen_needs_set_is_large_enough_and_asks_about_every_section() -> None:
+    content = load_content()
+    questions = load_questions(DATA / "needs-unseen.nl.tsv")
+    flows = {"flow:stap", "flow:beweger"}
+    bad = [(q.line, label) for q in questions for label in q.expected
+           if label not in content.sections and label not in flows and label != "none"]
+    assert not bad, bad
+    labels = {label for q in questions for label in q.expected}
+    assert set(content.sections) <= labels, set(content.sections) - labels
+    assert flows <= labels
+    declined = [q for q in questions if q.expected == ("none",)]
+    assert len(questions) >= 140 and 20 <= len(declined) <= 35
+
+
+def test_unseen_out_of_domain_set_is_large_enough_and_all_none() -> None:
+    questions = load_questions(DATA / "ood-unseen.nl.tsv")
+    assert len(questions) >= 80
+    assert all(q.expected == ("none",) for q in questions)
+
+
+def test_unseen_red_flag_set_covers_every_group_and_enough_ordinary_complaints() -> None:
+    from kiosk.bench.red_flags import load_labelled
+
+    flags = load_content().red_flags
+    assert flags is not None
+    groups = {g.id for g in flags.groups}
+    rows = load_labelled(DATA / UNSEEN_RED_FLAGS)
+    red = [r for r in rows if r.is_red_flag]
+    assert len(red) >= 40 and len(rows) - len(red) >= 40
+    assert {g for r in red for g in r.groups} == groups
+    assert all(sum(group in r.groups for r in red) >= 7 for group in groups)

@@ -156,3 +156,40 @@ def test_asking_whether_to_see_the_huisarts_gets_the_safe_own_answer_not_a_step(
     text = " ".join(u.text for u in said)
     assert "Bel dan de huisarts" in text and "huisartsenpost" in text
     assert not any(u.origin.startswith("leaflet:") for u in said)
+
+
+#: A subject named by one of an entry's 'names' (alone or inside a compound) gets that
+#: entry's answer even when a section shares the other words; written apart from the sets.
+NAMED = [
+    ("krijg ik een cortisone injectie in de heup als de oefeningen niet helpen", "injecties"),
+    ("zijn magnesiumtabletten goed voor versleten knieen", "supplementen"),
+    ("wat vindt u van een kijkoperatie aan de knie", "andere-behandeling"),
+    ("ik heb een kniebrace gekocht moet ik die de hele dag om", "brace-zolen"),
+    ("wat moet ik tegen mijn werkgever zeggen over mijn heup", "werk"),
+    ("mijn elleboog is stijf kan de fysiotherapeut daar iets aan doen", "andere-klacht"),
+]
+
+
+@pytest.mark.parametrize("question,key", NAMED)
+def test_a_named_subject_gets_its_own_answer_not_the_section_sharing_its_words(matcher, question, key):
+    match = matcher.match(question)
+    assert match.intent.kind == "none"
+    assert match.not_in_leaflet == key
+
+
+def test_a_short_name_counts_only_as_a_word_of_its_own(content):
+    table = content.not_in_leaflet
+    assert table.named_in(["wat", "is", "prp"]) == "injecties"
+    assert table.named_in(["wat", "is", "prpx"]) is None  # "prp" is too short to find inside words
+    assert table.named_in(["glucosaminepillen"]) == "supplementen"
+    assert table.named_in(["wat", "is", "artrose"]) is None
+
+
+def test_check_refuses_a_name_that_the_leaflet_part_uses(content_copy):
+    errors = _break(content_copy, "names: [hyaluron,", "names: [hulpmiddel, hyaluron,")
+    assert any("a name of 'injecties' occurs in section" in e for e in errors), errors
+
+
+def test_check_refuses_names_on_a_request(content_copy):
+    errors = _break(content_copy, "  - key: tijd\n", "  - key: tijd\n    names: [klokje]\n")
+    assert any("only a topic has 'names'" in e for e in errors), errors

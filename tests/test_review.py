@@ -31,7 +31,9 @@ def test_review_md_lists_every_own_advice_sentence_and_is_up_to_date(items):
     # red flags, safety advice, triage outcomes and questions are all there
     for key in ("kiosk:red-flag/huisarts", "kiosk:red-flag/val", "kiosk:triage/text/huisarts-bellen",
                 "kiosk:triage/text/geen-diagnose", "kiosk:triage/check/staan",
-                "kiosk:triage/stap/behandelplan", "kiosk:triage/beweger/napijn"):
+                "kiosk:triage/stap/behandelplan", "kiosk:triage/beweger/napijn",
+                # the prompts that send a visitor somewhere, offer advice or explain a word
+                "kiosk:disclaimer", "kiosk:complaint", "kiosk:goodbye", "kiosk:explain_tweedelijnszorg"):
         assert key in keys, key
 
 
@@ -56,15 +58,16 @@ def test_kiosk_check_counts_unreviewed_sentences(tmp_path, capsys, items):
     before = unreviewed_count(capsys, content)
     assert before == (sum(not i.reviewed for i in items), len(items))
     for name, key in (("red_flags.nl.yaml", "  huisarts:\n"),
-                      ("triage.nl.yaml", "      ask: Heeft u nu koorts?\n")):
+                      ("triage.nl.yaml", "      ask: Heeft u nu koorts?\n"),
+                      ("prompts.nl.yaml", "  disclaimer:\n")):
         path = content / name
         text = path.read_text(encoding="utf-8")
         start = text.index(key)
         at = text.index("reviewed: false", start)
         path.write_text(text[:at] + "reviewed: true" + text[at + len("reviewed: false"):], encoding="utf-8")
-    assert unreviewed_count(capsys, content) == (before[0] - 2, before[1])
+    assert unreviewed_count(capsys, content) == (before[0] - 3, before[1])
     assert main(["check", "--review", "--content", str(content)]) == 0
-    assert "Signed off: 2 of" in capsys.readouterr().out
+    assert "Signed off: 3 of" in capsys.readouterr().out
 
 
 def test_a_reviewed_marker_that_is_not_true_or_false_is_an_error(tmp_path, capsys):
@@ -75,3 +78,18 @@ def test_a_reviewed_marker_that_is_not_true_or_false_is_an_error(tmp_path, capsy
     path.write_text(text.replace("reviewed: false", "reviewed: ja", 1), encoding="utf-8")
     assert main(["check", "--content", str(content)]) == 1
     assert "'reviewed' must be true or false" in capsys.readouterr().out
+
+
+def test_an_advice_prompt_without_a_review_marker_is_an_error(tmp_path, capsys):
+    """A practice that rewrites the disclaimer as plain text must not drop it from the sign-off."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    path = content / "prompts.nl.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  disclaimer:\n")
+    end = text.index("reviewed: false", start) + len("reviewed: false")
+    path.write_text(text[:start] + '  disclaimer: "Vraag het aan uw fysiotherapeut."' + text[end:],
+                    encoding="utf-8")
+    assert main(["check", "--content", str(content)]) == 1
+    out = capsys.readouterr().out
+    assert "prompt 'disclaimer' gives advice" in out and "prompts.nl.yaml:" in out

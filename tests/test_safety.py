@@ -43,6 +43,12 @@ def test_file_is_clean_and_its_examples_hold():
     ("Mijn knie is niet warm, maar wel rood.", "heet-gewricht"),
     # unsure is not "no": only a clear negation takes a word away
     ("ik weet niet of hij warm is", "heet-gewricht"),
+    # "niet meer ... staan" with several words between them
+    ("hij kan sinds vannacht niet meer op zijn been staan", "niet-staan"),
+    # warmth that passes cancels only the warmth: redness still counts
+    ("mijn knie is rood en warm maar dat trekt weer weg", "heet-gewricht"),
+    # a child's fever counts together with a painful joint
+    ("mijn kleinzoon heeft koorts en ik heb pijn in mijn knie", "koorts"),
 ])
 def test_red_flags_are_found(flags, heard, group):
     found = flags.detect(heard)
@@ -61,6 +67,11 @@ def test_red_flags_are_found(flags, heard, group):
     "moet ik mijn knie warm houden",
     "ik probeer af te vallen maar mijn gewicht gaat niet omlaag",
     "het viel me op dat de pijn minder is",
+    "ik ben als kind van het klimrek gevallen op mijn knie",  # long ago
+    "na het fietsen is mijn knie warm maar dat zakt weer af",
+    "mijn kleindochter heeft koorts",
+    "lang in de wachtrij staan lukt niet meer",
+    "in de zomer als het warm is buiten heb ik minder last",  # 'buiten' is no slip for 'kuiten'
     "",
 ])
 def test_ordinary_complaints_are_not_red_flags(flags, heard):
@@ -126,6 +137,7 @@ def test_minimal_file(tmp_path):
     ("mijn knie is stijf]", "taken as red flag 'heet'", 14),
     ("origin: kiosk", "'origin: kiosk'", 1),
     ("within: 4", "'within' must be a whole number", 11),
+    ("unless_said", "'unless_said' must list word groups", 11),
 ])
 def test_file_errors_name_file_and_line(tmp_path, change, message, line):
     bad = {
@@ -135,6 +147,7 @@ def test_file_errors_name_file_and_line(tmp_path, change, message, line):
         "mijn knie is stijf]": GOOD.replace("[mijn knie is stijf]", "[mijn knie is heet]"),
         "origin: kiosk": GOOD.replace("origin: kiosk", "origin: leaflet"),
         "within: 4": GOOD.replace("within: 4", "within: 1"),
+        "unless_said": GOOD.replace("within: 4}", "within: 4, unless_said: knie}"),
     }[change]
     found = problems(tmp_path, bad)
     assert any(message in p and f"red_flags.nl.yaml:{line}:" in p for p in found), found

@@ -76,3 +76,14 @@ def test_startup_table_puts_two_kiosks_side_by_side_and_marks_missed_targets() -
     [training] = [line for line in table.splitlines() if line.startswith("training")]
     assert training.split() == ["training,", "empty", "cache", "4.00", "s", "30.00", "s", "!", "<=",
                                 "5", "s"]
+
+
+def test_startup_bench_says_why_a_checkout_cannot_start(tmp_path) -> None:
+    """A matcher that cannot load the content (an older checkout, a broken folder) is named
+    with its last error line, not a bare IndexError."""
+    from kiosk.bench.startup import _runs
+    from kiosk.errors import KioskError
+
+    (tmp_path / "cache").mkdir()
+    with pytest.raises(KioskError, match=r"did not start on .*no-content: .*no-content"):
+        _runs(None, tmp_path / "no-content", tmp_path / "cache")

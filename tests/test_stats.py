@@ -132,7 +132,8 @@ def stats_file(tmp_path: Path) -> Path:
         "2026-11-23": {"visit": 2, "topic:intro": 2, "no_match": 1},         # week 48
         "2026-11-27": {"visit": 1, "topic:afvallen": 1, "guess:afvallen": 1},  # week 48
         "2026-12-01": {"visit": 3, "topic:intro": 1, "no_match": 2,            # week 49
-                       "triage_start:stap": 1, "triage_outcome:stap-2": 1},
+                       "triage_start:stap": 1, "triage_outcome:stap-2": 1,
+                       "red_flag:val": 1, "complaint": 2, "not_in_leaflet:supplementen": 1},
     }
     path.write_text(json.dumps({"format": "kiosk-stats/2", "days": days}), encoding="utf-8")
     return path
@@ -142,10 +143,13 @@ def test_kiosk_stats_prints_a_table_per_week(stats_file, capsys):
     assert main(["stats", "--file", str(stats_file)]) == 0
     out = capsys.readouterr().out
     assert "visits 6, topics read 4, not understood 3, guesses asked 1" in out
-    assert re.search(r"^2026-W48\s+3\s+3\s+1\s+1\s+0$", out, flags=re.M)
-    assert re.search(r"^2026-W49\s+3\s+1\s+2\s+0\s+1$", out, flags=re.M)
+    assert "sent to the huisarts (red flag) 1, complaints 2, not in the leaflet 1" in out
+    assert re.search(r"^2026-W48\s+3\s+3\s+1\s+1\s+0\s+0$", out, flags=re.M)
+    assert re.search(r"^2026-W49\s+3\s+1\s+2\s+0\s+1\s+1$", out, flags=re.M)
     assert re.search(r"^  intro\s+3$", out, flags=re.M)
     assert re.search(r"^  stap-2\s+1$", out, flags=re.M)
+    assert re.search(r"^  val\s+1$", out, flags=re.M)
+    assert re.search(r"^  supplementen\s+1$", out, flags=re.M)
 
 
 def test_kiosk_stats_json_and_since(stats_file, capsys):
@@ -154,6 +158,8 @@ def test_kiosk_stats_json_and_since(stats_file, capsys):
     assert (data["days"], data["visits"], data["misses"]) == (2, 4, 2)
     assert data["topics"] == {"afvallen": 1, "intro": 1}
     assert data["triage_outcomes"] == {"stap-2": 1}
+    assert (data["red_flags"], data["complaints"], data["not_in_leaflet"]) == (1, 2, 1)
+    assert data["red_flag_groups"] == {"val": 1}
     assert [w["week"] for w in data["weeks"]] == ["2026-W48", "2026-W49"]
 
 
@@ -173,3 +179,4 @@ def test_kiosk_stats_html_is_one_page_with_an_svg_chart_and_no_scripts(stats_fil
     # Two bars per week (topics, misses), each titled with its count.
     assert "2026-W48: 3 topics" in text and "2026-W49: 2 misses" in text
     assert text.count("<rect") == 4
+    assert "<b>1</b> visitors sent to the huisarts because of a red flag" in text

@@ -18,6 +18,7 @@ from kiosk.core.triage import (
     RED_FLAG,
     SAFETY,
     STOPPED,
+    OutcomeKind,
     TriageBook,
     TriageSession,
     check_triage,
@@ -231,6 +232,14 @@ def test_questions_are_short_and_own(book):
         for question in flow.nodes.values():
             assert question.ask.endswith("?")
             assert len(question.ask.split()) <= 16, question.ask
+
+
+def test_outcome_kinds_are_an_enum_read_from_the_file(book):
+    """The file's plain words become OutcomeKind members (they print as the word)."""
+    kinds = {o.kind for flow in book.flows.values() for o in flow.outcomes.values()}
+    assert kinds == {OutcomeKind.ADVICE, OutcomeKind.SAFETY}
+    assert all(type(kind) is OutcomeKind for kind in kinds)
+    assert str(OutcomeKind.SAFETY) == "safety" and f"{EXIT}" == "exit"
 
 
 # --------------------------------------------------------------------------- events

@@ -23,6 +23,12 @@ class Week:
     misses: int = 0
     guesses: int = 0
     triage_outcomes: int = 0
+    red_flags: int = 0  # visitors sent to the huisarts by a red flag
+
+
+#: Which statistic adds to which column of the weekly rows.
+_WEEK_COLUMNS = {"visit": "visits", "topic": "topics", "no_match": "misses", "guess": "guesses",
+                 "triage_outcome": "triage_outcomes", "red_flag": "red_flags"}
 
 
 @dataclass
@@ -48,10 +54,14 @@ class Summary:
             "visits": self.total("visit"), "topics_read": self.total("topic"),
             "misses": self.total("no_match"), "guesses": self.total("guess"),
             "triage_starts": self.total("triage_start"),
+            "red_flags": self.total("red_flag"), "complaints": self.total("complaint"),
+            "not_in_leaflet": self.total("not_in_leaflet"),
             "topics": dict(self.by("topic").most_common()),
             "guessed_topics": dict(self.by("guess").most_common()),
             "triage_started": dict(self.by("triage_start").most_common()),
             "triage_outcomes": dict(self.by("triage_outcome").most_common()),
+            "red_flag_groups": dict(self.by("red_flag").most_common()),
+            "not_in_leaflet_topics": dict(self.by("not_in_leaflet").most_common()),
             "weeks": [vars(w) for w in self.weeks],
         }
 
@@ -70,17 +80,9 @@ def summarize(days: Days, since: date | None = None) -> Summary:
         summary.totals.update(counts)
         week = weeks.setdefault(_week_of(day), Week(_week_of(day)))
         for key, value in counts.items():
-            name = key.split(":", 1)[0]
-            if name == "visit":
-                week.visits += value
-            elif name == "topic":
-                week.topics += value
-            elif name == "no_match":
-                week.misses += value
-            elif name == "guess":
-                week.guesses += value
-            elif name == "triage_outcome":
-                week.triage_outcomes += value
+            column = _WEEK_COLUMNS.get(key.split(":", 1)[0])
+            if column:
+                setattr(week, column, getattr(week, column) + value)
     summary.weeks = [weeks[w] for w in sorted(weeks)]
     return summary
 
@@ -92,13 +94,18 @@ def text_table(summary: Summary, source: str, top: int = 10) -> str:
              f"counts)", "",
              f"visits {summary.total('visit')}, topics read {summary.total('topic')}, "
              f"not understood {summary.total('no_match')}, guesses asked "
-             f"{summary.total('guess')}, tests started {summary.total('triage_start')}", ""]
+             f"{summary.total('guess')}, tests started {summary.total('triage_start')}",
+             f"sent to the huisarts (red flag) {summary.total('red_flag')}, complaints "
+             f"{summary.total('complaint')}, not in the leaflet {summary.total('not_in_leaflet')}",
+             ""]
     lines.append(f"{'week':<10} {'visits':>7} {'topics':>7} {'misses':>7} {'guesses':>8} "
-                 f"{'tests':>6}")
+                 f"{'tests':>6} {'red flags':>10}")
     for w in summary.weeks:
         lines.append(f"{w.week:<10} {w.visits:>7} {w.topics:>7} {w.misses:>7} {w.guesses:>8} "
-                     f"{w.triage_outcomes:>6}")
-    for title, name in (("top topics", "topic"), ("triage outcomes", "triage_outcome")):
+                     f"{w.triage_outcomes:>6} {w.red_flags:>10}")
+    for title, name in (("top topics", "topic"), ("triage outcomes", "triage_outcome"),
+                        ("red flags (sent to the huisarts)", "red_flag"),
+                        ("asked, not in the leaflet", "not_in_leaflet")):
         counted = summary.by(name).most_common(top)
         lines += ["", f"{title}:"]
         lines += [f"  {key:<28} {value:>6}" for key, value in counted] or ["  (none)"]
@@ -168,7 +175,8 @@ def html_page(summary: Summary, source: str, top: int = 10) -> str:
     week_rows = "".join(
         f"<tr><td>{esc(w.week)}</td><td class=n>{w.visits}</td><td class=n>{w.topics}</td>"
         f"<td class=n>{w.misses}</td><td class=n>{w.guesses}</td>"
-        f"<td class=n>{w.triage_outcomes}</td></tr>" for w in summary.weeks)
+        f"<td class=n>{w.triage_outcomes}</td><td class=n>{w.red_flags}</td></tr>"
+        for w in summary.weeks)
     period = (f"{summary.first_day} to {summary.last_day}" if summary.days
               else "no visits counted yet")
     return f"""<!DOCTYPE html>
@@ -189,14 +197,20 @@ Nothing a visitor said is stored.</p>
 <p><b>{summary.total('visit')}</b> visits, <b>{summary.total('topic')}</b> topics read,
 <b>{summary.total('no_match')}</b> questions not understood, <b>{summary.total('guess')}</b>
 times the kiosk asked &ldquo;bedoelt u &hellip;?&rdquo;,
-<b>{summary.total('triage_start')}</b> yes/no tests started.</p>
+<b>{summary.total('triage_start')}</b> yes/no tests started,
+<b>{summary.total('red_flag')}</b> visitors sent to the huisarts because of a red flag,
+<b>{summary.total('complaint')}</b> complaints without a question,
+<b>{summary.total('not_in_leaflet')}</b> questions the leaflet does not answer.</p>
 <h2>Per week</h2>
 <p class=key><span style="background:{_COLOURS['topics']}"></span> topics read &nbsp;
 <span style="background:{_COLOURS['misses']}"></span> not understood</p>
 {_chart(summary.weeks)}
 <table><tr><th>week</th><th class=n>visits</th><th class=n>topics</th><th class=n>not
-understood</th><th class=n>guesses</th><th class=n>test outcomes</th></tr>{week_rows}</table>
+understood</th><th class=n>guesses</th><th class=n>test outcomes</th><th class=n>red
+flags</th></tr>{week_rows}</table>
 {table("Top topics", summary.by("topic").most_common(top))}
 {table("Outcomes of the yes/no test", summary.by("triage_outcome").most_common())}
+{table("Red flags: sent to the huisarts, by group", summary.by("red_flag").most_common())}
+{table("Asked, but not in the leaflet, by topic", summary.by("not_in_leaflet").most_common(top))}
 </body></html>
 """

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kiosk.errors import KioskError
+
 #: Builds the matcher as the kiosk does and prints the seconds that took.
 TRAIN_PROBE = """
 import json, sys, time
@@ -45,22 +47,24 @@ TARGETS = {"version_s": 1.0, "training_s": 5.0, "training_peak_mb": 250.0, "text
 def measure(argv: Sequence[str], env: dict[str, str], stdin: str = "",
             cwd: Path | None = None) -> dict[str, Any]:
     """Run ``argv``; its wall time, processor time (user + system: what it costs on a busy
-    machine), peak resident memory (MB) and standard output."""
+    machine), peak resident memory (MB), standard output and the last line of its errors."""
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as into:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as into, \
+            tempfile.TemporaryFile() as errors:
         into.write(stdin.encode())
         into.seek(0)
-        process = subprocess.Popen(argv, stdin=into, stdout=out, stderr=subprocess.DEVNULL, env=env,
-                                   cwd=cwd)
+        process = subprocess.Popen(argv, stdin=into, stdout=out, stderr=errors, env=env, cwd=cwd)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         output = out.read().decode(errors="replace")
+        errors.seek(0)
+        last_error = (errors.read().decode(errors="replace").strip().splitlines() or [""])[-1]
     if process.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(argv)} failed with exit code {process.returncode}")
+        raise RuntimeError(f"{' '.join(argv)} failed with exit code {process.returncode}: {last_error}")
     return {"s": seconds, "cpu_s": usage.ru_utime + usage.ru_stime, "mb": usage.ru_maxrss / 1024,
-            "stdout": output}
+            "stdout": output, "stderr": last_error}
 
 
 def _runs(source: Path | None, content_dir: Path, cache: Path) -> dict[str, dict[str, Any]]:
@@ -78,7 +82,11 @@ def _runs(source: Path | None, content_dir: Path, cache: Path) -> dict[str, dict
         where = Path(folder)
         out = {"version": measure([*kiosk, "--version"], env, cwd=where)}
         training = measure([sys.executable, "-c", TRAIN_PROBE, content], env, cwd=where)
-        reported = json.loads(training.pop("stdout").splitlines()[-1])
+        printed = training.pop("stdout").splitlines()
+        if not printed:  # e.g. an older checkout that cannot read this content
+            raise KioskError(f"the matcher of {source or 'this kiosk'} did not start on {content}: "
+                               f"{training['stderr']}")
+        reported = json.loads(printed[-1])
         out["training"] = {**training, **reported}
         out["ask"] = measure([*kiosk, "ask", "--content", content, "wat is artrose"], env, cwd=where)
         out["chat"] = measure([*kiosk, "chat", "--content", content], env, cwd=where,
@@ -86,6 +94,7 @@ def _runs(source: Path | None, content_dir: Path, cache: Path) -> dict[str, dict
         out["check"] = measure([*kiosk, "check", "--content", content], env, cwd=where)
     for figures in out.values():
         figures.pop("stdout", None)
+        figures.pop("stderr", None)
     return out
 
 

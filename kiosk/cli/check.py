@@ -99,7 +99,7 @@ def train_with_progress(content: Content) -> None:
     from tqdm import tqdm
 
     from kiosk.app.classifier_store import cached_train
-    from kiosk.core.classifier import Classifier, TrainingSet
+    from kiosk.core.classifier import Classifier, Training
     from kiosk.core.matching import Matcher
 
     with tqdm(total=2, desc="matcher models", unit="model", file=sys.stderr,
@@ -113,7 +113,7 @@ def train_with_progress(content: Content) -> None:
         ticker = threading.Thread(target=tick, daemon=True)
         ticker.start()
 
-        def trainer(training: TrainingSet, *, start: Classifier | None = None) -> Classifier:
+        def trainer(training: Training, *, start: Classifier | None = None) -> Classifier:
             trained = cached_train(training, start=start)
             bar.update(1)
             return trained

@@ -16,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "stats", help="show the anonymous counters: visits, topics, misses, per week",
         description="Show what the kiosk counted: visits, the topics read most, questions not "
-                    "understood, guesses asked and outcomes of the yes/no tests, per week.")
+                    "understood, guesses asked, outcomes of the yes/no tests, visitors sent to "
+                    "the huisarts by a red flag, complaints and questions the leaflet does not "
+                    "answer, per week.")
     parser.add_argument("--config", type=Path, help="config file naming stats_file")
     parser.add_argument("--file", type=Path, help="statistics file (default: the config's)")
     parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD",

@@ -2,16 +2,16 @@
 
 Labels are section ids, ``command:NAME``, ``flow:NAME`` and ``none`` (the out-of-scope
 examples in ``content/out_of_scope.nl.yaml``). Features are TF-IDF weights of character
-2-5-grams inside words (robust to a misheard ending, a split or joined compound, "geopereerd"
+2-4-grams inside words (robust to a misheard ending, a split or joined compound, "geopereerd"
 against "operatie") and of Dutch word stems, each block scaled to unit length; the model is a
 multinomial logistic regression with an L2 penalty.
 
 The features and the model are scikit-learn's (``TfidfVectorizer`` with ``char_wb`` and
 ``sublinear_tf``, ``LogisticRegression(C=20)`` with L-BFGS), written out here so that a
 trained model is plain numpy arrays: using one needs neither scikit-learn nor scipy, and
-``tests/test_classifier.py`` checks both against scikit-learn. Training is fast (about two
-seconds of processor time per model here, against twenty with scikit-learn) and small (about
-200 MB at its peak, against 420) because it solves a smaller problem with the same optimum:
+``tests/test_classifier.py`` checks both against scikit-learn. Training is fast (about one
+and a half seconds of processor time per model here, against twenty with scikit-learn) and
+small (about 200 MB at its peak, against 420) because it solves a smaller problem with the same optimum:
 
 - *equal training rows* (a misheard copy that came out as written) are one row with a weight;
 - *proportional feature columns* (n-grams that only ever occur together, such as the 3-, 4- and
@@ -21,6 +21,9 @@ seconds of processor time per model here, against twenty with scikit-learn) and 
 - the solver is a short L-BFGS in numpy (:func:`_minimize`) with one BLAS thread: scipy's
   L-BFGS-B needs 55 MB for its import alone, and on a busy small machine its BLAS threads
   made it several times slower (scipy issue 22438);
+- the solver works in single precision (float32; the loss is summed in double): its time
+  goes to moving vectors of half a million weights through memory, and half the bytes take
+  about half the time;
 - the ranking model starts from the weights of the declining one (``start``), which saves
   about a third of its steps.
 
@@ -40,6 +43,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -53,7 +57,8 @@ NONE_LABEL = "none"
 #: Inverse regularisation strength: the phrasings are few and clean, so fit them closely.
 C = 20.0
 #: Character n-grams inside words (padded with a space on each side), shortest and longest.
-NGRAMS = (2, 5)
+#: 5-grams too cost a sixth of the training time and gained nothing (docs/matcher.md, Training).
+NGRAMS = (2, 4)
 #: The solver stops when no gradient component is larger (scikit-learn's ``tol``).
 TOLERANCE = 1e-4
 MAX_ITERATIONS = 3000
@@ -74,6 +79,28 @@ class TrainingSet:
         for text, label in zip(self.texts, self.labels, strict=True):
             digest.update(f"{label}\t{text}\n".encode())
         return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class PlannedTraining:
+    """A training set named by what it is built from, before it is built: a cache
+    (:mod:`kiosk.app.classifier_store`) finds its model by ``key`` and ``directory`` and calls
+    ``build`` (a second or more) only when it has to train. ``key`` says what else the data
+    depends on (the matcher's settings, a digest of the phrasings, which model);
+    ``directory`` is the content folder the data comes from (None: not from files)."""
+
+    key: str
+    directory: Path | None
+    build: Callable[[], TrainingSet]
+
+
+#: What a :class:`Trainer` is given: the data, or a plan to build it.
+Training = TrainingSet | PlannedTraining
+
+
+def built(training: Training) -> TrainingSet:
+    """The training set itself: built now when ``training`` is a plan."""
+    return training.build() if isinstance(training, PlannedTraining) else training
 
 
 class _Analyzer:
@@ -174,12 +201,13 @@ class Classifier:
         return sorted(self.probabilities(text).items(), key=lambda pair: pair[1], reverse=True)[:limit]
 
 
-def train(training: TrainingSet, start: Classifier | None = None) -> Classifier:
-    """Fit a classifier to ``training`` (seconds). ``start``: a classifier of similar data
-    (the same phrasings without misheard copies) whose weights the solver starts from; it
-    then needs fewer steps to the same optimum."""
+def train(training: Training, start: Classifier | None = None) -> Classifier:
+    """Fit a classifier to ``training`` (seconds; a plan is built first). ``start``: a
+    classifier of similar data (the same phrasings without misheard copies) whose weights the
+    solver starts from; it then needs fewer steps to the same optimum."""
     from threadpoolctl import threadpool_limits
 
+    training = built(training)
     matrix, blocks = _features(training)
     labels, targets = np.unique(np.asarray(training.labels), return_inverse=True)
     label_names = tuple(str(label) for label in labels)
@@ -195,7 +223,7 @@ def train(training: TrainingSet, start: Classifier | None = None) -> Classifier:
     with threadpool_limits(1, user_api="blas"):
         coef, intercept = _fit(rows, row_targets, weights, len(labels), initial)
     return Classifier(training.fingerprint, training.stopwords, blocks, label_names,
-                      coef[group_of] * share[:, None], intercept)
+                      (coef[group_of] * share[:, None]).astype(np.float32), intercept)
 
 
 def _features(training: TrainingSet) -> tuple[sparse.csr_matrix, tuple[_Block, _Block]]:
@@ -295,12 +323,13 @@ def _fit(rows: sparse.csr_matrix, targets: np.ndarray, weights: np.ndarray, n_la
     """Multinomial logistic regression as scikit-learn fits it: the weighted mean log-loss
     + ||W||^2 / (2 C n), minimised by L-BFGS-B from ``initial`` weights or zeros. Returns
     the coefficients (columns x labels) and the intercepts."""
+    rows = rows.astype(np.float32)
     transposed = rows.T.tocsr()
     n_rows, n_columns = rows.shape
-    onehot = np.zeros((n_rows, n_labels))
+    onehot = np.zeros((n_rows, n_labels), dtype=np.float32)
     onehot[np.arange(n_rows), targets] = 1.0
-    row_weight = weights / weights.sum()
-    penalty = 1.0 / (C * weights.sum())
+    row_weight = (weights / weights.sum()).astype(np.float32)
+    penalty = float(1.0 / (C * weights.sum()))
     size = n_columns * n_labels
 
     def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -310,16 +339,17 @@ def _fit(rows: sparse.csr_matrix, targets: np.ndarray, weights: np.ndarray, n_la
         probabilities = np.exp(logits)
         total = probabilities.sum(axis=1)
         probabilities /= total[:, None]
-        loss = row_weight @ (np.log(total) - logits[np.arange(n_rows), targets])
+        loss = np.dot(row_weight.astype(float), np.log(total, dtype=float)
+                      - logits[np.arange(n_rows), targets])
         residual = (probabilities - onehot) * row_weight[:, None]
         gradient = np.concatenate([(transposed @ residual + penalty * coef).ravel(),
                                    residual.sum(axis=0)])
-        return float(loss + 0.5 * penalty * np.vdot(coef, coef)), gradient
+        return float(loss + 0.5 * penalty * np.dot(coef.ravel(), coef.ravel().astype(float))), gradient
 
-    start = np.zeros(size + n_labels)
+    start = np.zeros(size + n_labels, dtype=np.float32)
     if initial is not None:
-        start = np.concatenate([initial[0].ravel(), initial[1]])
-    theta = _minimize(loss_and_gradient, start)
+        start = np.concatenate([initial[0].ravel(), initial[1]]).astype(np.float32)
+    theta = _minimize(loss_and_gradient, start).astype(float)
     return theta[:size].reshape(n_columns, n_labels), theta[size:]
 
 
@@ -337,7 +367,7 @@ def _minimize(function: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.
         direction = -gradient
         alphas = []
         for s, y, rho in reversed(steps):
-            alpha = rho * np.dot(s, direction)
+            alpha = rho * float(np.dot(s, direction))
             direction -= alpha * y
             alphas.append(alpha)
         if steps:
@@ -346,7 +376,7 @@ def _minimize(function: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.
         else:
             direction /= max(1.0, float(np.linalg.norm(gradient)))
         for (s, y, rho), alpha in zip(steps, reversed(alphas), strict=True):
-            direction += (alpha - rho * np.dot(y, direction)) * s
+            direction += (alpha - rho * float(np.dot(y, direction))) * s
         slope = float(np.dot(gradient, direction))
         if slope >= 0:  # not a descent direction (rounding): start the memory afresh
             steps.clear()
@@ -372,7 +402,8 @@ def _minimize(function: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.
 
 
 class Trainer(Protocol):
-    """Builds (or fetches) a classifier for a training set, like :func:`train`;
-    :mod:`kiosk.app.classifier_store` has one that also keeps trained models on disk."""
+    """Builds (or fetches) a classifier for a training set or a plan of one, like
+    :func:`train`; :mod:`kiosk.app.classifier_store` has one that also keeps trained models
+    on disk."""
 
-    def __call__(self, training: TrainingSet, *, start: Classifier | None = None) -> Classifier: ...
+    def __call__(self, training: Training, *, start: Classifier | None = None) -> Classifier: ...

@@ -119,6 +119,8 @@ class Prompts:
 
     variants: dict[str, tuple[str, ...]]
     file: str = ""
+    #: Prompts that give or withhold advice, for the clinical sign-off (``kiosk check --review``).
+    review: tuple[safety.ReviewItem, ...] = ()
 
     def has(self, key: str) -> bool:
         return key in self.variants
@@ -381,8 +383,16 @@ def _load_prompts(path: Path, c: _Collector) -> Prompts:
     if data.get("origin") != KIOSK:
         c.error(data, "prompts must be marked as the kiosk's own: 'origin: kiosk'", "origin")
     variants: dict[str, tuple[str, ...]] = {}
+    review: list[safety.ReviewItem] = []
     prompts = data["prompts"]
     for key, value in prompts.items():
+        if isinstance(value, LineDict):
+            value = _reviewed_prompt(path, key, value, review, c)
+            if value is None:
+                continue
+        elif key in ADVICE_PROMPTS:
+            c.error(prompts, f"prompt {key!r} gives advice: write it as 'text:' with 'reviewed: false' "
+                             "so a physiotherapist signs it off (see content/REVIEW.md)", key)
         options = [value] if isinstance(value, str) else value
         if not isinstance(options, list) or not options or not all(
                 isinstance(o, str) and o.strip() for o in options):
@@ -397,7 +407,27 @@ def _load_prompts(path: Path, c: _Collector) -> Prompts:
     for key in REQUIRED_PROMPTS:
         if key not in variants:
             c.error(prompts, f"prompt {key!r} is missing")
-    return Prompts(variants, str(path))
+    return Prompts(variants, str(path), tuple(review))
+
+
+def _reviewed_prompt(path: Path, key: str, node: LineDict, review: list[safety.ReviewItem],
+                     c: _Collector) -> Any:
+    """A prompt written as ``{text, reviewed}``: its text, and a sign-off item per variant."""
+    reviewed = node.get("reviewed", False)
+    if not isinstance(reviewed, bool):
+        c.error(node, f"prompt {key!r}: 'reviewed' must be true or false", "reviewed")
+        reviewed = False
+    for extra in set(node) - {"text", "reviewed"}:
+        c.error(node, f"prompt {key!r}: unknown key {extra!r} (expected text, reviewed)", extra)
+    text = node.get("text")
+    if text is None:
+        c.error(node, f"prompt {key!r} has no 'text'")
+        return None
+    for option in [text] if isinstance(text, str) else text if isinstance(text, list) else []:
+        if isinstance(option, str):
+            review.append(safety.ReviewItem(str(path), node.line_of("text"), f"{KIOSK}:{key}",
+                                            " ".join(option.split()), reviewed))
+    return text
 
 
 class _AnyField(dict[str, Any]):
@@ -413,6 +443,10 @@ REQUIRED_PROMPTS = (
     "still_there", "no_more", "go_ahead", "did_you_mean", "rephrase", "choose_again",
     "complaint", "name_stap_test",
 )
+
+#: Prompts that send a visitor somewhere, offer or withhold advice, or explain a medical word:
+#: each must carry a ``reviewed`` marker for the clinical sign-off.
+ADVICE_PROMPTS = ("disclaimer", "complaint", "explain_tweedelijnszorg", "goodbye")
 
 
 def _load_intents(path: Path, c: _Collector) -> Intents:
@@ -572,6 +606,15 @@ def _check_not_claimed(table: Any, sections: dict[str, Section], intents: Intent
                 c.problems.append(Problem(entry.file, entry.line,
                                           f"example {text!r} of {entry.key!r} is also in {where}"))
             seen[key] = entry.key
+    for section in sections.values():  # a name said in the leaflet's part would deny it
+        texts = (section.title, *section.keywords, *section.examples,
+                 *(text for p in section.paragraphs for text in p.sentences()))
+        for text in texts:
+            key = table.named_in(normalize(text).split())
+            if key:
+                entry = table.entries[key]
+                c.problems.append(Problem(entry.file, entry.line,
+                                          f"a name of {key!r} occurs in section {section.id!r}: {text!r}"))
 
 
 def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content | None, list[Problem]]:

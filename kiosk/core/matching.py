@@ -10,6 +10,8 @@ and the measured figures with their dates are in docs/matcher.md.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -77,6 +79,9 @@ COMMAND_WORDS = 4
 COMMAND_PROBABILITY = 0.6
 LONG_COMMAND_WORDS = 12
 LONG_COMMAND_PROBABILITY = 0.85
+#: ... and only when command words carry at least this share of its weight ("hoe hard waait
+#: het" shares "hard" with "te hard" but is about the weather).
+COMMAND_WORD_SHARE = 0.5
 #: Answers are taken only from short utterances ("ja graag", "nee hoor dank u wel").
 MAX_ANSWER_WORDS = 6
 #: A question not answered by the leaflet (content/not_in_leaflet.nl.yaml) gets that entry's
@@ -186,6 +191,10 @@ class Matcher:
         self.documents = self._build_documents(content)
         self.vocabulary = self._build_vocabulary(content)
         self.anchors = self._build_anchors(content)
+        #: Each section's own words: those of its title, and its keywords of one word
+        #: ("kraakbeen"; not "ochtend" of "ochtendstijfheid" = "stijfheid in de ochtend").
+        self.topic_words = {section.id: self._own_words(section.title, section.keywords)
+                            for section in content.sections.values()}
         df = Counter(word for doc in self.documents for word in doc.vocabulary | doc.body)
         n = len(self.documents)
         paragraph_df = Counter(lemma for doc in self.documents for p in doc.paragraphs for lemma in p)
@@ -198,10 +207,13 @@ class Matcher:
         #: Words in more than a quarter of all intents (artrose, knie, pijn): on their own
         #: they say nothing about which topic is meant.
         self.generic = {word for word, count in df.items() if count > n / 4}
+        #: Every word of every command phrasing: a command is said in these words.
+        self.command_words = {w for doc in self.documents if doc.intent.kind == "command"
+                              for w in doc.vocabulary}
         self._repair_choices = sorted(w for w in self.vocabulary if len(w) >= REPAIR_MIN_LEN)
         # One classifier, trained on the phrasings as written, decides what is out of scope;
         # the other has also seen them misheard and ranks the intents.
-        as_written, with_misheard = self.training_sets(content)
+        as_written, with_misheard = self.training_plans(content)
         self.classifier = trainer(as_written)
         self.ranking_classifier = trainer(with_misheard, start=self.classifier)  # fewer steps
 
@@ -239,6 +251,14 @@ class Matcher:
                     doc.whole.append(" ".join(self._words(phrase)))
                 docs.append(doc)
         return docs
+
+    def _own_words(self, title: str, keywords: Iterable[str]) -> set[str]:
+        own = set(self._informative(self._words(title)))
+        for keyword in keywords:
+            words = self._informative(self._words(keyword))
+            if len(words) == 1:
+                own.add(words[0])
+        return own
 
     def _words(self, text: str) -> list[str]:
         """Normalised words with informal pronouns folded onto formal ones, visitors' words
@@ -299,6 +319,23 @@ class Matcher:
         misheard = self._normalised(misheard_copies(in_domain, self.spoken_vocabulary))
         return (self._training_set(as_written + declined),
                 self._training_set(as_written + misheard + declined))
+
+    def training_plans(self, content: Content
+                       ) -> tuple[classifier.PlannedTraining, classifier.PlannedTraining]:
+        """:meth:`training_sets` as plans, built (once, both) only when a model is trained: a
+        cached model is found without them. The key holds the settings and a digest of the
+        phrasings and vocabulary, so content changed in memory is not mistaken for its files."""
+        digest = hashlib.sha256(repr((
+            self.synonyms is not None, self.not_in_leaflet is not None, sorted(self.stopwords),
+            list(content.phrasings()), content.intents.out_of_scope_examples,
+            self.not_in_leaflet and list(self.not_in_leaflet.phrasings()),
+            sorted(self.vocabulary), sorted(self.anchors),
+        )).encode()).hexdigest()
+        both = functools.cache(lambda: self.training_sets(content))
+        return (classifier.PlannedTraining(f"{digest}:as-written", content.directory,
+                                           lambda: both()[0]),
+                classifier.PlannedTraining(f"{digest}:with-misheard", content.directory,
+                                           lambda: both()[1]))
 
     def _normalised(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """(label, text) with the text repaired as heard text is: the same tokens."""
@@ -380,6 +417,8 @@ class Matcher:
     def _join(self, first: str, second: str) -> str | None:
         """The one word a recogniser split in two ("fysio therapeut", "art rose"), if any."""
         joined = first + second
+        if first in self.stopwords and second in self.stopwords:
+            return None  # two real words ("met een"), not one split word ("meteen")
         if joined in self.vocabulary and (
             first not in self.vocabulary or second not in self.vocabulary or len(first) <= 5
         ):
@@ -475,6 +514,9 @@ class Matcher:
         lemmas = self._content_lemmas(words) if self.retrieval_weight else []
         text = " ".join(words)
         personal = not FIRST_PERSON.isdisjoint(words)
+        # The classifier may call an utterance a command only when it is said in command words.
+        command_shaped = total == 0 or sum(
+            self._weight(w) for w in query if w in self.command_words) >= COMMAND_WORD_SHARE * total
         if probabilities is None:
             probabilities = self.ranking_classifier.probabilities(text)
         scored = []
@@ -482,8 +524,9 @@ class Matcher:
             probability = probabilities.get(doc.intent.label(), 0.0)
             if doc.intent.kind == "command":
                 score = self._command_score(doc, words, query)
-                if (len(words) <= COMMAND_WORDS and probability >= COMMAND_PROBABILITY) or (
-                        len(words) <= LONG_COMMAND_WORDS and probability >= LONG_COMMAND_PROBABILITY):
+                if command_shaped and (
+                        (len(words) <= COMMAND_WORDS and probability >= COMMAND_PROBABILITY) or (
+                        len(words) <= LONG_COMMAND_WORDS and probability >= LONG_COMMAND_PROBABILITY)):
                     score = max(score, probability)
             elif doc.intent.kind == "flow" and not personal:
                 score = 0.0
@@ -521,6 +564,17 @@ class Matcher:
         out-of-scope lines, so it is too ready to accept)."""
         probabilities = self.classifier.probabilities(" ".join(words))
         return probabilities.get(classifier.NONE_LABEL, 0.0) > probabilities.get(best.label(), 0.0)
+
+    def _one_stray_word(self, words: list[str], best: Intent) -> bool:
+        """A question of one informative word ("is het nog ochtend") reads a section only
+        when that word is one of the section's own (title, keywords: "kraakbeen", "tips") or
+        says nothing on its own ("artrose"); a word that merely occurs in its examples
+        ("ochtend" in "stijf in de ochtend") is small talk sharing a word."""
+        query = self._informative(words)
+        if best.kind != "topic" or len(set(query)) != 1:
+            return False
+        word = query[0]
+        return word not in self.topic_words.get(best.key, set()) and word not in self.generic
 
     def _wants_more(self, words: list[str]) -> bool:
         """"lees meer over X", "vertel meer over X", "meer over X": the deeper section."""
@@ -565,10 +619,16 @@ class Matcher:
         )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
             return Match(heard, normalized, answer[0], answer[1])
         absent = self._not_in_leaflet(scored, scoring_words, probabilities)
+        named = self.not_in_leaflet.named_in(raw) if self.not_in_leaflet is not None else None
+        if named and best_intent.kind in ("topic", "flow", ABSENT):
+            # "helpt een cortisone injectie": a subject the leaflet does not cover, named; its
+            # answer offers the section that touches it, never reads that as the answer.
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=named)
         if best_intent.kind == ABSENT:
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         if best_intent.kind in ("topic", "flow") and (
             self._out_of_scope(words) or self._only_numbers(words) or not self._anchored(words)
+            or self._one_stray_word(scoring_words, best_intent)
             or self._declined(scoring_words, best_intent)
         ):
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)

@@ -20,12 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.core.leaflet import split_sentences
+from kiosk.core.normalize import tokens
 from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
 #: Label prefix of these entries in the matcher's training data.
 LABEL_PREFIX = "niet:"
 MIN_EXAMPLES = 8
+MIN_NAME_LENGTH = 3
+#: A name this long is also found inside a longer word ("glucosamine" in "glucosaminepillen");
+#: a shorter one ("prp", "tape") only as a word of its own.
+COMPOUND_NAME_LENGTH = 5
 KINDS = ("topics", "requests")
 #: Origin of the sentences said for an entry: ``kiosk:not_in_leaflet.KEY``.
 ORIGIN = f"{KIOSK}:not_in_leaflet"
@@ -39,6 +44,9 @@ class Entry:
     examples: tuple[str, ...]
     pointer: str | None = None  # a section id that touches the subject
     pointer_text: str = ""
+    #: Words that name the subject ("glucosamine", "kijkoperatie"): a question containing one
+    #: is about this entry, whatever section shares its other words.
+    names: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
 
@@ -59,6 +67,16 @@ class NotInLeaflet:
         for entry in self.entries.values():
             for text in entry.examples:
                 yield entry.label, text
+
+    def named_in(self, words: Iterable[str]) -> str | None:
+        """The key of the first topic one of whose ``names`` is in ``words``, as a whole
+        word or inside a compound ("magnesiumtabletten", "kniebrace")."""
+        words = list(words)
+        for entry in self.entries.values():
+            if any(name == word or (len(name) >= COMPOUND_NAME_LENGTH and name in word)
+                   for name in entry.names for word in words):
+                return entry.key
+        return None
 
     def key_of(self, label: str) -> str | None:
         """The entry key of a matcher label (``niet:KEY``), else None."""
@@ -123,9 +141,35 @@ def _entry(node: object, kind: str, sections: Iterable[str], problems: list[Prob
             problems.append(node.problem(
                 f"entry {key!r} needs at least {MIN_EXAMPLES} examples, has {len(examples)}",
                 "examples"))
+    names = _names(node, key, kind, problems)
     if not key or not answer:
         return None
-    return Entry(key, kind, answer, tuple(examples), pointer, pointer_text, node.file, node.line)
+    return Entry(key, kind, answer, tuple(examples), pointer, pointer_text, names,
+                 node.file, node.line)
+
+
+def _names(node: LineDict, key: str, kind: str, problems: list[Problem]) -> tuple[str, ...]:
+    """The optional list 'names' of a topic: single words, lower case."""
+    names_node = node.get("names")
+    if names_node is None:
+        return ()
+    if kind != "topics":
+        problems.append(node.problem("only a topic has 'names'", "names"))
+        return ()
+    if not isinstance(names_node, LineList):
+        problems.append(node.problem(f"'names' of {key!r} must be a list of words", "names"))
+        return ()
+    names: list[str] = []
+    for i, item in enumerate(names_node):
+        found = tokens(item) if isinstance(item, str) else []
+        word = found[0] if len(found) == 1 else ""
+        if len(word) < MIN_NAME_LENGTH:
+            problems.append(Problem(node.file, names_node.line_at(i),
+                                    f"name {i + 1} of {key!r} must be one word of at least "
+                                    f"{MIN_NAME_LENGTH} letters"))
+        else:
+            names.append(word)
+    return tuple(names)
 
 
 def validate(data: object, file: str, sections: Iterable[str]) -> tuple[NotInLeaflet | None, list[Problem]]:

@@ -41,7 +41,7 @@ GLUED_WORDS = frozenset({
 UNLESS_MARGIN = 2
 SENTENCE_PAUSE = 0.35
 _GROUP_KEYS = {"name", "rules", "say", "examples", "not_examples"}
-_RULE_KEYS = {"all", "within", "unless"}
+_RULE_KEYS = {"all", "within", "unless", "unless_said"}
 _TOP_KEYS = {"origin", "advice", "words", "except", "negation", "groups"}
 
 
@@ -80,6 +80,8 @@ class Rule:
     all: tuple[str, ...]
     within: int | None = None
     unless: tuple[str, ...] = ()
+    #: Word groups that cancel the rule wherever they are said ("als kind gevallen").
+    unless_said: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,8 @@ class RedFlags:
     def _cancelled(rule: Rule, words: Sequence[str], lo: int, hi: int,
                    found: dict[str, list[tuple[int, int]]]) -> bool:
         a, b = lo - UNLESS_MARGIN, hi + UNLESS_MARGIN
-        return any(s < b and e > a for c in rule.unless for s, e in found[c])
+        return any(s < b and e > a for c in rule.unless for s, e in found[c]) or \
+            any(found[c] for c in rule.unless_said)
 
     def _unglue(self, words: list[str]) -> list[str]:
         """Split words a recogniser glued together: a short word from :data:`GLUED_WORDS` and
@@ -238,7 +241,7 @@ class RedFlags:
         found: dict[str, list[tuple[int, int]]] = {}
         for group in self.groups:
             for rule in group.rules:
-                for concept in (*rule.all, *rule.unless):
+                for concept in (*rule.all, *rule.unless, *rule.unless_said):
                     if concept not in found:
                         found[concept] = self._occurrences(words, concept)
                 if self._holds(rule, words, found):
@@ -433,6 +436,7 @@ class _Reader:
         node_all: Any
         within: Any
         unless: Any
+        unless_said: Any = []
         line = rules.line_at(index) if isinstance(rules, LineList) else group.line
         if isinstance(node, list):
             node_all, within, unless = node, None, []
@@ -442,6 +446,7 @@ class _Reader:
                     self.error(node, f"{where}, rule {index + 1}: unknown key {key!r} "
                                      f"(expected {', '.join(sorted(_RULE_KEYS))})", key)
             node_all, within, unless = node.get("all"), node.get("within"), node.get("unless", [])
+            unless_said = node.get("unless_said", [])
         else:
             self.error(group, f"{where}, rule {index + 1} must be a list of word groups or "
                               "{all: [...], within: N, unless: [...]}", line=line)
@@ -449,10 +454,11 @@ class _Reader:
         if not isinstance(node_all, list) or not node_all:
             self.error(group, f"{where}, rule {index + 1}: 'all' must list word groups", line=line)
             return None
-        if not isinstance(unless, list):
-            self.error(group, f"{where}, rule {index + 1}: 'unless' must list word groups", line=line)
-            return None
-        for concept in [*node_all, *unless]:
+        for key, value in (("unless", unless), ("unless_said", unless_said)):
+            if not isinstance(value, list):
+                self.error(group, f"{where}, rule {index + 1}: {key!r} must list word groups", line=line)
+                return None
+        for concept in [*node_all, *unless, *unless_said]:
             if concept not in words:
                 self.error(group, f"{where}, rule {index + 1}: unknown word group {concept!r}", line=line)
                 return None
@@ -460,7 +466,7 @@ class _Reader:
             self.error(group, f"{where}, rule {index + 1}: 'within' must be a whole number of words, "
                               "at least the number of word groups", line=line)
             return None
-        return Rule(tuple(node_all), within, tuple(unless))
+        return Rule(tuple(node_all), within, tuple(unless), tuple(unless_said))
 
 
 def check_red_flags(path: str | Path,
@@ -525,7 +531,10 @@ REVIEW_DECISIONS = (
     "(check question diagnose).",
     "Stap 3 is given only after a whole treatment plan with the physiotherapist (\"behandelplan "
     "afgemaakt, met eigen doelen\") and a life that still goes \"erg achteruit\".",
-    "Tweedelijnszorg is explained as \"zorg van een specialist, bijvoorbeeld in het ziekenhuis\".",
+    "Tweedelijnszorg is explained as \"zorg van een specialist, bijvoorbeeld in het ziekenhuis\" "
+    "(content/prompts.nl.yaml, explain_tweedelijnszorg).",
+    "The disclaimer after a section or a test result sends the visitor to a person (physiotherapist "
+    "or huisarts) and is not said after safety advice, so it never plays a referral down.",
     "The kiosk's own answers to health questions the leaflet does not cover "
     "(content/not_in_leaflet.nl.yaml, listed last, at the line of their key) have no 'reviewed' "
     "marker yet; they stay unreviewed here until the file gets one. The answer to 'moet ik naar "
@@ -534,11 +543,13 @@ REVIEW_DECISIONS = (
 
 
 def review_items(content: Any) -> list[ReviewItem]:
-    """Every own sentence that gives or withholds advice: red flags, the step test, then the
-    kiosk's own answers to health questions the leaflet does not cover (these carry no
+    """Every own sentence that gives or withholds advice: red flags, the step test, the prompts
+    marked for review (disclaimer, complaint offer, goodbye, explained words), then the kiosk's own
+    answers to health questions the leaflet does not cover (these carry no
     ``reviewed`` marker yet, so they count as unreviewed until a clinician has read them)."""
     items: list[ReviewItem] = []
-    for part in (getattr(content, "red_flags", None), getattr(content, "triage", None)):
+    for part in (getattr(content, "red_flags", None), getattr(content, "triage", None),
+                 getattr(content, "prompts", None)):
         if part is not None:
             items += list(part.review)
     table = getattr(content, "not_in_leaflet", None)

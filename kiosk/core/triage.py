@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,23 @@ from kiosk.core.utterance import KIOSK, LEAFLET, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
 ANSWERS = ("ja", "nee", "weet-niet")
-#: Outcome kinds in the file: step advice from the leaflet, or "see a doctor" (kiosk's own).
-ADVICE, SAFETY = "advice", "safety"
-#: Outcomes the engine makes itself when a flow ends without an answer.
-EXIT = "exit"
+
+
+class OutcomeKind(str, Enum):
+    """How a flow ended. In the file: step advice from the leaflet, or "see a doctor" (the
+    kiosk's own words); made by the engine: left without an answer. Prints as its value."""
+
+    ADVICE = "advice"
+    SAFETY = "safety"
+    EXIT = "exit"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+#: The kinds under their short names, as other modules and tests import them.
+ADVICE, SAFETY, EXIT = OutcomeKind.ADVICE, OutcomeKind.SAFETY, OutcomeKind.EXIT
+#: Outcomes the engine makes itself when a flow ends without an answer (kind: exit).
 STOPPED, NO_ANSWER, NOT_UNDERSTOOD = "gestopt", "geen-antwoord", "niet-verstaan"
 EXIT_IDS = (STOPPED, NO_ANSWER, NOT_UNDERSTOOD)
 #: Outcome the engine makes when an answer mentions a red flag (kind: safety).
@@ -104,7 +118,7 @@ class Outcome:
     flow: str
     section_ids: tuple[str, ...] = ()
     offer_more: tuple[str, ...] = ()
-    kind: str = ADVICE
+    kind: OutcomeKind = ADVICE
     say: tuple[str, ...] = ()  # text keys, in order
 
 
@@ -565,7 +579,7 @@ class _Reader:
             if sections and text.section not in sections and text.section not in offer:
                 self.error(spec, f"{where}: text {text.key!r} is from section {text.section!r}, "
                                  "which is not in 'sections'", "say", severity="warning")
-        return Outcome(oid, flow, tuple(sections), tuple(offer), kind, say)
+        return Outcome(oid, flow, tuple(sections), tuple(offer), OutcomeKind(kind), say)
 
     def graph_checks(self, flow: str, start: str, nodes_spec: LineDict, outcomes_spec: LineDict,
                      nodes: dict[str, Question], outcomes: dict[str, Outcome]) -> None:
@@ -829,7 +843,7 @@ def path_table(book: TriageBook) -> str:
 
     def kind_of(flow: Flow, target: str) -> str:
         outcome = flow.outcomes[target]
-        return outcome.kind + (f" ({', '.join(outcome.section_ids)})" if outcome.section_ids else "")
+        return str(outcome.kind) + (f" ({', '.join(outcome.section_ids)})" if outcome.section_ids else "")
 
     def table(flow: Flow, start: str, stop_at: str | None, title: str, go_on: str) -> None:
         nodes = [start] + [n for n in flow.nodes if n != start]
