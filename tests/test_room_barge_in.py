@@ -101,7 +101,10 @@ def test_a_spoken_stop_during_reading_stops_it(echo_room, kiosk_parts, content, 
 def test_what_the_visitor_says_over_the_reading_is_heard(echo_room, kiosk_parts, content,
                                                           tmp_path):
     runner, _ = kiosk_parts
-    phrase = VISITOR_PHRASES[0]
+    # Three words: the first one must reach the recogniser, although the reading was only
+    # silenced once the visitor had begun. (The model hears espeak-ng's 안녕하세요 as 여보세요
+    # even from the file, so that phrase proves nothing here.)
+    phrase = VISITOR_PHRASES[2]
     wav = _visitor(tmp_path, phrase, "ko")
     event, played_at, _ = _interrupt(echo_room, kiosk_parts, content, wav)
     assert runner.barge_in_onset_at is not None and runner.barge_in_onset_at >= played_at
