@@ -54,6 +54,8 @@ def test_file_is_clean_and_its_examples_hold():
     ("ineens kan ik niet meer op mijn been staan zonder dat ik gevallen ben", "niet-staan"),
     ("ik moest naar de badkamer kruipen", "niet-staan"),
     ("mijn benen dragen me sinds vannacht niet meer", "niet-staan"),
+    ("ik geraak sinds gisteravond niet meer recht uit de zetel", "niet-staan"),  # Flemish
+    ("mijn man ligt te rillen en zijn knie doet zeer", "koorts"),
 ])
 def test_red_flags_are_found(flags, heard, group):
     found = flags.detect(heard)
@@ -79,6 +81,7 @@ def test_red_flags_are_found(flags, heard, group):
     "in de zomer als het warm is buiten heb ik minder last",  # 'buiten' is no slip for 'kuiten'
     "warm is hij niet en rood ook niet alleen wat stijf",  # negation after the word
     "ik kom met mijn rollator niet verder dan de supermarkt",
+    "ik ben vorige week bijna gevallen over de mat",
     "",
 ])
 def test_ordinary_complaints_are_not_red_flags(flags, heard):
