@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -607,7 +608,7 @@ class Matcher:
         if ANIMAL_WORDS.isdisjoint(words):
             return False
         return not any(word in JOINT_WORDS and before in OWN_WORDS
-                       for before, word in zip(words, words[1:], strict=False))
+                       for before, word in itertools.pairwise(words))
 
     @staticmethod
     def _movement_question(words: list[str]) -> bool:
