@@ -112,6 +112,12 @@ JOINT_WORDS = frozenset({"knie", "knieen", "heup", "heupen", "gewricht", "gewric
 PERMISSION_WORDS = frozenset({"mag", "mogen", "nog", "goed", "slecht", "verstandig",
                               "schadelijk", "kwaad", "gezond"})
 MOVEMENT_SECTION = "misverstand-bewegen"
+#: Sections that answer a movement question; any other topic (the misconception about wear,
+#: say) gives way to MOVEMENT_SECTION when an activity is named ("padel met versleten knieen").
+#: ... but not with a new joint: moving with a prosthesis is not what the leaflet answers.
+PROSTHESIS_WORDS = frozenset({"nieuwe", "prothese", "prothesen"})
+MOVEMENT_SECTIONS = frozenset({MOVEMENT_SECTION, "gezond-bewegen", "overbelasten",
+                               "te-weinig-bewegen", "beweegtypes", "meer-afvallen"})
 #: "de radio staat te hard": a command is said to the kiosk, not about another sound source.
 OTHER_SOUND_SOURCES = frozenset({"radio", "tv", "televisie", "buren", "buurman", "buurvrouw",
                                  "telefoon", "muziek", "kinderen", "airco", "verwarming"})
@@ -611,10 +617,12 @@ class Matcher:
                        for before, word in itertools.pairwise(words))
 
     @staticmethod
-    def _movement_question(words: list[str]) -> bool:
-        """An activity, a joint and "may I still" in one question: a movement question."""
+    def _movement_question(words: list[str], named: bool = False) -> bool:
+        """An activity, a joint and "may I still" in one question: a movement question.
+        ``named``: only an activity by name counts, not the word "bewegen" itself."""
         present = set(words)
-        return (not ACTIVITY_WORDS.isdisjoint(present) and not JOINT_WORDS.isdisjoint(present)
+        activities = ACTIVITY_WORDS - {"bewegen"} if named else ACTIVITY_WORDS
+        return (not activities.isdisjoint(present) and not JOINT_WORDS.isdisjoint(present)
                 and not PERMISSION_WORDS.isdisjoint(present))
 
     def _declined_match(self, heard: str, normalized: str, words: list[str], score: float,
@@ -689,6 +697,10 @@ class Matcher:
                      and best_score >= self.guess_threshold else None)
             return self._declined_match(heard, normalized, words, best_score, absent, guess)
         if best_intent.kind != "topic":
+            return Match(heard, normalized, best_intent, min(best_score, 1.0))
+        if (best_intent.key not in MOVEMENT_SECTIONS and PROSTHESIS_WORDS.isdisjoint(words)
+                and self._movement_question(words, named=True)):
+            best_intent = Intent("topic", MOVEMENT_SECTION)  # "padel met versleten knieen, gaat dat nog"
             return Match(heard, normalized, best_intent, min(best_score, 1.0))
         sections = self.content.sections
         more = sections[best_intent.key].more
