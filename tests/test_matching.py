@@ -103,7 +103,8 @@ def test_an_activity_without_a_joint_is_no_movement_question(matcher):
 
 
 def test_loading_the_knee_too_heavily_is_overloading_not_weight(matcher):
-    assert matcher.match("belast ik mijn heup te zwaar met al dat klussen").intent.label() == "overbelasten"
+    found = matcher.match("kan ik met al dat klussen mijn heup te zwaar belasten")
+    assert found.intent.label() == "overbelasten"
 
 
 @pytest.mark.parametrize("question", [
