@@ -128,6 +128,17 @@ def test_a_remark_about_another_sound_source_is_no_command(matcher, question):
     assert matcher.match(question).intent.kind != "command"
 
 
+def test_a_declined_question_naming_another_illness_and_a_joint_is_stap_2(matcher):
+    words = ["ik", "heb", "astma", "en", "artrose", "in", "mijn", "knie"]
+    assert matcher._declined_match("", "", words, 0.3, None).intent.label() == "stap-2"
+    assert matcher._declined_match("", "", ["ik", "heb", "astma"], 0.3, None).intent.kind == "none"
+
+
+def test_a_declined_question_about_the_course_and_a_joint_is_the_course_section(matcher):
+    words = ["hoe", "is", "het", "verloop", "van", "mijn", "heup"]
+    assert matcher._declined_match("", "", words, 0.3, None).intent.label() == "meer-zorgen"
+
+
 def test_repair_does_not_join_two_stopwords(matcher):
     assert matcher.repair(["skien", "met", "een", "nieuwe", "knie"])[1:3] == ["met", "een"]
     assert matcher.repair(["fysio", "therapeut"]) == ["fysiotherapeut"]

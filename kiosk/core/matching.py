@@ -118,6 +118,16 @@ MOVEMENT_SECTION = "misverstand-bewegen"
 PROSTHESIS_WORDS = frozenset({"nieuwe", "prothese", "prothesen"})
 MOVEMENT_SECTIONS = frozenset({MOVEMENT_SECTION, "gezond-bewegen", "overbelasten",
                                "te-weinig-bewegen", "beweegtypes", "meer-afvallen"})
+#: Questions the out-of-scope classifier declines but whose words name what a section is
+#: about, with a joint or artrose: another chronic illness beside artrose (the leaflet: more
+#: intensive guidance, stap-2), and the course over the years (meer-zorgen: "het beloop").
+#: Used only when nothing else would be read. Not "reuma": "het verschil tussen reuma en
+#: artrose" is no second illness of the visitor's.
+DECLINED_CUES: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"diabetes", "suikerziekte", "suikerpatient", "copd", "astma", "longziekte",
+                "hartfalen", "hartziekte", "hartpatient", "parkinson"}), "stap-2"),
+    (frozenset({"beloop", "verloop", "rolstoel", "toekomst"}), "meer-zorgen"),
+)
 #: "de radio staat te hard": a command is said to the kiosk, not about another sound source.
 OTHER_SOUND_SOURCES = frozenset({"radio", "tv", "televisie", "buren", "buurman", "buurvrouw",
                                  "telefoon", "muziek", "kinderen", "airco", "verwarming"})
@@ -631,6 +641,10 @@ class Matcher:
         answer of "not in the leaflet" if any, or the guess."""
         if self._movement_question(words):
             return Match(heard, normalized, Intent("topic", MOVEMENT_SECTION), min(score, 1.0))
+        if not JOINT_WORDS.isdisjoint(words):
+            for cues, section in DECLINED_CUES:
+                if not cues.isdisjoint(words):
+                    return Match(heard, normalized, Intent("topic", section), min(score, 1.0))
         return Match(heard, normalized, NOTHING, min(score, 1.0), guess=guess,
                      not_in_leaflet=None if guess else absent)
 
