@@ -38,3 +38,37 @@ def room() -> Iterator[SoundServer]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def echo_room() -> Iterator[SoundServer]:
+    """A room with a loudspeaker whose echo reaches the microphone the realistic way (delayed,
+    band-filtered, with the waiting-room noise where ../shared/audio/noise is there), and
+    PulseAudio's echo canceller (webrtc) between them, as on a Pi set up for voice barge-in
+    (systemd/README.md). The process's default sink and source are the cancelled ones."""
+    from kiosk.bench.live import default_noise
+    from kiosk.bench.room import add_echo_cancel
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"no sound server can start here: {reason}")
+    saved = {key: os.environ.get(key) for key in ENV_KEYS}
+    server = SoundServer()
+    try:
+        server.start()
+    except RoomUnavailable as err:
+        server.stop()
+        pytest.skip(f"no sound server can start here: {err}")
+    relay = add_echo_cancel(server, "realistic", default_noise())
+    server.use()
+    try:
+        yield server
+    finally:
+        if relay is not None:
+            relay.stop()
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

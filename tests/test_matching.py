@@ -245,11 +245,12 @@ def test_development_set_accuracy_is_measured_not_assumed(matcher):
 
 @pytest.mark.slow
 def test_development_set_with_simulated_errors_stays_above_its_regression_floor(matcher):
-    """A regression guard, not the target: the development set once with 20% simulated word
-    errors (measured: 83.6% right, 7/151 false accepts) must not fall below 82% and 6%. The
-    target for real speech (90% right, 5% false accepts on the held-out set) is not reached
-    with simulated errors; it is measured by `kiosk bench --wer`, not asserted here."""
-    result = run_text_bench(DEV_QUESTIONS, matcher, [0.2], repeats=1)["simulated"]["0.20"]
+    """A regression guard, not the target: the development set three times with 20% simulated
+    word errors (measured 2026-12-02: 84.0% right, 4.2% false accepts) must not fall below 82%
+    and 6%. Three draws, as `kiosk bench` takes: one draw moves by two points with any
+    retraining. The target for real speech (90% right, 5% false accepts on the held-out set) is
+    not reached with simulated errors; it is measured by `kiosk bench --wer`, not asserted here."""
+    result = run_text_bench(DEV_QUESTIONS, matcher, [0.2], repeats=3)["simulated"]["0.20"]
     assert result["false_accept_rate"] <= 0.06
     assert result["accuracy"] >= 0.82
 

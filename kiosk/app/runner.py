@@ -8,8 +8,10 @@ into dialog events. It owns the live loop's waiting and clocks:
   captures then, and for :attr:`Limits.echo_tail_s` after, is never decoded as a question
   (unless voice barge-in is on, see below); silence timeouts count from the end of speech.
 - **Voice barge-in** (:attr:`Limits.barge_in`, only with an echo-cancelled microphone): while
-  the kiosk speaks, a voice-activity detector listens; a visitor's voice stops the reading at
-  once and what they say goes to the dialog as the next question or command.
+  the kiosk speaks, a voice-activity detector listens; 0.1 s of voice silences the reading at
+  once, and voice that goes on once the kiosk's echo has died away confirms a visitor: what
+  they say goes to the dialog as the next question or command. Voice that does not go on was
+  the canceller leaking: the reading resumes at the start of its sentence.
 - **No hang, no mute kiosk.** A microphone that stops delivering is reopened with backoff and
   the kiosk exits (:class:`MicrophoneLost`) when it stays away for
   :attr:`Limits.mic_recover_s`; speech output that fails :attr:`Limits.speech_failures` times
@@ -111,11 +113,45 @@ class Limits:
     #: listened to (an echo canceller lets the first syllables through after a silence).
     barge_in_grace_s: float = 0.5
     #: With barge-in: this much voice in a row, louder than ``barge_in_level_db`` (dBFS),
-    #: stops the reading (shorter or quieter sound is what the echo canceller lets through).
-    barge_in_speech_s: float = 0.25
+    #: silences the reading at once (an onset); quieter sound is what the echo canceller
+    #: lets through.
+    barge_in_speech_s: float = 0.1
     barge_in_level_db: float = -35.0
+    #: After an onset the reading is silent; what the microphone hears in the next
+    #: ``barge_in_echo_s`` is still the kiosk's own echo on its way (loudspeaker, room,
+    #: canceller, microphone blocks; 0.14-0.25 s measured in the room) and is not judged.
+    #: Then ``barge_in_confirm_s`` of voice in a row within ``barge_in_window_s`` of the onset
+    #: confirms a visitor; without it the onset was the canceller leaking (it does, in bursts
+    #: as loud as the kiosk) and the reading goes on from the start of its sentence. A window
+    #: of 0 takes every onset for a visitor.
+    barge_in_echo_s: float = 0.35
+    barge_in_confirm_s: float = 0.1
+    barge_in_window_s: float = 0.9
+    #: Unconfirmed onsets in one reading after which it is read to the end without listening
+    #: (a canceller that leaks all the time must not keep a sentence from being finished).
+    barge_in_max_resumes: int = 3
     #: After a barge-in: how long the visitor may take to say their question.
     barge_in_listen_s: float = 8.0
+
+
+def barge_in_enabled(requested: bool, input_device: int | str | None,
+                     missing: Callable[[int | str | None], str | None] | None = None) -> bool:
+    """Whether voice barge-in is on: asked for in the config *and* the microphone is
+    echo-cancelled (``missing`` says why not; default :func:`echo_cancel_missing`). Logs
+    which, and why it stays off; the button stops the reading either way."""
+    if not requested:
+        log.info("voice barge-in is off (config barge_in: false); the button stops a reading")
+        return False
+    if missing is None:
+        from kiosk.speech.audio_in import echo_cancel_missing
+
+        missing = echo_cancel_missing
+    why = missing(input_device)
+    if why is not None:
+        log.info("voice barge-in stays off: %s. The button stops a reading.", why)
+        return False
+    log.info("voice barge-in is on (the microphone is echo-cancelled)")
+    return True
 
 
 class WavScriptSource:
@@ -189,6 +225,10 @@ class Runner:
         self._since_speech = 0  # samples of echo tail dropped since the kiosk last spoke
         #: Clock time of the last barge-in (the reading was stopped by a visitor's voice).
         self.barge_in_at: float | None = None
+        #: Clock time the reading was silenced for the last barge-in (its onset).
+        self.barge_in_onset_at: float | None = None
+        #: Onsets that were not confirmed (the reading went on): a count for benchmarks.
+        self.barge_in_resumed = 0
 
     # ---------------------------------------------------------------- the loop tick
     def _tick(self) -> None:
@@ -330,10 +370,11 @@ class Runner:
         deadline = self.clock() + self._say_deadline(action)
         barge_in = self.live and self.limits.barge_in
         listen_from = self.clock() + self.limits.barge_in_grace_s
-        # Barge-in onset: sustained voice, louder than the echo canceller's leaks.
+        # Barge-in onset: voice in a row, louder than the echo canceller's steady leaks.
         onset = EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
                                       min_speech_s=self.limits.barge_in_speech_s))
-        recent: deque[np.ndarray] = deque(maxlen=10)  # the visitor's first words
+        recent: deque[np.ndarray] = deque(maxlen=40)  # the visitor's first words
+        resumes = 0
         while True:
             if self.live:
                 block = self._read(timeout=0.02)
@@ -341,7 +382,18 @@ class Runner:
                     recent.append(block)
                     onset.process(block)
                     if onset.speech_started:
-                        return self._barged_in(recent)
+                        event = self._onset(action, recent)
+                        if event is not None:
+                            return event
+                        onset.reset()
+                        recent.clear()
+                        listen_from = self.clock() + self.limits.barge_in_grace_s
+                        resumes += 1
+                        if resumes >= self.limits.barge_in_max_resumes:
+                            log.warning("the kiosk heard its own voice %d times in this "
+                                        "reading: not listening until it ends (echo "
+                                        "cancellation?)", resumes)
+                            barge_in = False
                 result = self.speech.wait(timeout=0)
             else:
                 self._tick()
@@ -374,9 +426,47 @@ class Runner:
         log.error("speech output failed (%s); %d more failures in a row end the kiosk",
                   why, self.limits.speech_failures - self._speech_failures)
 
+    def _onset(self, action: Say, recent: deque[np.ndarray]) -> Event | None:
+        """Voice during speech: silence the reading now, then confirm it was a visitor.
+
+        Once the kiosk is silent its echo dies away within :attr:`Limits.barge_in_echo_s`,
+        so voice after that is the room's, not the kiosk's: the barge-in event (see
+        :meth:`_barged_in`). No voice: the echo canceller leaked; the reading is started again
+        from the sentence it was in and None is returned."""
+        limits = self.limits
+        self.barge_in_onset_at = paused_at = self.clock()
+        if limits.barge_in_window_s <= 0:  # no confirmation: the onset is the visitor
+            return self._barged_in(recent)
+        index = getattr(self.speech, "current_index", None)
+        finished = self.speech.wait(timeout=0) is not None  # it had just ended by itself
+        self.speech.stop()
+        # Voice in a row, as the onset: a click or a bump in the room is shorter.
+        confirm = EnergyVad(Endpointing(vad_threshold_db=limits.barge_in_level_db,
+                                        min_speech_s=limits.barge_in_confirm_s))
+        while self.clock() < paused_at + limits.barge_in_window_s:
+            if self._button_pressed():
+                self.speech.wait(timeout=2.0)
+                return Button()
+            block = self._read(timeout=0.02)
+            if block is None:
+                continue
+            recent.append(block)
+            if self.clock() < paused_at + limits.barge_in_echo_s:
+                continue
+            confirm.process(block)
+            if confirm.speech_started:
+                return self._barged_in(recent)
+        self.barge_in_resumed += 1
+        log.info("a sound during speech was the kiosk's own echo: reading on")
+        if not finished:
+            self.speech.wait(timeout=2.0)
+            self.speech.start(list(action.utterances), start=index or 0)
+        return None
+
     def _barged_in(self, recent: Iterable[np.ndarray]) -> Event:
-        """A visitor spoke during speech: stop the reading at once, then hear them out as the
-        next question or command (the recogniser starts with the audio since their onset)."""
+        """A visitor spoke during speech: stop the reading (if it still sounds), then hear them
+        out as the next question or command (the recogniser starts with the audio since their
+        onset)."""
         self._stop_reading()
         self.recognizer.reset()
         for block in recent:

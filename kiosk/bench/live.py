@@ -368,7 +368,8 @@ def _long_sections(content: Content, minimum_chars: int = 400) -> list[str]:
 
 def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo: str = "delayed",
                        noise: Path | None = None, clean_s: float = 5.0,
-                       model: Path | None = None, seed: int = 7) -> dict[str, Any]:
+                       model: Path | None = None, seed: int = 7,
+                       limits: Limits | None = None) -> dict[str, Any]:
     """Voice barge-in in a room with echo cancellation (PulseAudio module-echo-cancel, webrtc).
 
     ``reads`` section readings; in each, the first ``clean_s`` (plus a random 0-2 s) the
@@ -406,7 +407,8 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
         sink = SpeakerSink()
         speaker = Speaker(EspeakNgEngine(), sink, load_lexicon(content.directory))
         dialog = make_dialog(content, matcher, 3.0)
-        runner = Runner(dialog, recognizer, mic, speaker, limits=Limits(barge_in=True))
+        runner = Runner(dialog, recognizer, mic, speaker,
+                        limits=limits or Limits(barge_in=True))
         room = RoomRecorder(server).start()
         loudspeaker = RoomRecorder(server, f"{SPEAKER_SINK}.monitor").start()
         sections = _long_sections(content)
@@ -418,10 +420,12 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
             worker = threading.Thread(target=lambda out=outcome, act=say: out.append(
                 runner._do(act)), daemon=True)
             started = time.monotonic()
-            runner.barge_in_at = None
+            runner.barge_in_at = runner.barge_in_onset_at = None
+            resumed = runner.barge_in_resumed
             worker.start()
             worker.join(timeout=clean_s + float(rng.uniform(0, 2)))
             self_interrupted = not worker.is_alive() or runner.barge_in_at is not None
+            false_pauses = runner.barge_in_resumed - resumed
             path, _ = wavs[n % len(wavs)]
             played_at = time.monotonic()
             player = server.play(path)
@@ -433,16 +437,19 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
             time.sleep(0.3)
             log_reads.append({
                 "section": section, "started": started, "played_at": played_at, "path": path,
-                "self_interrupted": self_interrupted,
-                "barge_in_at": runner.barge_in_at,
+                "self_interrupted": self_interrupted, "false_pauses": false_pauses,
+                "barge_in_at": runner.barge_in_at, "onset_at": runner.barge_in_onset_at,
                 "heard": outcome[0].text if outcome and isinstance(outcome[0], Heard) else None,
             })
         room.stop()
         loudspeaker.stop()
         mic.stop()
         sink.close()
-        return _measure_barge_ins(room, loudspeaker, log_reads, first_voiced, echo,
-                                  noise is not None)
+        result = _measure_barge_ins(room, loudspeaker, log_reads, first_voiced, echo,
+                                    noise is not None)
+        result["echo_relay_dropped_s"] = (round(relay.dropped / SAMPLE_RATE, 2)
+                                          if relay is not None else None)
+        return result
     finally:
         import shutil
 
@@ -457,6 +464,8 @@ def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: lis
     room_audio = room.audio()
     spk_db = _frames_db(loudspeaker.audio())
     stops: list[float] = []
+    detects: list[float] = []  # the visitor's onset in the room -> the reading silenced
+    outputs: list[float] = []  # the reading silenced -> the last sample on the loudspeaker
     detected = self_interruptions = 0
     self_at: list[float] = []
     for n, r in enumerate(reads):
@@ -479,8 +488,14 @@ def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: lis
         end = _quiet_from(spk_db, near - SAMPLE_RATE // 2, limit, 0.4)
         if end is not None:
             stops.append(max(0.0, loudspeaker.clock_at(end) - onset_clock))
+            if r["onset_at"] is not None:
+                detects.append(r["onset_at"] - onset_clock)
+                outputs.append(loudspeaker.clock_at(end) - r["onset_at"])
+    delays = _echo_delays(room, loudspeaker, reads)
     return {
         "echo_path": echo + (" + noise" if noisy else ""),
+        "echo_delay_min_s": round(min(delays), 3) if delays else None,
+        "echo_delay_max_s": round(max(delays), 3) if delays else None,
         "echo_canceller": "pulseaudio module-echo-cancel (webrtc)",
         "section_reads": len(reads),
         "self_interruptions": self_interruptions,
@@ -488,8 +503,32 @@ def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: lis
         "barge_ins_detected": detected,
         "barge_in_stop_p50_s": _percentile(stops, 50),
         "barge_in_stop_p95_s": _percentile(stops, 95),
+        "barge_in_detect_p50_s": _percentile(detects, 50),
+        "barge_in_detect_p95_s": _percentile(detects, 95),
+        "barge_in_output_p50_s": _percentile(outputs, 50),
+        "barge_in_output_p95_s": _percentile(outputs, 95),
+        "false_pauses": sum(r["false_pauses"] for r in reads),
         "self_interruptions_at_s": self_at,
     }
+
+
+def _echo_delays(room: RoomRecorder, loudspeaker: RoomRecorder,
+                 reads: list[dict[str, Any]]) -> list[float]:
+    """The echo path's delay in each read (loudspeaker -> room, it grows when the relay falls
+    behind on a busy machine): 2 s of the loudspeaker from 1 s into the read, found in the
+    room's recording by cross-correlation."""
+    spk_audio, room_audio = loudspeaker.audio(), room.audio()
+    delays = []
+    for r in reads:
+        a = loudspeaker.index_at(r["started"] + 1.0)
+        probe = spk_audio[a:a + 2 * SAMPLE_RATE]
+        if len(probe) < SAMPLE_RATE or not np.any(probe):
+            continue
+        near = room.index_at(loudspeaker.clock_at(a))
+        found = _locate(room_audio, probe, near, SAMPLE_RATE // 2)
+        if found is not None:
+            delays.append(room.clock_at(found) - loudspeaker.clock_at(a))
+    return delays
 
 
 def _quiet_from(db: np.ndarray, start_index: int, end_index: int, quiet_s: float) -> int | None:

@@ -247,9 +247,21 @@ def add_echo_cancel(server: SoundServer, echo: str = "delayed", noise: Path | No
     return EchoRelay(server, noise).start()
 
 
+def _readable(fd: int) -> int:
+    """Bytes waiting in a pipe (FIONREAD)."""
+    import array
+    import fcntl
+    import termios
+
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return int(count[0])
+
+
 class EchoRelay:
     """A loudspeaker-to-microphone path with delay, a band filter and noise: ``parec`` from the
-    speaker's monitor, filtered here, ``pacat`` into the room, in real time (10 ms pieces)."""
+    speaker's monitor, filtered here, ``pacat`` into the room, in real time (10 ms pieces).
+    The delay stays put: audio that piles up while the relay is held up is dropped."""
 
     def __init__(self, server: SoundServer, noise: Path | None = None, delay_s: float = 0.06,
                  gain: float = 0.5, noise_gain: float = 2.0,
@@ -260,6 +272,8 @@ class EchoRelay:
         self._procs: list[subprocess.Popen[bytes]] = []
         self._thread: threading.Thread | None = None
         self._running = False
+        #: Samples dropped to keep the delay (see :meth:`start`).
+        self.dropped = 0
 
     @staticmethod
     def _noise(path: Path | None, gain: float) -> Any | None:
@@ -277,8 +291,9 @@ class EchoRelay:
         raw = ["--raw", f"--rate={RATE}", "--channels=1", "--format=s16le", "--latency-msec=10"]
         rec = subprocess.Popen(["parec", f"--device={SPEAKER_SINK}.monitor", *raw], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        # Unbuffered: a buffered pipe would hold up to 8 KB (0.26 s) and add it to the delay.
         play = subprocess.Popen(["pacat", "--playback", f"--device={ROOM_SINK}", *raw,
-                                 "--property=media.role=echo"], env=env,
+                                 "--property=media.role=echo"], env=env, bufsize=0,
                                 stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._procs = [rec, play]
         if self.band is not None:
@@ -294,9 +309,17 @@ class EchoRelay:
             nonlocal state
             assert rec.stdout is not None and play.stdin is not None
             pos = 0
+            fd, out = rec.stdout.fileno(), play.stdin.fileno()
             try:
-                play.stdin.write(bytes(2 * int(self.delay_s * RATE)))
+                delay = int(self.delay_s * RATE)
+                play.stdin.write(bytes(2 * delay))
                 while self._running:
+                    # A room's echo delay does not drift: when this thread fell behind (a busy
+                    # machine), drop what piled up in the pipe rather than delay the echo more.
+                    backlog = _readable(fd) // 2
+                    if backlog > 3 * piece:
+                        rec.stdout.read(2 * (backlog - piece))
+                        self.dropped += backlog - piece
                     data = rec.stdout.read(2 * piece)
                     if not data:
                         return
@@ -306,6 +329,9 @@ class EchoRelay:
                         take = np.take(noise, np.arange(pos, pos + len(y)), mode="wrap")
                         pos = (pos + len(y)) % len(noise)
                         y = y + take
+                    if _readable(out) // 2 > delay + 10 * piece:  # pacat is far behind
+                        self.dropped += len(y)
+                        continue
                     play.stdin.write(np.clip(y, -32768, 32767).astype(np.int16).tobytes())
             except (BrokenPipeError, ValueError, OSError):
                 return

@@ -71,7 +71,7 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
                  script: list[Path] | None, out: Path | None) -> tuple[Runner, Stats]:
     """Everything the voice kiosk needs, from the config; raises KioskError when a part is
     missing (model, sound device, Dutch voice) with what to do about it."""
-    from kiosk.app.runner import Limits, Runner, read_script
+    from kiosk.app.runner import Limits, Runner, barge_in_enabled, read_script
     from kiosk.app.stats import Stats
     from kiosk.core.dialog import Dialog, Timeouts
     from kiosk.speech.audio_in import Microphone
@@ -92,13 +92,16 @@ def build_runner(config: Config, content_dir: Path | None, model: Path | None, e
                               phrase_silence_s=config.phrase_silence_s)
     recognizer = VoskRecognizer.from_path(model_path, mode=config.recognizer_mode,
                                           phrases=phrases, endpointing=endpointing)
-    source = read_script(script) if script else Microphone(config.input_device).start()
+    barge_in = not script and barge_in_enabled(config.barge_in, config.input_device)
+    # With barge-in, smaller blocks: a visitor's voice reaches the detector sooner.
+    source = read_script(script) if script else Microphone(
+        config.input_device, block_seconds=0.05 if barge_in else 0.1).start()
     sink = WavFileSink(out) if out else SpeakerSink(config.output_device)
     speaker = Speaker(make_engine(engine), sink, load_lexicon(content.directory))
     stats = Stats()
     dialog = Dialog(content, matcher_for(content), timeouts=timeouts)
     limits = Limits(echo_tail_s=config.echo_tail_s, mic_recover_s=config.mic_recover_s,
-                    barge_in=config.barge_in, barge_in_listen_s=timeouts.question_s)
+                    barge_in=barge_in, barge_in_listen_s=timeouts.question_s)
     runner = Runner(dialog, recognizer, source, speaker, count=stats.count,
                     wake_phrases=config.wake_phrases, limits=limits)
     return runner, stats

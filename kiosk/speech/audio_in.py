@@ -218,6 +218,54 @@ def _sounddevice() -> Any:
     return sounddevice
 
 
+#: The echo-cancelled source systemd/README.md sets up ("Voice barge-in").
+ECHO_CANCEL_SOURCE = "kiosk_mic"
+
+
+def echo_cancel_missing(input_device: int | str | None,
+                        pactl: Callable[[list[str]], str] | None = None) -> str | None:
+    """Why the microphone is not echo-cancelled, or None when it is.
+
+    Voice barge-in needs the sound server's echo canceller between the microphone and the
+    kiosk: the default source must come from PulseAudio's ``module-echo-cancel`` (or be
+    named ``kiosk_mic``, as systemd/README.md sets up, e.g. with PipeWire) and the kiosk must
+    record from the default device. ``pactl`` runs ``pactl ARGS`` and returns its output
+    (injectable for tests)."""
+    if input_device not in (None, "", "default", "pulse"):
+        return (f"input_device is {input_device!r}; barge-in needs the default device, the "
+                "sound server's echo-cancelled source")
+    run = pactl or _pactl
+    try:
+        info = run(["info"])
+        sources = run(["list", "short", "sources"])
+    except (OSError, RuntimeError) as err:
+        return f"cannot ask the sound server which source is the default ({_short(err)})"
+    default = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                    if line.startswith("Default Source:")), "")
+    if not default:
+        return "the sound server names no default source"
+    for line in sources.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[1] == default:
+            if "echo-cancel" in parts[2] or default == ECHO_CANCEL_SOURCE:
+                return None
+            return (f"the default source {default!r} is not echo-cancelled (driver "
+                    f"{parts[2]}); see systemd/README.md, 'Voice barge-in'")
+    return f"the default source {default!r} is not in the sound server's list of sources"
+
+
+def _pactl(args: list[str]) -> str:
+    import subprocess
+
+    try:
+        result = subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=5)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError("pactl did not answer within 5 s") from None
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip() or f"pactl exited {result.returncode}")
+    return result.stdout
+
+
 class Microphone:
     """16 kHz mono int16 microphone input through a bounded queue.
 

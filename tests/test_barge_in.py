@@ -1,0 +1,105 @@
+"""Voice barge-in rules with test doubles (fast): an onset silences the reading at once, voice
+after the echo has died away confirms a visitor, a leak of the echo canceller resumes the
+sentence, and barge-in stays off (logged) without an echo-cancelled microphone. The same in a
+real sound server with a real echo canceller: tests/test_room_barge_in.py."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from test_runner import BLOCK, SAY, SpeechDouble, make
+
+from kiosk.app.runner import barge_in_enabled
+from kiosk.core.dialog import Heard, SpeechFinished
+from kiosk.speech.audio_in import echo_cancel_missing
+
+
+class ResumingSpeechDouble(SpeechDouble):
+    """Records every start (and from which utterance); ``current_index`` as the Speaker's."""
+
+    current_index = 2
+
+    def __init__(self, blocks: int) -> None:
+        super().__init__(blocks=blocks)
+        self.starts: list[int] = []
+
+    def start(self, utterances, start=0):
+        self.starts.append(start)
+        super().start(utterances, start)
+
+
+def _leak_at(source, reads: set[int]) -> None:
+    """The echo canceller lets the kiosk's voice through, loud (-21 dBFS), on these reads."""
+    plain = source.read
+    count = [0]
+
+    def read(timeout=None):
+        block = plain(timeout)
+        count[0] += 1
+        return np.full(BLOCK, 3000, np.int16) if count[0] in reads else block
+
+    source.read = read
+
+
+def test_a_burst_of_echo_silences_the_reading_and_it_resumes_at_its_sentence():
+    speech = ResumingSpeechDouble(blocks=40)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True)
+    source.echo_cancelled = True
+    _leak_at(source, {10, 11})  # 0.2 s of leak, then the canceller holds again
+    assert runner._do(SAY) == SpeechFinished()
+    assert speech.stops == 1 and speech.starts == [0, 2]
+    assert runner.barge_in_at is None and runner.barge_in_resumed == 1
+
+
+def test_voice_that_goes_on_after_the_echo_died_away_is_a_visitor():
+    speech = ResumingSpeechDouble(blocks=40)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True)
+    source.echo_cancelled = True
+    _leak_at(source, set(range(10, 30)))  # 2 s of voice: the visitor
+    assert runner._do(SAY) == Heard("wat is artrose")
+    assert runner.barge_in_at is not None and speech.starts == [0]
+    assert runner.barge_in_onset_at is not None and runner.barge_in_onset_at < runner.barge_in_at
+
+
+def test_a_canceller_that_keeps_leaking_does_not_keep_the_reading_from_its_end(caplog):
+    caplog.set_level(logging.WARNING)
+    speech = ResumingSpeechDouble(blocks=60)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True, barge_in_max_resumes=3)
+    source.echo_cancelled = True
+    _leak_at(source, {n for n in range(8, 400) if n % 12 in (0, 1)})
+    assert runner._do(SAY) == SpeechFinished()
+    assert runner.barge_in_resumed == 3 and len(speech.starts) == 4
+    assert "not listening until it ends" in caplog.text
+
+
+def _pactl(default: str, driver: str):
+    def run(args):
+        if args == ["info"]:
+            return f"Server Name: pulseaudio\nDefault Source: {default}\n"
+        return (f"0\troom.monitor\tmodule-null-sink.c\ts16le 1ch 16000Hz\tRUNNING\n"
+                f"1\t{default}\t{driver}\tfloat32le 1ch 16000Hz\tRUNNING\n")
+    return run
+
+
+def test_the_echo_cancelled_default_source_is_recognised():
+    assert echo_cancel_missing(None, _pactl("mic_ec", "module-echo-cancel.c")) is None
+    assert echo_cancel_missing(None, _pactl("kiosk_mic", "PipeWire")) is None
+
+
+def test_without_an_echo_cancelled_source_the_reason_is_given():
+    assert "not echo-cancelled" in echo_cancel_missing(None, _pactl("usb", "module-alsa-card.c"))
+    assert "default device" in echo_cancel_missing("USB Mic", _pactl("x", "module-echo-cancel.c"))
+
+    def broken(args):
+        raise OSError("No such file or directory: 'pactl'")
+
+    assert "cannot ask the sound server" in echo_cancel_missing(None, broken)
+
+
+def test_barge_in_stays_off_without_echo_cancellation_and_the_log_says_why(caplog):
+    caplog.set_level(logging.INFO)
+    assert barge_in_enabled(True, None, lambda device: "the default source is plain") is False
+    assert "voice barge-in stays off: the default source is plain" in caplog.text
+    assert barge_in_enabled(True, None, lambda device: None) is True
+    assert barge_in_enabled(False, None, lambda device: None) is False
