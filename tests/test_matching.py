@@ -87,6 +87,58 @@ def test_one_topic_word_or_a_command_said_in_command_words_still_counts(matcher,
     assert matcher.match(question).intent.label() == label
 
 
+@pytest.mark.parametrize("question", [
+    "mag ik nog tennissen met artrose in mijn knie",  # a sport by name, a joint, "mag ik nog"
+    "gaat joggen nog met mijn versleten heup",
+    "kan ik met mijn knieen nog meefietsen met de club",
+])
+def test_an_activity_a_joint_and_may_i_still_is_a_movement_question(matcher, question):
+    assert matcher.match(question).intent.label() in (
+        "misverstand-bewegen", "gezond-bewegen", "overbelasten")
+
+
+def test_an_activity_without_a_joint_is_no_movement_question(matcher):
+    assert not matcher._movement_question(["mag", "ik", "nog", "fietsen", "naar", "huis"])
+    assert matcher._movement_question(["mag", "ik", "nog", "fietsen", "met", "mijn", "knie"])
+
+
+def test_loading_the_knee_too_heavily_is_overloading_not_weight(matcher):
+    found = matcher.match("kan ik met al dat klussen mijn heup te zwaar belasten")
+    assert found.intent.label() == "overbelasten"
+
+
+@pytest.mark.parametrize("question", [
+    "onze kat is veel te dik wat moet ik doen",
+    "mijn hond heeft artrose in zijn heup",
+])
+def test_a_question_about_an_animal_is_not_about_the_visitor(matcher, question):
+    assert matcher.match(question).intent == Intent("none")
+
+
+def test_an_animal_and_the_visitors_own_joint_is_still_a_question(matcher):
+    assert not matcher._about_an_animal(["mag", "ik", "met", "de", "hond", "wandelen", "met", "mijn", "knie"])
+    assert matcher._about_an_animal(["mijn", "hond", "loopt", "mank", "met", "zijn", "heup"])
+
+
+@pytest.mark.parametrize("question", [
+    "de televisie hiernaast staat te hard",
+    "de muziek van de buren is te hard",
+])
+def test_a_remark_about_another_sound_source_is_no_command(matcher, question):
+    assert matcher.match(question).intent.kind != "command"
+
+
+def test_a_declined_question_naming_another_illness_and_a_joint_is_stap_2(matcher):
+    words = ["ik", "heb", "astma", "en", "artrose", "in", "mijn", "knie"]
+    assert matcher._declined_match("", "", words, 0.3, None).intent.label() == "stap-2"
+    assert matcher._declined_match("", "", ["ik", "heb", "astma"], 0.3, None).intent.kind == "none"
+
+
+def test_a_declined_question_about_the_course_and_a_joint_is_the_course_section(matcher):
+    words = ["hoe", "is", "het", "verloop", "van", "mijn", "heup"]
+    assert matcher._declined_match("", "", words, 0.3, None).intent.label() == "meer-zorgen"
+
+
 def test_repair_does_not_join_two_stopwords(matcher):
     assert matcher.repair(["skien", "met", "een", "nieuwe", "knie"])[1:3] == ["met", "een"]
     assert matcher.repair(["fysio", "therapeut"]) == ["fysiotherapeut"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -98,6 +99,43 @@ REQUEST_EVIDENCE = 0.6
 #: Weight of paragraph retrieval (the share of the question's lemmas found in one paragraph
 #: of the section), added to a section's word evidence; 0 switches it off.
 RETRIEVAL_WEIGHT = 0.0
+#: A question naming an activity, a joint (or artrose) and asking whether it is still allowed
+#: ("padel met versleten knieen gaat dat nog", "mag ik nog fietsen met mijn heup") is a
+#: movement question: when nothing else answers it, the misconception that moving harms the
+#: joint does. Activities are the leaflet's words the synonyms map sports and hobbies onto.
+ACTIVITY_WORDS = frozenset({
+    "sporten", "sport", "fietsen", "fiets", "wandelen", "wandel", "wandelclub", "activiteiten",
+    "tuinieren", "tuin", "moestuin", "dansen", "golfen", "klussen", "traplopen", "bewegen",
+})
+JOINT_WORDS = frozenset({"knie", "knieen", "heup", "heupen", "gewricht", "gewrichten", "artrose",
+                         "knieartrose", "heupartrose"})
+PERMISSION_WORDS = frozenset({"mag", "mogen", "nog", "goed", "slecht", "verstandig",
+                              "schadelijk", "kwaad", "gezond"})
+MOVEMENT_SECTION = "misverstand-bewegen"
+#: Sections that answer a movement question; any other topic (the misconception about wear,
+#: say) gives way to MOVEMENT_SECTION when an activity is named ("padel met versleten knieen").
+#: ... but not with a new joint: moving with a prosthesis is not what the leaflet answers.
+PROSTHESIS_WORDS = frozenset({"nieuwe", "prothese", "prothesen"})
+MOVEMENT_SECTIONS = frozenset({MOVEMENT_SECTION, "gezond-bewegen", "overbelasten",
+                               "te-weinig-bewegen", "beweegtypes", "meer-afvallen"})
+#: Questions the out-of-scope classifier declines but whose words name what a section is
+#: about, with a joint or artrose: another chronic illness beside artrose (the leaflet: more
+#: intensive guidance, stap-2), and the course over the years (meer-zorgen: "het beloop").
+#: Used only when nothing else would be read. Not "reuma": "het verschil tussen reuma en
+#: artrose" is no second illness of the visitor's.
+DECLINED_CUES: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"diabetes", "suikerziekte", "suikerpatient", "copd", "astma", "longziekte",
+                "hartfalen", "hartziekte", "hartpatient", "parkinson"}), "stap-2"),
+    (frozenset({"beloop", "verloop", "rolstoel", "toekomst"}), "meer-zorgen"),
+)
+#: "de radio staat te hard": a command is said to the kiosk, not about another sound source.
+OTHER_SOUND_SOURCES = frozenset({"radio", "tv", "televisie", "buren", "buurman", "buurvrouw",
+                                 "telefoon", "muziek", "kinderen", "airco", "verwarming"})
+#: "mijn hond is te zwaar": a question about an animal is not about the visitor's joints,
+#: unless the visitor also names their own ("mag ik met de hond wandelen met mijn knie").
+ANIMAL_WORDS = frozenset({"hond", "hondje", "honden", "kat", "katten", "poes", "paard",
+                          "paarden", "huisdier", "huisdieren", "konijn", "cavia"})
+OWN_WORDS = frozenset({"mijn", "mn", "me", "mij"})
 #: Internal kind of the entries of content/not_in_leaflet.nl.yaml; never reported as such.
 ABSENT = "absent"
 
@@ -517,12 +555,15 @@ class Matcher:
         # The classifier may call an utterance a command only when it is said in command words.
         command_shaped = total == 0 or sum(
             self._weight(w) for w in query if w in self.command_words) >= COMMAND_WORD_SHARE * total
+        addressed = OTHER_SOUND_SOURCES.isdisjoint(words)
         if probabilities is None:
             probabilities = self.ranking_classifier.probabilities(text)
         scored = []
         for doc in self.documents:
             probability = probabilities.get(doc.intent.label(), 0.0)
-            if doc.intent.kind == "command":
+            if doc.intent.kind == "command" and not addressed:
+                score = 0.0
+            elif doc.intent.kind == "command":
                 score = self._command_score(doc, words, query)
                 if command_shaped and (
                         (len(words) <= COMMAND_WORDS and probability >= COMMAND_PROBABILITY) or (
@@ -576,6 +617,37 @@ class Matcher:
         word = query[0]
         return word not in self.topic_words.get(best.key, set()) and word not in self.generic
 
+    @staticmethod
+    def _about_an_animal(words: list[str]) -> bool:
+        """"mijn hond is te zwaar": about an animal, and no joint of the visitor's own named
+        ("mijn knie"; "zijn heup" is the animal's)."""
+        if ANIMAL_WORDS.isdisjoint(words):
+            return False
+        return not any(word in JOINT_WORDS and before in OWN_WORDS
+                       for before, word in itertools.pairwise(words))
+
+    @staticmethod
+    def _movement_question(words: list[str], named: bool = False) -> bool:
+        """An activity, a joint and "may I still" in one question: a movement question.
+        ``named``: only an activity by name counts, not the word "bewegen" itself."""
+        present = set(words)
+        activities = ACTIVITY_WORDS - {"bewegen"} if named else ACTIVITY_WORDS
+        return (not activities.isdisjoint(present) and not JOINT_WORDS.isdisjoint(present)
+                and not PERMISSION_WORDS.isdisjoint(present))
+
+    def _declined_match(self, heard: str, normalized: str, words: list[str], score: float,
+                        absent: str | None, guess: tuple[Intent, float] | None = None) -> Match:
+        """Nothing read: a movement question still gets the movement section; otherwise the
+        answer of "not in the leaflet" if any, or the guess."""
+        if self._movement_question(words):
+            return Match(heard, normalized, Intent("topic", MOVEMENT_SECTION), min(score, 1.0))
+        if not JOINT_WORDS.isdisjoint(words):
+            for cues, section in DECLINED_CUES:
+                if not cues.isdisjoint(words):
+                    return Match(heard, normalized, Intent("topic", section), min(score, 1.0))
+        return Match(heard, normalized, NOTHING, min(score, 1.0), guess=guess,
+                     not_in_leaflet=None if guess else absent)
+
     def _wants_more(self, words: list[str]) -> bool:
         """"lees meer over X", "vertel meer over X", "meer over X": the deeper section."""
         text = f" {' '.join(words)} "
@@ -619,6 +691,8 @@ class Matcher:
         )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
             return Match(heard, normalized, answer[0], answer[1])
         absent = self._not_in_leaflet(scored, scoring_words, probabilities)
+        if self._about_an_animal(words):
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
         named = self.not_in_leaflet.named_in(raw) if self.not_in_leaflet is not None else None
         if named and best_intent.kind in ("topic", "flow", ABSENT):
             # "helpt een cortisone injectie": a subject the leaflet does not cover, named; its
@@ -631,13 +705,16 @@ class Matcher:
             or self._one_stray_word(scoring_words, best_intent)
             or self._declined(scoring_words, best_intent)
         ):
-            return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
+            return self._declined_match(heard, normalized, words, best_score, absent)
         if best_score < self.threshold:
             guess = ((best_intent, best_score) if best_intent.kind == "topic"
                      and best_score >= self.guess_threshold else None)
-            return Match(heard, normalized, NOTHING, best_score, guess=guess,
-                         not_in_leaflet=None if guess else absent)
+            return self._declined_match(heard, normalized, words, best_score, absent, guess)
         if best_intent.kind != "topic":
+            return Match(heard, normalized, best_intent, min(best_score, 1.0))
+        if (best_intent.key not in MOVEMENT_SECTIONS and PROSTHESIS_WORDS.isdisjoint(words)
+                and self._movement_question(words, named=True)):
+            best_intent = Intent("topic", MOVEMENT_SECTION)  # "padel met versleten knieen, gaat dat nog"
             return Match(heard, normalized, best_intent, min(best_score, 1.0))
         sections = self.content.sections
         more = sections[best_intent.key].more
