@@ -85,7 +85,9 @@ def test_out_of_domain_development_half_is_declined(matcher) -> None:
 
 UNSEEN_QUESTIONS = ("needs-unseen.nl.tsv", "ood-unseen.nl.tsv")
 UNSEEN_RED_FLAGS = "red-flags-unseen.nl.tsv"
-UNSEEN = (*UNSEEN_QUESTIONS, UNSEEN_RED_FLAGS)
+# Written later, blind to the detector, once red-flags-unseen.nl.tsv had become development data.
+FRESH_RED_FLAGS = "red-flags-fresh.nl.tsv"
+UNSEEN = (*UNSEEN_QUESTIONS, UNSEEN_RED_FLAGS, FRESH_RED_FLAGS)
 
 
 def _texts(path: Path) -> list[tuple[str, int]]:
@@ -155,6 +157,19 @@ def test_unseen_red_flag_set_covers_every_group_and_enough_ordinary_complaints()
     assert len(red) >= 40 and len(rows) - len(red) >= 40
     assert {g for r in red for g in r.groups} == groups
     assert all(sum(group in r.groups for r in red) >= 7 for group in groups)
+
+
+def test_fresh_red_flag_set_covers_every_group_and_enough_ordinary_complaints() -> None:
+    from kiosk.bench.red_flags import load_labelled
+
+    flags = load_content().red_flags
+    assert flags is not None
+    groups = {g.id for g in flags.groups}
+    rows = load_labelled(DATA / FRESH_RED_FLAGS)
+    red = [r for r in rows if r.is_red_flag]
+    assert len(red) >= 50 and len(rows) - len(red) >= 50
+    assert {g for r in red for g in r.groups} == groups
+    assert all(sum(group in r.groups for r in red) >= 10 for group in groups)
 
 
 # --- The fresh held-out sets (round 3, written 2026-12-02 after the unseen sets had been read;

@@ -45,10 +45,15 @@ def test_file_is_clean_and_its_examples_hold():
     ("ik weet niet of hij warm is", "heet-gewricht"),
     # "niet meer ... staan" with several words between them
     ("hij kan sinds vannacht niet meer op zijn been staan", "niet-staan"),
-    # warmth that passes cancels only the warmth: redness still counts
+    # warmth or redness that passes does not count alone, red and warm together do
     ("mijn knie is rood en warm maar dat trekt weer weg", "heet-gewricht"),
     # a child's fever counts together with a painful joint
     ("mijn kleinzoon heeft koorts en ik heb pijn in mijn knie", "koorts"),
+    # sudden in other words, and 'zonder dat' is no limit like 'zonder stok'
+    ("mijn heup is van de ene dag op de andere ontstoken", "heet-gewricht"),
+    ("ineens kan ik niet meer op mijn been staan zonder dat ik gevallen ben", "niet-staan"),
+    ("ik moest naar de badkamer kruipen", "niet-staan"),
+    ("mijn benen dragen me sinds vannacht niet meer", "niet-staan"),
 ])
 def test_red_flags_are_found(flags, heard, group):
     found = flags.detect(heard)
@@ -72,6 +77,8 @@ def test_red_flags_are_found(flags, heard, group):
     "mijn kleindochter heeft koorts",
     "lang in de wachtrij staan lukt niet meer",
     "in de zomer als het warm is buiten heb ik minder last",  # 'buiten' is no slip for 'kuiten'
+    "warm is hij niet en rood ook niet alleen wat stijf",  # negation after the word
+    "ik kom met mijn rollator niet verder dan de supermarkt",
     "",
 ])
 def test_ordinary_complaints_are_not_red_flags(flags, heard):

@@ -106,6 +106,9 @@ class Negation:
     #: Said right after the word, these also take it away ("koorts? nee").
     after: frozenset[str] = frozenset()
     reach: int = 4
+    #: "rood is hij niet": a word of these, right after the red-flag word, then a negation
+    #: word within ``reach`` words.
+    copulas: frozenset[str] = frozenset()
 
 
 def _close(token: str, word: str) -> bool:
@@ -167,6 +170,12 @@ class RedFlags:
         neg = self.negation
         if end < len(words) and words[end] in neg.after:
             return True
+        if end < len(words) and words[end] in neg.copulas:
+            for word in words[end + 1:end + 1 + neg.reach]:
+                if word in neg.ends:
+                    break
+                if word in neg.words:
+                    return True
         for back in range(1, neg.reach + 1):
             i = start - back
             if i < 0:
@@ -372,7 +381,7 @@ class _Reader:
             self.error(node, "negation 'reach' must be a whole number of words (1 or more)", "reach")
             reach = 4
         return Negation(flat("words"), negatable, flat("ends"), flat("not_after"), flat("after"),
-                        reach)
+                        reach, flat("copulas"))
 
     def groups(self, data: LineDict, words: dict[str, tuple[_Word, ...]],
                advice: dict[str, list[Utterance]], review: list[ReviewItem]) -> list[Group]:
