@@ -8,6 +8,7 @@ start (packages missing); in CI (root, Debian, script/setup) it starts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
@@ -16,8 +17,10 @@ import pytest
 from kiosk.bench.room import ENV_KEYS, RoomUnavailable, SoundServer, unavailable_reason
 
 
-@pytest.fixture(scope="module")
-def room() -> Iterator[SoundServer]:
+@contextlib.contextmanager
+def _private_sound_server() -> Iterator[SoundServer]:
+    """A started private PulseAudio (or a skip with the reason), and the process's audio
+    environment put back afterwards."""
     reason = unavailable_reason()
     if reason:
         pytest.skip(f"no sound server can start here: {reason}")
@@ -28,7 +31,6 @@ def room() -> Iterator[SoundServer]:
     except RoomUnavailable as err:
         server.stop()
         pytest.skip(f"no sound server can start here: {err}")
-    server.use()
     try:
         yield server
     finally:
@@ -38,6 +40,13 @@ def room() -> Iterator[SoundServer]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def room() -> Iterator[SoundServer]:
+    with _private_sound_server() as server:
+        server.use()
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -49,26 +58,11 @@ def echo_room() -> Iterator[SoundServer]:
     from kiosk.bench.live import default_noise
     from kiosk.bench.room import add_echo_cancel
 
-    reason = unavailable_reason()
-    if reason:
-        pytest.skip(f"no sound server can start here: {reason}")
-    saved = {key: os.environ.get(key) for key in ENV_KEYS}
-    server = SoundServer()
-    try:
-        server.start()
-    except RoomUnavailable as err:
-        server.stop()
-        pytest.skip(f"no sound server can start here: {err}")
-    relay = add_echo_cancel(server, "realistic", default_noise())
-    server.use()
-    try:
-        yield server
-    finally:
-        if relay is not None:
-            relay.stop()
-        server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with _private_sound_server() as server:
+        relay = add_echo_cancel(server, "realistic", default_noise())
+        server.use()
+        try:
+            yield server
+        finally:
+            if relay is not None:
+                relay.stop()
