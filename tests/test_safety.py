@@ -56,6 +56,11 @@ def test_file_is_clean_and_its_examples_hold():
     ("mijn benen dragen me sinds vannacht niet meer", "niet-staan"),
     ("ik geraak sinds gisteravond niet meer recht uit de zetel", "niet-staan"),  # Flemish
     ("mijn man ligt te rillen en zijn knie doet zeer", "koorts"),
+    # a word that cancels a rule anywhere does not cancel a recent or sudden sign
+    ("ik ben vroeger ook al eens gevallen maar vandaag viel ik op mijn heup", "val"),
+    ("vorige week was hij warm maar dat ging weer over en nu is mijn knie ineens gloeiend heet",
+     "heet-gewricht"),
+    ("mijn kleinzoon was ziek en nu heb ik zelf ook koorts", "koorts"),
 ])
 def test_red_flags_are_found(flags, heard, group):
     found = flags.detect(heard)
