@@ -61,6 +61,7 @@ def test_file_is_clean_and_its_examples_hold():
     ("vorige week was hij warm maar dat ging weer over en nu is mijn knie ineens gloeiend heet",
      "heet-gewricht"),
     ("mijn kleinzoon was ziek en nu heb ik zelf ook koorts", "koorts"),
+    ("ik ben gisteren gevallen", "val"),
 ])
 def test_red_flags_are_found(flags, heard, group):
     found = flags.detect(heard)
