@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from kiosk.core.leaflet import split_sentences
 from kiosk.core.normalize import tokens
 from kiosk.core.utterance import KIOSK, Utterance
-from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
+from kiosk.core.yamlfile import LineDict, LineList, Problem
 
 #: Label prefix of these entries in the matcher's training data.
 LABEL_PREFIX = "niet:"
@@ -200,12 +199,3 @@ def validate(data: object, file: str, sections: Iterable[str]) -> tuple[NotInLea
                 continue
             entries[entry.key] = entry
     return NotInLeaflet(entries, hint, question, file), problems
-
-
-def load(path: str | Path, sections: Iterable[str]) -> NotInLeaflet:
-    """Load the file; raises :class:`ContentError` naming file and line of every error."""
-    data = load_yaml(path)
-    table, problems = validate(data, str(path), sections)
-    if table is None or problems:
-        raise ContentError(problems)
-    return table

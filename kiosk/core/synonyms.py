@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from kiosk.core.normalize import tokens
-from kiosk.core.yamlfile import ContentError, LineDict, Problem, load_yaml
+from kiosk.core.yamlfile import LineDict, Problem
 
 #: Longest phrase (in words) a synonym may be.
 MAX_PHRASE_WORDS = 4
@@ -78,11 +77,3 @@ def validate(data: object, file: str, known_words: Iterable[str]) -> tuple[Synon
             continue
         table[source] = target
     return Synonyms(table, file), problems
-
-
-def load(path: str | Path, known_words: Iterable[str]) -> Synonyms:
-    data = load_yaml(path)
-    table, problems = validate(data, str(path), known_words)
-    if table is None or problems:
-        raise ContentError(problems)
-    return table
