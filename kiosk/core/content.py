@@ -552,30 +552,28 @@ def _optional_red_flags(directory: Path, sections: dict[str, Section],
     return flags
 
 
-def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collector) -> tuple[Any, Any]:
+def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collector
+                            ) -> tuple[not_in_leaflet_module.NotInLeaflet | None,
+                                       synonyms_module.Synonyms | None]:
     """``not_in_leaflet.nl.yaml`` and ``synonyms.nl.yaml``, if present (see
     :mod:`kiosk.core.not_in_leaflet` and :mod:`kiosk.core.synonyms`)."""
-    from kiosk.core import not_in_leaflet, synonyms
-
     sections: dict[str, Section] = parts.get("sections", {})
     intents: Intents | None = parts.get("intents")
-    table = words = None
+    table: not_in_leaflet_module.NotInLeaflet | None = None
+    words: synonyms_module.Synonyms | None = None
     if not sections:  # the leaflet itself is broken: its errors are the ones to fix first
         return table, words
     path = directory / "not_in_leaflet.nl.yaml"
     if path.exists():
         try:
-            # No sections (the leaflet failed to load, reported already): check pointers
-            # against the design's ids rather than report every one as unknown.
-            table, problems = not_in_leaflet.validate(load_yaml(path), str(path),
-                                                      sections or SECTION_IDS)
+            table, problems = not_in_leaflet_module.validate(load_yaml(path), str(path), sections)
             c.problems.extend(problems)
         except ContentError as err:
             c.problems.extend(err.problems)
         if table is not None and intents is not None:
             _check_not_claimed(table, sections, intents, c)
     path = directory / "synonyms.nl.yaml"
-    if path.exists() and sections:  # without the leaflet there is nothing to check them against
+    if path.exists():
         known = {w for _, text in labelled_phrasings(sections, intents or Intents({}, {}, frozenset()))
                  for w in normalize(text).split()}
         known |= {w for s in sections.values() for p in s.paragraphs for text in p.sentences()
@@ -583,15 +581,15 @@ def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collecto
         if table is not None:
             known |= {w for _, text in table.phrasings() for w in normalize(text).split()}
         try:
-            words, problems = synonyms.validate(load_yaml(path), str(path), known)
+            words, problems = synonyms_module.validate(load_yaml(path), str(path), known)
             c.problems.extend(problems)
         except ContentError as err:
             c.problems.extend(err.problems)
     return table, words
 
 
-def _check_not_claimed(table: Any, sections: dict[str, Section], intents: Intents,
-                       c: _Collector) -> None:
+def _check_not_claimed(table: not_in_leaflet_module.NotInLeaflet, sections: dict[str, Section],
+                       intents: Intents, c: _Collector) -> None:
     """An example of "not in the leaflet" that is also a section's example, a command or flow
     phrasing or an out-of-scope example has two labels: an error."""
     claimed = {normalize(text): label for label, text in labelled_phrasings(sections, intents)}
@@ -610,11 +608,11 @@ def _check_not_claimed(table: Any, sections: dict[str, Section], intents: Intent
         texts = (section.title, *section.keywords, *section.examples,
                  *(text for p in section.paragraphs for text in p.sentences()))
         for text in texts:
-            key = table.named_in(normalize(text).split())
-            if key:
-                entry = table.entries[key]
+            named = table.named_in(normalize(text).split())
+            if named:
+                entry = table.entries[named]
                 c.problems.append(Problem(entry.file, entry.line,
-                                          f"a name of {key!r} occurs in section {section.id!r}: {text!r}"))
+                                          f"a name of {named!r} occurs in section {section.id!r}: {text!r}"))
 
 
 def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content | None, list[Problem]]:
