@@ -413,12 +413,7 @@ def _load_prompts(path: Path, c: _Collector) -> Prompts:
 def _reviewed_prompt(path: Path, key: str, node: LineDict, review: list[safety.ReviewItem],
                      c: _Collector) -> Any:
     """A prompt written as ``{text, reviewed}``: its text, and a sign-off item per variant."""
-    reviewed = node.get("reviewed", False)
-    if not isinstance(reviewed, bool):
-        c.error(node, f"prompt {key!r}: 'reviewed' must be true or false", "reviewed")
-        reviewed = False
-    for extra in set(node) - {"text", "reviewed"}:
-        c.error(node, f"prompt {key!r}: unknown key {extra!r} (expected text, reviewed)", extra)
+    reviewed = safety.reviewed_flag(node, f"prompt {key!r}", c.error, only_text=True)
     text = node.get("text")
     if text is None:
         c.error(node, f"prompt {key!r} has no 'text'")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rapidfuzz.distance import Levenshtein
 
@@ -65,6 +65,24 @@ class ReviewItem:
     key: str
     text: str
     reviewed: bool
+
+
+class ErrorReporter(Protocol):
+    def __call__(self, where: Any, message: str, key: str | None = None) -> None: ...
+
+
+def reviewed_flag(node: LineDict, where: str, error: ErrorReporter, only_text: bool = False) -> bool:
+    """The sign-off marker of an own sentence (``reviewed: true``; absent is false). Any other
+    value is reported and counts as not reviewed; with ``only_text`` the entry may hold nothing
+    but ``text`` and ``reviewed``."""
+    reviewed = node.get("reviewed", False)
+    if not isinstance(reviewed, bool):
+        error(node, f"{where}: 'reviewed' must be true or false", "reviewed")
+        reviewed = False
+    if only_text:
+        for extra in set(node) - {"text", "reviewed"}:
+            error(node, f"{where}: unknown key {extra!r} (expected text, reviewed)", extra)
+    return reviewed
 
 
 @dataclass(frozen=True)
@@ -307,12 +325,7 @@ class _Reader:
             self.error(parent, f"{where} needs a 'text'", key if isinstance(key, str) else None,
                        line=key if isinstance(key, int) else None)
             return []
-        reviewed = node.get("reviewed", False)
-        if not isinstance(reviewed, bool):
-            self.error(node, f"{where}: 'reviewed' must be true or false", "reviewed")
-            reviewed = False
-        for extra in set(node) - {"text", "reviewed"}:
-            self.error(node, f"{where}: unknown key {extra!r} (expected text, reviewed)", extra)
+        reviewed = reviewed_flag(node, where, self.error, only_text=True)
         text = " ".join(text.split())
         review.append(ReviewItem(self.file, node.line_of("text"), origin, text, reviewed))
         return [Utterance(s, origin, SENTENCE_PAUSE) for s in split_sentences(text)]

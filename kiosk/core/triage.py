@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.core.leaflet import PARAGRAPH_PAUSE, SECTION_IDS, SENTENCE_PAUSE, LeafletSource, split_sentences
-from kiosk.core.safety import RedFlag, ReviewItem
+from kiosk.core.safety import RedFlag, ReviewItem, reviewed_flag
 from kiosk.core.utterance import KIOSK, LEAFLET, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
@@ -386,11 +386,9 @@ class _Reader:
                 continue
             text = " ".join(text.split())
             own, source, section = spec.get("own"), spec.get("source"), spec.get("section")
-            reviewed = spec.get("reviewed", False)
-            if not isinstance(reviewed, bool):
-                self.error(spec, f"{where}: 'reviewed' must be true or false", "reviewed")
+            reviewed = reviewed_flag(spec, where, self.error)
             if own is True and source is None and section is None:
-                out[key] = Text(key, text, line=spec.line_of("text"), reviewed=reviewed is True)
+                out[key] = Text(key, text, line=spec.line_of("text"), reviewed=reviewed)
                 self.broken_texts.discard(key)
             elif own is True:
                 self.error(spec, f"{where} is marked 'own: true' and also has a leaflet source: "
@@ -530,12 +528,10 @@ class _Reader:
         if danger is not None and danger not in ("ja", "nee"):
             self.error(spec, f"{where}: 'danger' must be ja or nee", "danger")
             danger = None
-        reviewed = spec.get("reviewed", False)
-        if not isinstance(reviewed, bool):
-            self.error(spec, f"{where}: 'reviewed' must be true or false", "reviewed")
+        reviewed = reviewed_flag(spec, where, self.error)
         if len(nxt) < len(ANSWERS) or not isinstance(ask, str):
             return None
-        return Question(nid, " ".join(ask.split()), nxt, danger, spec.line, reviewed is True)
+        return Question(nid, " ".join(ask.split()), nxt, danger, spec.line, reviewed)
 
     def outcome(self, flow: str, oid: str, spec: Any, parent: LineDict,
                 texts: dict[str, Text]) -> Outcome | None:
