@@ -60,6 +60,8 @@ class LiveRoomDouble:
 class SpeechDouble:
     """Speaks for ``blocks`` reads of the microphone; results as the Speaker's."""
 
+    current_index: int | None = None  # the Speaker's: the utterance being spoken
+
     def __init__(self, blocks: int = 20, error: str | None = None, hang: bool = False):
         self.blocks, self.error, self.hang = blocks, error, hang
         self.left = 0

@@ -83,6 +83,10 @@ class AudioSource(Protocol):
 class SpeechOutput(Protocol):
     settings: Any
 
+    @property
+    def current_index(self) -> int | None:
+        """The utterance being spoken, or last spoken (to go on from its start)."""
+
     def start(self, utterances: Sequence[Any], start: int = 0) -> None: ...
     def wait(self, timeout: float | None = None) -> Any: ...
     def stop(self) -> None: ...
@@ -437,7 +441,7 @@ class Runner:
         self.barge_in_onset_at = paused_at = self.clock()
         if limits.barge_in_window_s <= 0:  # no confirmation: the onset is the visitor
             return self._barged_in(recent)
-        index = getattr(self.speech, "current_index", None)
+        index = self.speech.current_index
         finished = self.speech.wait(timeout=0) is not None  # it had just ended by itself
         self.speech.stop()
         # Voice in a row, as the onset: a click or a bump in the room is shorter.
