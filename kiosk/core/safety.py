@@ -386,7 +386,10 @@ class _Reader:
             listed = self.word_list(node[key], f"negation {key!r}", node, key)
             return frozenset(" ".join(tokens(w)) for w in listed)
 
-        negatable = flat("negatable")
+        # group names are kept as written ("loopt-weer"), not split into words
+        negatable = frozenset(w.strip() for w in self.word_list(node["negatable"], "negation 'negatable'",
+                                                                 node, "negatable")) \
+            if "negatable" in node else frozenset()
         for concept in negatable - set(words):
             self.error(node, f"negation: unknown word group {concept!r}", "negatable")
         reach = node.get("reach", 4)
