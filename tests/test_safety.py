@@ -291,6 +291,33 @@ def test_a_group_that_only_cancels_never_matches_by_a_guessed_slip(flags):
     assert "loopt-weer" in flags.negation.negatable  # group names with a hyphen stay whole
 
 
+@pytest.mark.parametrize("heard, group", [
+    # sound-alikes a recogniser writes for a red-flag word (none is an ordinary word here)
+    ("mijn hup is ineens gloeiend heet", "heet-gewricht"),
+    ("mijn kniep is ineens dik en rood", "heet-gewricht"),
+    ("sinds de opera tie is mijn kuit dik", "na-operatie"),
+    ("ik kan niets meer op mijn been staan", "niet-staan"),
+    ("ik kan nie meer staan", "niet-staan"),  # also the Flemish "nie"
+    # two red-flag words glued together
+    ("mijn knieineens dik en rood", "heet-gewricht"),
+    ("na de operatie is mijn kuithard", "na-operatie"),
+    # a compound with operatie
+    ("na mijn heupoperatie doet mijn heup ineens erg pijn", "na-operatie"),
+])
+def test_sound_alikes_and_glued_words_are_caught(flags, heard, group):
+    found = flags.detect(heard)
+    assert isinstance(found, RedFlag) and found.group == group, flags.why(heard)
+
+
+@pytest.mark.parametrize("heard", [
+    "hup hup en dan weer verder met de oefeningen",  # "hup" alone is no sign
+    "ik kan niets meer vinden over artrose in dit boekje",
+    "ik heb een kniebrace en een warmwaterkruik",  # ordinary compounds are not split
+])
+def test_sound_alikes_alone_are_no_red_flag(flags, heard):
+    assert flags.detect(heard) is None, flags.why(heard)
+
+
 def test_ordinary_words_file_is_up_to_date():
     """content/red_flag_ordinary_words.nl.txt is what script/red-flag-ordinary-words writes from
     the Dutch word list (package wdutch, installed by script/setup)."""

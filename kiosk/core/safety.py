@@ -258,7 +258,8 @@ class RedFlags:
 
     def _unglue(self, words: list[str]) -> list[str]:
         """Split words a recogniser glued together: a short word from :data:`GLUED_WORDS` and
-        a word of the word groups ("ikkan" -> "ik kan")."""
+        a word of the word groups ("ikkan" -> "ik kan"), or two words of the word groups
+        ("knieineens" -> "knie ineens"). An ordinary word is never split ("warmte")."""
         out: list[str] = []
         for word in words:
             if word in self._exact or word in self.known_words or word in GLUED_WORDS:
@@ -267,7 +268,7 @@ class RedFlags:
             for cut in range(1, len(word)):
                 head, tail = word[:cut], word[cut:]
                 if (head in GLUED_WORDS and (tail in self._exact or tail in GLUED_WORDS)) or \
-                        (tail in GLUED_WORDS and head in self._exact):
+                        (head in self._exact and (tail in GLUED_WORDS or tail in self._exact)):
                     out += [head, tail]
                     break
             else:
