@@ -555,14 +555,16 @@ def read_ordinary_words(path: Path) -> list[str]:
 def near_words(flags: RedFlags, dictionary: Iterable[str]) -> list[str]:
     """Words of ``dictionary`` that ``flags`` would take as a slip for one of its words (one or
     two letters off) and that are not a form of that word ("pijnlijker" for "pijnlijke",
-    "geopereert" for "geopereerd"), or would read as two glued words ("warmte"): the content
-    of :data:`ORDINARY_WORDS_FILE`."""
+    "geopereert" for "geopereerd"), or would read as two glued words one of which can make an
+    alarm ("warmte"): the content of :data:`ORDINARY_WORDS_FILE`."""
     bare = RedFlags(flags.groups, flags.words, flags.negation, flags.exceptions)
     entries = [(entry, entry.parts[0]) for concept, group in bare.words.items() if concept in bare._firing
                for entry in group if len(entry.parts) == 1 and len(entry.parts[0]) >= 6]
     candidates = sorted({" ".join(tokens(w)) for w in dictionary} - set(bare._exact) - {""})
     candidates = [t for t in candidates if " " not in t]
-    found = {t for t in candidates if bare._unglue([t]) != [t]}  # "warmte" is no "warm te"
+    # "warmte" is no "warm te"; "zolang" may still be "zo lang" (a limit, which only cancels)
+    found = {t for t in candidates if len(parts := bare._unglue([t])) > 1
+             and any(c in bare._firing for part in parts for c in bare._exact.get(part, ()))}
     parts = [part for _, part in entries]
     pairs: list[tuple[str, _Word, str]] = []
     for start in range(0, len(candidates), 20000):  # C calls for (word, red-flag word) distances
