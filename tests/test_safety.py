@@ -244,6 +244,7 @@ def test_a_red_flag_label_file_that_is_missing_or_not_utf8_is_named(tmp_path: Pa
     # a fall after which the person walks again, not today or yesterday, no pain (loopt-weer)
     "mijn kleinzoon viel van zijn fiets op zijn knie maar hij fietst alweer",
     "ik ben vorige maand op mijn knie gevallen maar ik kon gewoon weer opstaan",
+    "ik ben vorig jaar gevallen en sindsdien is mijn knie anders",  # long ago
     # redness or warmth with a harmless cause (oorzaak-rood, oorzaak-warm)
     "mijn knie is rood van het knielen in de tuin",
     "mijn knie is rood van de zon",
@@ -267,6 +268,9 @@ def test_a_named_harmless_explanation_cancels_the_alarm(flags, heard):
     ("ik ben gisteren gevallen maar ik loop alweer", "val"),
     ("ik ben gevallen en kon niet meer opstaan nu loop ik weer", "val"),
     ("ik ben op mijn knie gevallen en ik kan nog niet weer opstaan", "val"),
+    # swelling, or a leg that stands or feels wrong, after a fall: also when walking again
+    ("ik ben vorige week gevallen ik loop weer maar mijn knie is dik geworden", "val"),
+    ("ik ben gevallen en stond weer op maar mijn been staat scheef", "val"),
     # a harmless cause does not cancel sudden redness or warmth, or swelling with it
     ("mijn knie is rood en dik van het knielen", "heet-gewricht"),
     ("mijn knie is ineens rood ik heb in de zon gezeten", "heet-gewricht"),
