@@ -609,7 +609,12 @@ REVIEW_DECISIONS = (
     "weer opstaan\") cancels a fall with only a joint named, not a fall of today or yesterday, "
     "not pain after a fall, and not having been unable to stand up.",
     "A stumble (\"gestruikeld\") counts like a fall unless the visitor says they did not fall "
-    "(\"kon me nog vastgrijpen\", \"maar niet gevallen\"), also when it was yesterday.",
+    "(\"kon me nog vastgrijpen\", \"maar niet gevallen\"), also when it was yesterday. Swelling, "
+    "or a leg that stands or feels wrong, after a fall counts even when walking again.",
+    "An ordinary Dutch word is never read as a recogniser slip for a red-flag word "
+    "(content/red_flag_ordinary_words.nl.txt: \"injectie\" is not \"infectie\"); sound-alikes "
+    "that are no ordinary word here are read as the red-flag word (\"hup\" as \"heup\", "
+    "\"niets\" and the Flemish \"nie\" as \"niet\"). See docs/red-flags.md.",
     "\"kan niet meer staan / lopen\" counts; \"kan niet meer zo goed / zo lang / zo ver lopen\" "
     "and \"kan niet lopen zonder stok\" do not (group niet-staan).",
     "112 is named for severe breathlessness, chest pain or being very ill (advice spoed), in the "
