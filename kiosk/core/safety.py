@@ -10,7 +10,8 @@ together, "kan" + "niet" + "staan" without "zo goed" or "zonder stok") are predi
 practice assistant can read and extend them, a physiotherapist can review them, and a test
 can show why something fired. Recogniser errors are met with word lists that hold the
 spoken forms, prefix words (``koorts*``) and a small edit distance for long words that are
-not themselves ordinary words of the content (so "gewicht" never passes for "gewricht").
+not themselves ordinary words of the content or of Dutch (so "gewicht" never passes for
+"gewricht", nor "afgevallen" for "omgevallen": :data:`ORDINARY_WORDS_FILE`).
 
 Every sentence of advice is the kiosk's own: origin ``kiosk:red-flag/<key>``.
 """
@@ -22,9 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy
 from rapidfuzz.distance import Levenshtein
-from rapidfuzz.process import cdist
 
 from kiosk.core.leaflet import split_sentences
 from kiosk.core.normalize import tokens
@@ -557,6 +556,9 @@ def near_words(flags: RedFlags, dictionary: Iterable[str]) -> list[str]:
     two letters off) and that are not a form of that word ("pijnlijker" for "pijnlijke",
     "geopereert" for "geopereerd"), or would read as two glued words one of which can make an
     alarm ("warmte"): the content of :data:`ORDINARY_WORDS_FILE`."""
+    import numpy  # only for generating the file: the kiosk's start imports no numpy
+    from rapidfuzz.process import cdist
+
     bare = RedFlags(flags.groups, flags.words, flags.negation, flags.exceptions)
     entries = [(entry, entry.parts[0]) for concept, group in bare.words.items() if concept in bare._firing
                for entry in group if len(entry.parts) == 1 and len(entry.parts[0]) >= 6]
