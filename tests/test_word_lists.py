@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from kiosk.core.content import check_content
 from kiosk.core.matching import Matcher
 from kiosk.core.word_lists import validate_word_lists
@@ -14,6 +16,7 @@ GOOD = """\
 activities: [fietsen, Tuinieren]
 joints: [knie, Knieën]
 permission: [mag]
+movement_asks: [kan]
 new_joint: [prothese]
 other_sound_sources: [radio]
 animals: [hond]
@@ -52,7 +55,7 @@ def test_two_words_a_double_and_an_unknown_section_are_named_at_their_line():
     _, problems = validate_word_lists(load_yaml_text(text, "w.yaml"), "w.yaml", ["stap-2"])
     shown = [str(p) for p in problems]
     assert "w.yaml:3: error: activities: 'fietsen' is listed twice" in shown
-    assert any(s.startswith("w.yaml:11: error:") and "'stap-9' does not exist" in s for s in shown), shown
+    assert any(s.startswith("w.yaml:12: error:") and "'stap-9' does not exist" in s for s in shown), shown
 
 
 def test_a_missing_or_empty_list_is_an_error():
@@ -77,12 +80,40 @@ def test_kiosk_check_reports_a_broken_entry_with_file_and_line(content_copy):
 def test_the_matcher_uses_the_lists_of_the_content(content, trainer):
     """A new activity in the file makes a new movement question; without the lists the rule
     is off (the lists are data, not code)."""
-    question = ["mag", "ik", "nog", "jeu", "de", "boules", "met", "mijn", "knie"]
+    question = ["mag", "ik", "nog", "kegelen", "met", "mijn", "knie"]
     lists = content.word_lists
     assert lists is not None
     assert not Matcher(content, trainer=trainer)._movement_question(question)
-    more = dataclasses.replace(lists, activities=lists.activities | {"boules"})
-    with_boules = Matcher(dataclasses.replace(content, word_lists=more), trainer=trainer)
-    assert with_boules._movement_question(question)
+    more = dataclasses.replace(lists, activities=lists.activities | {"kegelen"})
+    with_kegelen = Matcher(dataclasses.replace(content, word_lists=more), trainer=trainer)
+    assert with_kegelen._movement_question(question)
     off = Matcher(dataclasses.replace(content, word_lists=None), trainer=trainer)
     assert not off._movement_question(["mag", "ik", "nog", "fietsen", "met", "mijn", "knie"])
+
+
+def test_an_activity_counts_at_the_end_of_a_longer_word(matcher):
+    assert matcher._movement_question(["mag", "ik", "nog", "stijldansen", "met", "mijn", "heup"])
+    assert not matcher._movement_question(["mag", "ik", "nog", "dans", "met", "mijn", "heup"])
+    assert not matcher._is_activity("achtertuin", frozenset({"tuin"}))  # too short to count inside
+
+
+def test_wider_question_words_count_only_when_nothing_else_is_read(matcher):
+    words = ["volleybal", "met", "artrose", "in", "de", "knie", "waar", "moet", "ik", "op", "letten"]
+    assert not matcher._movement_question(words)
+    assert matcher._movement_question(words, declined=True)
+
+
+@pytest.mark.parametrize("question", [
+    "Volleybal en springen bij artrose in de knie: waar moet ik op letten?",
+    "mag ik nog met de velo naar de markt met mijn slechte knie",
+])
+def test_a_named_activity_with_a_joint_reads_the_movement_section(matcher, question):
+    assert matcher.match(question).intent.key == "misverstand-bewegen"
+
+
+def test_a_declined_question_about_a_new_joint_gets_no_movement_section(matcher):
+    """Moving with a prosthesis is not what the leaflet answers."""
+    def declined(text: str) -> str:
+        return matcher._declined_match(text, text, text.split(), 0.3, None).intent.key
+    assert declined("mag ik nog volleybal spelen met mijn heup") == "misverstand-bewegen"
+    assert declined("mag ik nog volleybal spelen met mijn nieuwe heup") != "misverstand-bewegen"

@@ -106,6 +106,10 @@ RETRIEVAL_WEIGHT = 0.0
 #: fietsen met mijn heup") is a movement question: when nothing else answers it, the
 #: misconception that moving harms the joint does.
 MOVEMENT_SECTION = "misverstand-bewegen"
+#: An activity of at least this many letters also counts at the end of a word at least
+#: COMPOUND_EXTRA letters longer ("stijldansen"; not "tuin" in "achtertuin").
+COMPOUND_ACTIVITY_LENGTH = 5
+COMPOUND_EXTRA = 3
 #: Sections that answer a movement question; any other topic (the misconception about wear,
 #: say) gives way to MOVEMENT_SECTION when an activity is named ("padel met versleten knieen"),
 #: but not with a new joint (``new_joint``): moving with a prosthesis is not what the leaflet
@@ -602,22 +606,35 @@ class Matcher:
         return not any(word in self.word_lists.joints and before in self.word_lists.own
                        for before, word in itertools.pairwise(words))
 
-    def _movement_question(self, words: list[str], named: bool = False) -> bool:
+    def _movement_question(self, words: list[str], named: bool = False,
+                           declined: bool = False) -> bool:
         """An activity, a joint and "may I still" in one question: a movement question.
-        ``named``: only an activity by name counts, not the word "bewegen" itself."""
+        ``named``: only an activity by name counts, not the word "bewegen" itself.
+        ``declined``: the question would get nothing else, so the wider question words count
+        too ("waar moet ik op letten"). An activity also counts as the end of a longer word
+        ("stijldansen", "baanzwemmen")."""
+        lists = self.word_lists
+        activities = lists.activities - {"bewegen"} if named else lists.activities
+        asks = lists.permission | lists.movement_asks if declined else lists.permission
         present = set(words)
-        activities = self.word_lists.activities - {"bewegen"} if named else self.word_lists.activities
-        return (not activities.isdisjoint(present) and not self.word_lists.joints.isdisjoint(present)
-                and not self.word_lists.permission.isdisjoint(present))
+        return (any(self._is_activity(word, activities) for word in present)
+                and not lists.joints.isdisjoint(present) and not asks.isdisjoint(present))
+
+    @staticmethod
+    def _is_activity(word: str, activities: frozenset[str]) -> bool:
+        return word in activities or any(
+            len(word) >= len(activity) + COMPOUND_EXTRA and word.endswith(activity)
+            for activity in activities if len(activity) >= COMPOUND_ACTIVITY_LENGTH)
 
     def _declined_match(self, heard: str, normalized: str, words: list[str], score: float,
                         absent: str | None, guess: tuple[Intent, float] | None = None) -> Match:
         """Nothing read: a movement question still gets the movement section; otherwise the
         answer of "not in the leaflet" if any, or the guess."""
-        if self._movement_question(words):
+        lists = self.word_lists
+        if self._movement_question(words, declined=True) and lists.new_joint.isdisjoint(words):
             return Match(heard, normalized, Intent("topic", MOVEMENT_SECTION), min(score, 1.0))
-        if not self.word_lists.joints.isdisjoint(words):
-            for cues, section in self.word_lists.declined_cues:
+        if not lists.joints.isdisjoint(words):
+            for cues, section in lists.declined_cues:
                 if not cues.isdisjoint(words):
                     return Match(heard, normalized, Intent("topic", section), min(score, 1.0))
         return Match(heard, normalized, NOTHING, min(score, 1.0), guess=guess,

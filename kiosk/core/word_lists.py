@@ -44,6 +44,7 @@ class _WordListsShape(Strict):
     activities: Words
     joints: Words
     permission: Words
+    movement_asks: Words
     new_joint: Words
     other_sound_sources: Words
     animals: Words
@@ -58,6 +59,7 @@ class WordLists:
     activities: frozenset[str] = frozenset()
     joints: frozenset[str] = frozenset()
     permission: frozenset[str] = frozenset()
+    movement_asks: frozenset[str] = frozenset()
     new_joint: frozenset[str] = frozenset()
     other_sound_sources: frozenset[str] = frozenset()
     animals: frozenset[str] = frozenset()
@@ -97,7 +99,8 @@ def validate_word_lists(data: object, file: str, sections: Iterable[str]
             problems += _twice(item["words"], f"declined_cues[{index + 1}].words")
     lists = WordLists(
         activities=frozenset(shape.activities), joints=frozenset(shape.joints),
-        permission=frozenset(shape.permission), new_joint=frozenset(shape.new_joint),
+        permission=frozenset(shape.permission), movement_asks=frozenset(shape.movement_asks),
+        new_joint=frozenset(shape.new_joint),
         other_sound_sources=frozenset(shape.other_sound_sources),
         animals=frozenset(shape.animals), own=frozenset(shape.own),
         declined_cues=tuple((frozenset(c.words), c.section) for c in shape.declined_cues),
