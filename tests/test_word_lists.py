@@ -117,3 +117,15 @@ def test_a_declined_question_about_a_new_joint_gets_no_movement_section(matcher)
         return matcher._declined_match(text, text, text.split(), 0.3, None).intent.key
     assert declined("mag ik nog volleybal spelen met mijn heup") == "misverstand-bewegen"
     assert declined("mag ik nog volleybal spelen met mijn nieuwe heup") != "misverstand-bewegen"
+
+
+def test_a_declined_question_whose_words_name_a_section_reads_it(matcher):
+    def declined(text: str, absent: str | None = None) -> str:
+        return matcher._declined_match(text, text, text.split(), 0.3, absent).intent.label()
+    assert declined("hoe merk je dat je artrose in je knie hebt") == "intro"
+    assert declined("heeft het zin om met mijn heup naar de fysiotherapeut te gaan") == "stap-2"
+    assert declined("hoe stellen ze de diagnose bij een knie") == "meer-geen-slijtage"
+    # not without a joint, not for an entry of "not in the leaflet", not for a request
+    assert declined("heeft het zin om naar de fysiotherapeut te gaan") == "none"
+    assert declined("vergoedt de verzekering de fysiotherapeut voor mijn knie", "kosten") == "none"
+    assert declined("waar is de fysiotherapeut voor mijn knie") == "none"

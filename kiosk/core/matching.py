@@ -628,12 +628,14 @@ class Matcher:
 
     def _declined_match(self, heard: str, normalized: str, words: list[str], score: float,
                         absent: str | None, guess: tuple[Intent, float] | None = None) -> Match:
-        """Nothing read: a movement question still gets the movement section; otherwise the
-        answer of "not in the leaflet" if any, or the guess."""
+        """Nothing read: a movement question still gets the movement section, and a question
+        with a joint whose words name a section (``declined_cues``) that section -- unless it
+        is one of "not in the leaflet" or opens like a waiting-room request ("waar is de
+        fysiotherapeut"); otherwise the answer of "not in the leaflet" if any, or the guess."""
         lists = self.word_lists
         if self._movement_question(words, declined=True) and lists.new_joint.isdisjoint(words):
             return Match(heard, normalized, Intent("topic", MOVEMENT_SECTION), min(score, 1.0))
-        if not lists.joints.isdisjoint(words):
+        if absent is None and not lists.joints.isdisjoint(words) and not self._out_of_scope(words):
             for cues, section in lists.declined_cues:
                 if not cues.isdisjoint(words):
                     return Match(heard, normalized, Intent("topic", section), min(score, 1.0))
