@@ -116,6 +116,15 @@ COMPOUND_EXTRA = 3
 #: answers.
 MOVEMENT_SECTIONS = frozenset({MOVEMENT_SECTION, "gezond-bewegen", "overbelasten",
                                "te-weinig-bewegen", "beweegtypes", "meer-afvallen"})
+#: Sections that speak about a new joint (the misconception that only a new joint helps, the
+#: operation and deciding on it, the steps that lead to it). A question naming a new joint
+#: that lands anywhere else is about living with a prosthesis, which the leaflet does not
+#: cover: the answer of the NEW_JOINT_ENTRY of content/not_in_leaflet.nl.yaml; so is a
+#: question with a new joint and an activity by name that lands on the misconception.
+NEW_JOINT_MISCONCEPTION = "misverstand-nieuw-gewricht"
+NEW_JOINT_SECTIONS = frozenset({NEW_JOINT_MISCONCEPTION, "operatie", "meer-operatie", "stap-3",
+                                "stapsgewijze-aanpak", "misverstanden"})
+NEW_JOINT_ENTRY = "prothese"
 #: Internal kind of the entries of content/not_in_leaflet.nl.yaml; never reported as such.
 ABSENT = "absent"
 
@@ -626,6 +635,23 @@ class Matcher:
             len(word) >= len(activity) + COMPOUND_EXTRA and word.endswith(activity)
             for activity in activities if len(activity) >= COMPOUND_ACTIVITY_LENGTH)
 
+    def _names_a_new_joint(self, words: list[str]) -> bool:
+        """"prothese", or "nieuwe" right before a joint ("een nieuwe heup"; the synonyms make
+        "kunstknie" and "knieprothese" into these)."""
+        lists = self.word_lists
+        return any(w in lists.new_joint and w != "nieuwe" for w in words) or any(
+            first == "nieuwe" and second in lists.joints for first, second in itertools.pairwise(words))
+
+    def _complains(self, words: list[str]) -> bool:
+        """A complaint word ("pijn", "kraakt", "kniepijn"): "mijn nieuwe heup doet ineens veel
+        pijn" is a symptom (a red flag, even), not a question about living with a prosthesis."""
+        complaints = self.content.intents.complaint_words
+        return any(w == c or w.endswith(c) for w in words for c in complaints)
+
+    def _new_joint_entry(self) -> str | None:
+        entries = self.not_in_leaflet.entries if self.not_in_leaflet is not None else {}
+        return NEW_JOINT_ENTRY if NEW_JOINT_ENTRY in entries else None
+
     def _declined_match(self, heard: str, normalized: str, words: list[str], score: float,
                         absent: str | None, guess: tuple[Intent, float] | None = None) -> Match:
         """Nothing read: a movement question still gets the movement section, and a question
@@ -633,8 +659,11 @@ class Matcher:
         is one of "not in the leaflet" or opens like a waiting-room request ("waar is de
         fysiotherapeut"); otherwise the answer of "not in the leaflet" if any, or the guess."""
         lists = self.word_lists
-        if self._movement_question(words, declined=True) and lists.new_joint.isdisjoint(words):
-            return Match(heard, normalized, Intent("topic", MOVEMENT_SECTION), min(score, 1.0))
+        if self._movement_question(words, declined=True):
+            if lists.new_joint.isdisjoint(words):
+                return Match(heard, normalized, Intent("topic", MOVEMENT_SECTION), min(score, 1.0))
+            if absent is None and self._names_a_new_joint(words):  # sport with a prosthesis
+                absent = self._new_joint_entry()
         if absent is None and not lists.joints.isdisjoint(words) and not self._out_of_scope(words):
             for cues, section in lists.declined_cues:
                 if not cues.isdisjoint(words):
@@ -706,6 +735,13 @@ class Matcher:
             return self._declined_match(heard, normalized, words, best_score, absent, guess)
         if best_intent.kind != "topic":
             return Match(heard, normalized, best_intent, min(best_score, 1.0))
+        new_joint = self._names_a_new_joint(words) and not self._complains(words)
+        if new_joint and (best_intent.key not in NEW_JOINT_SECTIONS or (
+                best_intent.key == NEW_JOINT_MISCONCEPTION and self._movement_question(words, named=True))):
+            # "tot welke leeftijd een nieuwe heup", "met een nieuwe knie nog skien": living with
+            # a prosthesis, which the leaflet does not cover.
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0),
+                         not_in_leaflet=self._new_joint_entry())
         if (best_intent.key not in MOVEMENT_SECTIONS and self.word_lists.new_joint.isdisjoint(words)
                 and self._movement_question(words, named=True)):
             best_intent = Intent("topic", MOVEMENT_SECTION)  # "padel met versleten knieen, gaat dat nog"
