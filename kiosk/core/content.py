@@ -589,6 +589,8 @@ def _optional_word_lists(directory: Path, sections: dict[str, Section], c: _Coll
                          ) -> word_lists_module.WordLists | None:
     """``word_lists.nl.yaml``, if present (see :mod:`kiosk.core.word_lists`)."""
     path = directory / "word_lists.nl.yaml"
+    if not sections:  # the leaflet itself is broken: its errors are the ones to fix first
+        return None
     if not path.exists():
         c.warning(str(path), 0, "no word lists: the matcher's rules for activities, animals, "
                                 "other sound sources and declined cues are off")
