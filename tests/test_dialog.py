@@ -16,7 +16,16 @@ from typing import ClassVar
 import pytest
 
 from kiosk.cli.chat import converse
-from kiosk.core.content import SECTION_IDS, Content, Paragraph, Section, SourceRef, load_content
+from kiosk.core.answers import load_answers
+from kiosk.core.content import (
+    DEFAULT_CONTENT_DIR,
+    SECTION_IDS,
+    Content,
+    Paragraph,
+    Section,
+    SourceRef,
+    load_content,
+)
 from kiosk.core.dialog import (
     EXPECT,
     TRANSITIONS,
@@ -95,7 +104,10 @@ def topic(key: str, *others: str) -> Match:
 
 
 class MatcherDouble:
-    """Test double for the matcher: knows a few lines by heart, anything else is nothing."""
+    """Test double for the matcher: knows a few lines by heart, anything else is nothing; the
+    yes or no in a line is read as the real matcher does, with the real answer lexicon."""
+
+    ANSWERS = load_answers(Path(DEFAULT_CONTENT_DIR) / "answers.nl.yaml")
 
     LINES: ClassVar[dict[str, Match]] = {
         "vertel over afvallen": topic("afvallen"),
@@ -111,9 +123,9 @@ class MatcherDouble:
         "ik heb last van mijn heup wat nu": Match("", "", NOTHING, 0.6,
                                                   not_in_leaflet="andere-klacht"),
         "wat voor beweger ben ik": Match("", "", Intent("flow", "beweger"), 0.9),
-        "nee dank u": Match("", "", Intent("answer", "nee"), 1.0),
-        "ja graag": Match("", "", Intent("answer", "ja"), 1.0),
-        "weet ik niet": Match("", "", Intent("answer", "weet-niet"), 1.0),
+        "nee dank u": Match("", "", Intent("answer", "nee"), 1.0, yes_no="nee"),
+        "ja graag": Match("", "", Intent("answer", "ja"), 1.0, yes_no="ja"),
+        "weet ik niet": Match("", "", Intent("answer", "weet-niet"), 1.0, yes_no="weet-niet"),
         **{phrase: Match("", "", Intent("command", name), 1.0) for phrase, name in (
             ("stop", "stop"), ("herhaal", "herhaal"), ("nog een keer", "herhaal"),
             ("lees meer", "meer"), ("meer", "meer"), ("ga terug", "terug"), ("terug", "terug"),
@@ -123,7 +135,9 @@ class MatcherDouble:
 
     def match(self, heard: str) -> Match:
         found = self.LINES.get(normalize(heard), Match("", "", NOTHING, 0.1))
-        return replace(found, heard=heard, normalized=normalize(heard))
+        answer = self.ANSWERS.classify(heard)
+        return replace(found, heard=heard, normalized=normalize(heard),
+                       yes_no=answer.value if answer else found.yes_no)
 
 
 @dataclass(frozen=True)

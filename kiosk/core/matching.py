@@ -16,13 +16,14 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from kiosk.core import classifier
+from kiosk.core.answers import AnswerMatch
 from kiosk.core.content import Content
 from kiosk.core.misheard import misheard_copies
 from kiosk.core.normalize import NUMBER_WORDS, strip_leading_markers, tokens
@@ -164,6 +165,18 @@ class Intent:
 NOTHING = Intent("none")
 
 
+def answer_beats_intents(answer: AnswerMatch, n_words: int, best: tuple[Intent, float],
+                         threshold: float) -> bool:
+    """With no yes/no question open, whether a clear ``answer`` in ``n_words`` words is the
+    intent rather than the ``best`` scored one: a short utterance (at most
+    ``MAX_ANSWER_WORDS``) that nothing explains above the threshold, or whose answer scores
+    at least as well as a command or flow, or as a topic in at most three words ("ik twijfel
+    over een operatie" is a question, "nee dank u" an answer)."""
+    best_intent, best_score = best
+    return n_words <= MAX_ANSWER_WORDS and (best_score < threshold or (
+        answer.score >= best_score and (best_intent.kind != "topic" or n_words <= 3)))
+
+
 @dataclass(frozen=True)
 class Match:
     heard: str
@@ -176,6 +189,18 @@ class Match:
     #: With ``intent`` none: the key of the entry of content/not_in_leaflet.nl.yaml this
     #: question is about (the kiosk says that entry's own answer, never a section).
     not_in_leaflet: str | None = None
+    #: A clear yes / no / weet-niet in the text (content/answers.nl.yaml), whatever ``intent``
+    #: is: read it through :meth:`answer`, where the rule of answer against topic is.
+    yes_no: str | None = None
+
+    def answer(self, question_open: bool) -> str | None:
+        """The visitor's yes / no / weet-niet, or None: the one rule of answer against topic.
+        While a yes/no question is open, any clear answer wins ("ja, ik heb veel pijn");
+        with none open, only a short one that the other intents do not explain as well, and
+        then it is ``intent`` already (:meth:`Matcher.match`, :func:`answer_beats_intents`)."""
+        if self.intent.kind == "answer" or question_open:
+            return self.yes_no
+        return None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -665,17 +690,14 @@ class Matcher:
         return words
 
     # ------------------------------------------------------------------ deciding
-    def _answer(self, text: str, words: list[str]) -> tuple[Intent, float] | None:
-        lexicon = self.content.answers
-        if lexicon is None or not words or len(words) > MAX_ANSWER_WORDS:
-            return None
-        found = lexicon.classify(text)
-        if found is None:
-            return None
-        return Intent("answer", found.value), float(found.score)
-
     def match(self, heard: str) -> Match:
-        """The intent of ``heard`` (typed or recognised text)."""
+        """The intent of ``heard`` (typed or recognised text), and the yes or no in it."""
+        lexicon = self.content.answers
+        found = lexicon.classify(heard) if lexicon is not None else None
+        matched = self._match(heard, found)
+        return replace(matched, yes_no=found.value) if found is not None else matched
+
+    def _match(self, heard: str, answer: AnswerMatch | None) -> Match:
         raw = tokens(heard)
         words = self.repair(strip_leading_markers(self._words(heard)))
         normalized = " ".join(words)
@@ -685,11 +707,8 @@ class Matcher:
         probabilities = self.ranking_classifier.probabilities(" ".join(scoring_words))
         scored = self.score_all(scoring_words, probabilities)
         best_intent, best_score = scored[0]
-        answer = self._answer(" ".join(raw), raw)
-        if answer and (best_score < self.threshold or (
-            answer[1] >= best_score and (best_intent.kind != "topic" or len(raw) <= 3)
-        )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
-            return Match(heard, normalized, answer[0], answer[1])
+        if answer and answer_beats_intents(answer, len(raw), scored[0], self.threshold):
+            return Match(heard, normalized, Intent("answer", answer.value), answer.score)
         absent = self._not_in_leaflet(scored, scoring_words, probabilities)
         if self._about_an_animal(words):
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
