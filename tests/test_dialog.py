@@ -123,9 +123,9 @@ class MatcherDouble:
         "ik heb last van mijn heup wat nu": Match("", "", NOTHING, 0.6,
                                                   not_in_leaflet="andere-klacht"),
         "wat voor beweger ben ik": Match("", "", Intent("flow", "beweger"), 0.9),
-        "nee dank u": Match("", "", Intent("answer", "nee"), 1.0, yes_no="nee"),
-        "ja graag": Match("", "", Intent("answer", "ja"), 1.0, yes_no="ja"),
-        "weet ik niet": Match("", "", Intent("answer", "weet-niet"), 1.0, yes_no="weet-niet"),
+        "nee dank u": Match("", "", Intent("answer", "nee"), 1.0),
+        "ja graag": Match("", "", Intent("answer", "ja"), 1.0),
+        "weet ik niet": Match("", "", Intent("answer", "weet-niet"), 1.0),
         **{phrase: Match("", "", Intent("command", name), 1.0) for phrase, name in (
             ("stop", "stop"), ("herhaal", "herhaal"), ("nog een keer", "herhaal"),
             ("lees meer", "meer"), ("meer", "meer"), ("ga terug", "terug"), ("terug", "terug"),
@@ -135,9 +135,11 @@ class MatcherDouble:
 
     def match(self, heard: str) -> Match:
         found = self.LINES.get(normalize(heard), Match("", "", NOTHING, 0.1))
-        answer = self.ANSWERS.classify(heard)
-        return replace(found, heard=heard, normalized=normalize(heard),
-                       yes_no=answer.value if answer else found.yes_no)
+        return replace(found, heard=heard, normalized=normalize(heard), read_answer=self._answer)
+
+    def _answer(self, text: str) -> str | None:
+        found = self.ANSWERS.classify(text)
+        return found.value if found else None
 
 
 @dataclass(frozen=True)

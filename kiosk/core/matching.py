@@ -15,7 +15,7 @@ import hashlib
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -189,17 +189,20 @@ class Match:
     #: With ``intent`` none: the key of the entry of content/not_in_leaflet.nl.yaml this
     #: question is about (the kiosk says that entry's own answer, never a section).
     not_in_leaflet: str | None = None
-    #: A clear yes / no / weet-niet in the text (content/answers.nl.yaml), whatever ``intent``
-    #: is: read it through :meth:`answer`, where the rule of answer against topic is.
-    yes_no: str | None = None
+    #: Reads the clear yes / no / weet-niet in a text, if any (content/answers.nl.yaml; set
+    #: by the matcher): :meth:`answer` calls it only while a question is open.
+    read_answer: Callable[[str], str | None] | None = field(default=None, repr=False,
+                                                             compare=False)
 
     def answer(self, question_open: bool) -> str | None:
         """The visitor's yes / no / weet-niet, or None: the one rule of answer against topic.
         While a yes/no question is open, any clear answer wins ("ja, ik heb veel pijn");
         with none open, only a short one that the other intents do not explain as well, and
         then it is ``intent`` already (:meth:`Matcher.match`, :func:`answer_beats_intents`)."""
-        if self.intent.kind == "answer" or question_open:
-            return self.yes_no
+        if self.intent.kind == "answer":
+            return self.intent.key
+        if question_open and self.read_answer is not None:
+            return self.read_answer(self.heard)
         return None
 
     def to_json(self) -> dict[str, Any]:
@@ -691,13 +694,15 @@ class Matcher:
 
     # ------------------------------------------------------------------ deciding
     def match(self, heard: str) -> Match:
-        """The intent of ``heard`` (typed or recognised text), and the yes or no in it."""
-        lexicon = self.content.answers
-        found = lexicon.classify(heard) if lexicon is not None else None
-        matched = self._match(heard, found)
-        return replace(matched, yes_no=found.value) if found is not None else matched
+        """The intent of ``heard`` (typed or recognised text); the yes or no in it is read
+        only when asked for (:meth:`Match.answer`)."""
+        return replace(self._match(heard), read_answer=self._read_answer)
 
-    def _match(self, heard: str, answer: AnswerMatch | None) -> Match:
+    def _read_answer(self, text: str) -> str | None:
+        found = self.content.answers.classify(text) if self.content.answers is not None else None
+        return found.value if found is not None else None
+
+    def _match(self, heard: str) -> Match:
         raw = tokens(heard)
         words = self.repair(strip_leading_markers(self._words(heard)))
         normalized = " ".join(words)
@@ -707,6 +712,8 @@ class Matcher:
         probabilities = self.ranking_classifier.probabilities(" ".join(scoring_words))
         scored = self.score_all(scoring_words, probabilities)
         best_intent, best_score = scored[0]
+        answer = (self.content.answers.classify(heard)
+                  if self.content.answers is not None and len(raw) <= MAX_ANSWER_WORDS else None)
         if answer and answer_beats_intents(answer, len(raw), scored[0], self.threshold):
             return Match(heard, normalized, Intent("answer", answer.value), answer.score)
         absent = self._not_in_leaflet(scored, scoring_words, probabilities)
