@@ -277,6 +277,7 @@ class Matcher:
         self.command_words = {w for doc in self.documents if doc.intent.kind == "command"
                               for w in doc.vocabulary}
         self._repair_choices = sorted(w for w in self.vocabulary if len(w) >= REPAIR_MIN_LEN)
+        self._choices_by_length: dict[tuple[int, float], list[str]] = {}
         # One classifier, trained on the phrasings as written, decides what is out of scope;
         # the other has also seen them misheard and ranks the intents.
         as_written, with_misheard = self.training_plans(content)
@@ -507,11 +508,23 @@ class Matcher:
         ("artrosen" -> "artrose"; never "blaasontsteking" -> "ontsteking")."""
         cutoff = REPAIR_RATIO_LONG if len(word) >= REPAIR_LONG_LEN else REPAIR_RATIO
         slack = max(2, len(word) // 5)
-        for choice, _, _ in process.extract(word, self._repair_choices, scorer=fuzz.ratio,
-                                            score_cutoff=cutoff, limit=3):
+        for choice, _, _ in process.extract(word, self._repair_choices_for(len(word), cutoff),
+                                            scorer=fuzz.ratio, score_cutoff=cutoff, limit=3):
             if abs(len(choice) - len(word)) <= slack:
                 return choice
         return None
+
+    def _repair_choices_for(self, length: int, cutoff: float) -> list[str]:
+        """The repair choices, in their order, long enough and short enough to reach
+        ``cutoff`` against a word of ``length`` letters: a ratio is at most 100 (1 - |a - b| /
+        (a + b)) for lengths a and b, so the others could never be found (the same result as
+        all choices, in a fraction of the time)."""
+        key = (length, cutoff)
+        if key not in self._choices_by_length:
+            self._choices_by_length[key] = [
+                w for w in self._repair_choices
+                if 100 * (1 - abs(len(w) - length) / (len(w) + length)) >= cutoff - 1e-6]
+        return self._choices_by_length[key]
 
     # ------------------------------------------------------------------ scoring
     def _weight(self, word: str) -> float:
