@@ -194,3 +194,18 @@ def test_check_refuses_a_name_that_the_leaflet_part_uses(content_copy):
 def test_check_refuses_names_on_a_request(content_copy):
     errors = _break(content_copy, "  - key: tijd\n", "  - key: tijd\n    names: [klokje]\n")
     assert any("only a topic has 'names'" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("question", [
+    "tot welke leeftijd kun je nog een nieuwe heup krijgen",
+    "kan ik met een nieuwe knie nog skien",
+    "mag ik met mijn kunstknie nog volleybal spelen",
+])
+def test_living_with_a_new_joint_gets_the_prosthesis_answer(matcher, question):
+    match = matcher.match(question)
+    assert match.intent.kind == "none" and match.not_in_leaflet == "prothese"
+
+
+def test_a_question_about_getting_a_new_joint_is_still_answered(matcher):
+    assert matcher.match("heb ik echt een nieuwe knie nodig of helpt oefenen ook").intent.key in {
+        "misverstand-nieuw-gewricht", "operatie"}
