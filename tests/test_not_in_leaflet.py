@@ -183,6 +183,7 @@ def test_a_short_name_counts_only_as_a_word_of_its_own(content):
     assert table.named_in(["wat", "is", "prpx"]) is None  # "prp" is too short to find inside words
     assert table.named_in(["glucosaminepillen"]) == "supplementen"
     assert table.named_in(["wat", "is", "artrose"]) is None
+    assert table.named_in(["glucos", "amine"]) is None  # a name is found inside one word only
 
 
 def test_check_refuses_a_name_that_the_leaflet_part_uses(content_copy):

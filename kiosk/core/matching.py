@@ -15,14 +15,15 @@ import hashlib
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from kiosk.core import classifier
+from kiosk.core.answers import AnswerMatch
 from kiosk.core.content import Content
 from kiosk.core.misheard import misheard_copies
 from kiosk.core.normalize import NUMBER_WORDS, strip_leading_markers, tokens
@@ -153,6 +154,18 @@ class Intent:
 NOTHING = Intent("none")
 
 
+def answer_beats_intents(answer: AnswerMatch, n_words: int, best: tuple[Intent, float],
+                         threshold: float) -> bool:
+    """With no yes/no question open, whether a clear ``answer`` in ``n_words`` words is the
+    intent rather than the ``best`` scored one: a short utterance (at most
+    ``MAX_ANSWER_WORDS``) that nothing explains above the threshold, or whose answer scores
+    at least as well as a command or flow, or as a topic in at most three words ("ik twijfel
+    over een operatie" is a question, "nee dank u" an answer)."""
+    best_intent, best_score = best
+    return n_words <= MAX_ANSWER_WORDS and (best_score < threshold or (
+        answer.score >= best_score and (best_intent.kind != "topic" or n_words <= 3)))
+
+
 @dataclass(frozen=True)
 class Match:
     heard: str
@@ -165,6 +178,21 @@ class Match:
     #: With ``intent`` none: the key of the entry of content/not_in_leaflet.nl.yaml this
     #: question is about (the kiosk says that entry's own answer, never a section).
     not_in_leaflet: str | None = None
+    #: Reads the clear yes / no / weet-niet in a text, if any (content/answers.nl.yaml; set
+    #: by the matcher): :meth:`answer` calls it only while a question is open.
+    read_answer: Callable[[str], str | None] | None = field(default=None, repr=False,
+                                                             compare=False)
+
+    def answer(self, question_open: bool) -> str | None:
+        """The visitor's yes / no / weet-niet, or None: the one rule of answer against topic.
+        While a yes/no question is open, any clear answer wins ("ja, ik heb veel pijn");
+        with none open, only a short one that the other intents do not explain as well, and
+        then it is ``intent`` already (:meth:`Matcher.match`, :func:`answer_beats_intents`)."""
+        if self.intent.kind == "answer":
+            return self.intent.key
+        if question_open and self.read_answer is not None:
+            return self.read_answer(self.heard)
+        return None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -239,6 +267,7 @@ class Matcher:
         self.command_words = {w for doc in self.documents if doc.intent.kind == "command"
                               for w in doc.vocabulary}
         self._repair_choices = sorted(w for w in self.vocabulary if len(w) >= REPAIR_MIN_LEN)
+        self._choices_by_length: dict[tuple[int, float], list[str]] = {}
         # One classifier, trained on the phrasings as written, decides what is out of scope;
         # the other has also seen them misheard and ranks the intents.
         as_written, with_misheard = self.training_plans(content)
@@ -469,11 +498,23 @@ class Matcher:
         ("artrosen" -> "artrose"; never "blaasontsteking" -> "ontsteking")."""
         cutoff = REPAIR_RATIO_LONG if len(word) >= REPAIR_LONG_LEN else REPAIR_RATIO
         slack = max(2, len(word) // 5)
-        for choice, _, _ in process.extract(word, self._repair_choices, scorer=fuzz.ratio,
-                                            score_cutoff=cutoff, limit=3):
+        for choice, _, _ in process.extract(word, self._repair_choices_for(len(word), cutoff),
+                                            scorer=fuzz.ratio, score_cutoff=cutoff, limit=3):
             if abs(len(choice) - len(word)) <= slack:
                 return choice
         return None
+
+    def _repair_choices_for(self, length: int, cutoff: float) -> list[str]:
+        """The repair choices, in their order, long enough and short enough to reach
+        ``cutoff`` against a word of ``length`` letters: a ratio is at most 100 (1 - |a - b| /
+        (a + b)) for lengths a and b, so the others could never be found (the same result as
+        all choices, in a fraction of the time)."""
+        key = (length, cutoff)
+        if key not in self._choices_by_length:
+            self._choices_by_length[key] = [
+                w for w in self._repair_choices
+                if 100 * (1 - abs(len(w) - length) / (len(w) + length)) >= cutoff - 1e-6]
+        return self._choices_by_length[key]
 
     # ------------------------------------------------------------------ scoring
     def _weight(self, word: str) -> float:
@@ -688,17 +729,16 @@ class Matcher:
         return words
 
     # ------------------------------------------------------------------ deciding
-    def _answer(self, text: str, words: list[str]) -> tuple[Intent, float] | None:
-        lexicon = self.content.answers
-        if lexicon is None or not words or len(words) > MAX_ANSWER_WORDS:
-            return None
-        found = lexicon.classify(text)
-        if found is None:
-            return None
-        return Intent("answer", found.value), float(found.score)
-
     def match(self, heard: str) -> Match:
-        """The intent of ``heard`` (typed or recognised text)."""
+        """The intent of ``heard`` (typed or recognised text); the yes or no in it is read
+        only when asked for (:meth:`Match.answer`)."""
+        return replace(self._match(heard), read_answer=self._read_answer)
+
+    def _read_answer(self, text: str) -> str | None:
+        found = self.content.answers.classify(text) if self.content.answers is not None else None
+        return found.value if found is not None else None
+
+    def _match(self, heard: str) -> Match:
         raw = tokens(heard)
         words = self.repair(strip_leading_markers(self._words(heard)))
         normalized = " ".join(words)
@@ -708,11 +748,10 @@ class Matcher:
         probabilities = self.ranking_classifier.probabilities(" ".join(scoring_words))
         scored = self.score_all(scoring_words, probabilities)
         best_intent, best_score = scored[0]
-        answer = self._answer(" ".join(raw), raw)
-        if answer and (best_score < self.threshold or (
-            answer[1] >= best_score and (best_intent.kind != "topic" or len(raw) <= 3)
-        )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
-            return Match(heard, normalized, answer[0], answer[1])
+        answer = (self.content.answers.classify(heard)
+                  if self.content.answers is not None and len(raw) <= MAX_ANSWER_WORDS else None)
+        if answer and answer_beats_intents(answer, len(raw), scored[0], self.threshold):
+            return Match(heard, normalized, Intent("answer", answer.value), answer.score)
         absent = self._not_in_leaflet(scored, scoring_words, probabilities)
         if self._about_an_animal(words):
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
