@@ -138,6 +138,11 @@ class Limits:
     barge_in_listen_s: float = 8.0
 
 
+def _vad_threshold(vad: EnergyVad) -> float:
+    """The level (dBFS) above which ``vad`` now counts a frame as voice."""
+    return max(vad.s.vad_threshold_db, vad.noise_db + vad.s.vad_margin_db)
+
+
 def barge_in_enabled(requested: bool, input_device: int | str | None,
                      missing: Callable[[int | str | None], str | None] | None = None) -> bool:
     """Whether voice barge-in is on: asked for in the config *and* the microphone is
@@ -233,6 +238,9 @@ class Runner:
         self.barge_in_onset_at: float | None = None
         #: Onsets that were not confirmed (the reading went on): a count for benchmarks.
         self.barge_in_resumed = 0
+        #: What voice barge-in did in the last reading: (what, clock time, detail). Cleared
+        #: when a reading starts, so it stays small; for benchmarks and the debug log.
+        self.barge_in_trace: list[tuple[str, float, str]] = []
 
     # ---------------------------------------------------------------- the loop tick
     def _tick(self) -> None:
@@ -371,6 +379,7 @@ class Runner:
 
     def _say(self, action: Say) -> Event | None:
         self.speech.start(list(action.utterances))
+        self.barge_in_trace = []
         deadline = self.clock() + self._say_deadline(action)
         barge_in = self.live and self.limits.barge_in
         listen_from = self.clock() + self.limits.barge_in_grace_s
@@ -386,6 +395,8 @@ class Runner:
                     recent.append(block)
                     onset.process(block)
                     if onset.speech_started:
+                        self._trace("onset", f"threshold {_vad_threshold(onset):.1f} dB, "
+                                    f"{self._backlog()} blocks queued")
                         event = self._onset(action, recent)
                         if event is not None:
                             return event
@@ -397,6 +408,7 @@ class Runner:
                             log.warning("the kiosk heard its own voice %d times in this "
                                         "reading: not listening until it ends (echo "
                                         "cancellation?)", resumes)
+                            self._trace("deaf", f"{resumes} resumes")
                             barge_in = False
                 result = self.speech.wait(timeout=0)
             else:
@@ -421,6 +433,10 @@ class Runner:
             return SpeechFinished()  # as far as the dialog goes, it is over
         self._speech_failures = 0
         return SpeechFinished() if getattr(result, "completed", True) else None
+
+    def _trace(self, what: str, detail: str = "") -> None:
+        self.barge_in_trace.append((what, self.clock(), detail))
+        log.debug("barge-in: %s %s", what, detail)
 
     def _speech_failed(self, why: str) -> None:
         self._speech_failures += 1
@@ -447,6 +463,9 @@ class Runner:
         # Voice in a row, as the onset: a click or a bump in the room is shorter.
         confirm = EnergyVad(Endpointing(vad_threshold_db=limits.barge_in_level_db,
                                         min_speech_s=limits.barge_in_confirm_s))
+        judged = 0
+        loudest = -120.0
+        longest = 0.0
         while self.clock() < paused_at + limits.barge_in_window_s:
             if self._button_pressed():
                 self.speech.wait(timeout=2.0)
@@ -458,14 +477,26 @@ class Runner:
             if self.clock() < paused_at + limits.barge_in_echo_s:
                 continue
             confirm.process(block)
+            judged += len(block)
+            loudest = max(loudest, EnergyVad.level_db(block))
+            longest = max(longest, confirm.run_s)
             if confirm.speech_started:
+                self._trace("confirmed", f"after {self.clock() - paused_at:.2f} s")
                 return self._barged_in(recent)
         self.barge_in_resumed += 1
+        self._trace("resumed", f"judged {judged / SAMPLE_RATE:.2f} s, loudest block "
+                    f"{loudest:.1f} dB, longest voice {longest:.2f} s, threshold "
+                    f"{_vad_threshold(confirm):.1f} dB, {self._backlog()} blocks queued")
         log.info("a sound during speech was the kiosk's own echo: reading on")
         if not finished:
             self.speech.wait(timeout=2.0)
             self.speech.start(list(action.utterances), start=index or 0)
         return None
+
+    def _backlog(self) -> int:
+        """Blocks the microphone has queued that the runner has not read yet (0 if unknown)."""
+        queued = getattr(self.source, "queue", None)
+        return int(queued.qsize()) if queued is not None else 0
 
     def _barged_in(self, recent: Iterable[np.ndarray]) -> Event:
         """A visitor spoke during speech: stop the reading (if it still sounds), then hear them
