@@ -62,15 +62,53 @@ def test_voice_that_goes_on_after_the_echo_died_away_is_a_visitor():
     assert runner.barge_in_onset_at is not None and runner.barge_in_onset_at < runner.barge_in_at
 
 
-def test_a_canceller_that_keeps_leaking_does_not_keep_the_reading_from_its_end(caplog):
+def test_a_canceller_that_keeps_leaking_does_not_keep_a_sentence_from_its_end(caplog):
     caplog.set_level(logging.WARNING)
-    speech = ResumingSpeechDouble(blocks=60)
+    speech = ResumingSpeechDouble(blocks=60)  # one sentence (index 2) all along
     runner, source, _recognizer, _clock = make(speech, barge_in=True, barge_in_max_resumes=3)
     source.echo_cancelled = True
     _leak_at(source, {n for n in range(8, 400) if n % 12 in (0, 1)})
     assert runner._do(SAY) == SpeechFinished()
     assert runner.barge_in_resumed == 3 and len(speech.starts) == 4
-    assert "not listening until it ends" in caplog.text
+    assert "reading it to its end without listening" in caplog.text
+
+
+class SentencesSpeechDouble(ResumingSpeechDouble):
+    """Speaks sentence after sentence, each ``per_sentence`` reads long; a restart goes back to
+    the start of the sentence it names."""
+
+    def __init__(self, blocks: int, per_sentence: int) -> None:
+        super().__init__(blocks=blocks)
+        self.per_sentence = per_sentence
+        self.spoken = 0
+
+    def start(self, utterances, start=0):
+        super().start(utterances, start)
+        self.spoken = start * self.per_sentence
+        self.left = self.blocks - self.spoken
+
+    def tick(self) -> None:
+        super().tick()
+        self.spoken += 1
+
+    @property
+    def current_index(self):
+        return self.spoken // self.per_sentence
+
+
+def test_after_leaks_in_one_sentence_a_visitor_is_still_heard_in_a_later_one():
+    """Two resumes in the first sentence make it deaf, not the rest of the reading: a visitor
+    who speaks in the third sentence stops it."""
+    speech = SentencesSpeechDouble(blocks=160, per_sentence=40)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True, barge_in_max_resumes=2)
+    source.echo_cancelled = True
+    # The canceller leaks in the first sentence (each restart leaks again), then a visitor
+    # speaks in the third (reads 90-120; the first sentence ends about read 75).
+    _leak_at(source, {8, 9, 25, 26, 45, 46, 60, 61} | set(range(90, 120)))
+    assert runner._do(SAY) == Heard("wat is artrose")
+    assert runner.barge_in_resumed == 2 and speech.starts == [0, 0, 0]
+    kinds = [what for what, _, _ in runner.barge_in_trace]
+    assert "deaf" in kinds and "listening" in kinds and kinds[-1] == "confirmed"
 
 
 def _pactl(default: str, driver: str):

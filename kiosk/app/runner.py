@@ -131,9 +131,12 @@ class Limits:
     barge_in_echo_s: float = 0.35
     barge_in_confirm_s: float = 0.1
     barge_in_window_s: float = 0.9
-    #: Unconfirmed onsets in one reading after which it is read to the end without listening
-    #: (a canceller that leaks all the time must not keep a sentence from being finished).
-    barge_in_max_resumes: int = 3
+    #: Unconfirmed onsets in one sentence after which that sentence is read to its end
+    #: without listening (a canceller that leaks all the time must not keep a sentence from
+    #: being finished); listening starts again with the next sentence. The canceller leaks
+    #: most in the first seconds of a reading and again just after each resume, so a budget
+    #: for the whole reading was used up there and left the rest of it deaf.
+    barge_in_max_resumes: int = 2
     #: After a barge-in: how long the visitor may take to say their question.
     barge_in_listen_s: float = 8.0
 
@@ -387,29 +390,39 @@ class Runner:
         onset = EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
                                       min_speech_s=self.limits.barge_in_speech_s))
         recent: deque[np.ndarray] = deque(maxlen=40)  # the visitor's first words
-        resumes = 0
+        resumes: dict[int | None, int] = {}  # unconfirmed onsets per sentence
+        deaf_in: int | None = None  # the sentence read to its end without listening
         while True:
             if self.live:
                 block = self._read(timeout=0.02)
-                if block is not None and barge_in and self.clock() >= listen_from:
+                if deaf_in is not None and self.speech.current_index != deaf_in:
+                    deaf_in = None  # the next sentence: listen again
+                    onset.reset()
+                    recent.clear()
+                    self._trace("listening")
+                if block is not None and barge_in and deaf_in is None \
+                        and self.clock() >= listen_from:
                     recent.append(block)
                     onset.process(block)
                     if onset.speech_started:
                         self._trace("onset", f"threshold {_vad_threshold(onset):.1f} dB, "
                                     f"{self._backlog()} blocks queued")
+                        index = self.speech.current_index
                         event = self._onset(action, recent)
                         if event is not None:
                             return event
                         onset.reset()
                         recent.clear()
                         listen_from = self.clock() + self.limits.barge_in_grace_s
-                        resumes += 1
-                        if resumes >= self.limits.barge_in_max_resumes:
-                            log.warning("the kiosk heard its own voice %d times in this "
-                                        "reading: not listening until it ends (echo "
-                                        "cancellation?)", resumes)
-                            self._trace("deaf", f"{resumes} resumes")
-                            barge_in = False
+                        resumes[index] = resumes.get(index, 0) + 1
+                        if resumes[index] >= self.limits.barge_in_max_resumes:
+                            log.warning("the kiosk heard its own voice %d times in one "
+                                        "sentence: reading it to its end without listening "
+                                        "(echo cancellation?)", resumes[index])
+                            self._trace("deaf", f"sentence {index}, {resumes[index]} resumes")
+                            if index is None:  # no sentence to wait for: to the end
+                                barge_in = False
+                            deaf_in = index
                 result = self.speech.wait(timeout=0)
             else:
                 self._tick()
