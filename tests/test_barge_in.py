@@ -11,7 +11,7 @@ import numpy as np
 from test_runner import BLOCK, SAY, SpeechDouble, make
 
 from kiosk.app.runner import barge_in_enabled
-from kiosk.core.dialog import Heard, SpeechFinished
+from kiosk.core.dialog import Button, Heard, Say, SpeechFinished
 from kiosk.speech.audio_in import echo_cancel_missing
 
 
@@ -109,6 +109,17 @@ def test_after_leaks_in_one_sentence_a_visitor_is_still_heard_in_a_later_one():
     assert runner.barge_in_resumed == 2 and speech.starts == [0, 0, 0]
     kinds = [what for what, _, _ in runner.barge_in_trace]
     assert "deaf" in kinds and "listening" in kinds and kinds[-1] == "confirmed"
+
+
+def test_voice_does_not_cut_what_the_dialog_marks_not_interruptible_but_the_button_does():
+    speech = SpeechDouble(blocks=40)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True)
+    source.visitor = source.echo_cancelled = True  # a visitor talks all through it
+    advice = Say(SAY.utterances, interruptible=False)
+    assert runner._do(advice) == SpeechFinished()
+    assert runner.barge_in_onset_at is None and speech.stops == 0
+    runner.buttons.put(object())
+    assert runner._do(advice) == Button() and speech.stops == 1
 
 
 def _pactl(default: str, driver: str):

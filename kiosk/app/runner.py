@@ -384,7 +384,8 @@ class Runner:
         self.speech.start(list(action.utterances))
         self.barge_in_trace = []
         deadline = self.clock() + self._say_deadline(action)
-        barge_in = self.live and self.limits.barge_in
+        # The dialog says what voice may not cut off (the advice to see a doctor).
+        barge_in = self.live and self.limits.barge_in and action.interruptible
         listen_from = self.clock() + self.limits.barge_in_grace_s
         # Barge-in onset: voice in a row, louder than the echo canceller's steady leaks.
         onset = EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
