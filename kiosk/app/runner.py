@@ -87,6 +87,10 @@ class SpeechOutput(Protocol):
     def current_index(self) -> int | None:
         """The utterance being spoken, or last spoken (to go on from its start)."""
 
+    @property
+    def sounding(self) -> bool:
+        """The last start has begun to play (synthesis is done for its first part)."""
+
     def start(self, utterances: Sequence[Any], start: int = 0) -> None: ...
     def wait(self, timeout: float | None = None) -> Any: ...
     def stop(self) -> None: ...
@@ -115,6 +119,8 @@ class Limits:
     barge_in: bool = False
     #: With barge-in: what the microphone hears in the first moments of speaking is not
     #: listened to (an echo canceller lets the first syllables through after a silence).
+    #: Counted from the first sound, not from the start: synthesis comes first and takes
+    #: longer on a busy machine, which used up the grace before a word was heard.
     barge_in_grace_s: float = 0.5
     #: With barge-in: this much voice in a row, louder than ``barge_in_level_db`` (dBFS),
     #: silences the reading at once (an onset); quieter sound is what the echo canceller
@@ -131,12 +137,15 @@ class Limits:
     barge_in_echo_s: float = 0.35
     barge_in_confirm_s: float = 0.1
     barge_in_window_s: float = 0.9
-    #: Unconfirmed onsets in one sentence after which that sentence is read to its end
-    #: without listening (a canceller that leaks all the time must not keep a sentence from
-    #: being finished); listening starts again with the next sentence. The canceller leaks
-    #: most in the first seconds of a reading and again just after each resume, so a budget
-    #: for the whole reading was used up there and left the rest of it deaf.
+    #: Unconfirmed onsets in one sentence after which, for the rest of that sentence, only
+    #: ``barge_in_wary_speech_s`` of voice in a row is an onset (the canceller's leaks are
+    #: bursts of 60-90 ms; a visitor talks longer). One more unconfirmed onset and the sentence
+    #: is read to its end without listening (a canceller that leaks all the time must not keep
+    #: a sentence from being finished). Each new sentence starts afresh. (A budget for the
+    #: whole reading, as before, was used up in its first seconds, where the canceller leaks
+    #: most, and left the rest of the reading deaf: the interruptions missed under load.)
     barge_in_max_resumes: int = 2
+    barge_in_wary_speech_s: float = 0.25
     #: After a barge-in: how long the visitor may take to say their question.
     barge_in_listen_s: float = 8.0
 
@@ -386,23 +395,25 @@ class Runner:
         deadline = self.clock() + self._say_deadline(action)
         # The dialog says what voice may not cut off (the advice to see a doctor).
         barge_in = self.live and self.limits.barge_in and action.interruptible
-        listen_from = self.clock() + self.limits.barge_in_grace_s
+        listen_from: float | None = None  # the grace ends (once the reading sounds)
         # Barge-in onset: voice in a row, louder than the echo canceller's steady leaks.
-        onset = EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
-                                      min_speech_s=self.limits.barge_in_speech_s))
+        onset = self._onset_vad(self.limits.barge_in_speech_s)
         recent: deque[np.ndarray] = deque(maxlen=40)  # the visitor's first words
         resumes: dict[int | None, int] = {}  # unconfirmed onsets per sentence
-        deaf_in: int | None = None  # the sentence read to its end without listening
+        wary_in: int | None = None  # the sentence where the canceller leaked (see Limits)
+        deaf = False  # ... and leaked again: read to its end without listening
         while True:
             if self.live:
                 block = self._read(timeout=0.02)
-                if deaf_in is not None and self.speech.current_index != deaf_in:
-                    deaf_in = None  # the next sentence: listen again
-                    onset.reset()
+                if wary_in is not None and self.speech.current_index != wary_in:
+                    wary_in, deaf = None, False  # the next sentence: listen as usual
+                    onset = self._onset_vad(self.limits.barge_in_speech_s)
                     recent.clear()
                     self._trace("listening")
-                if block is not None and barge_in and deaf_in is None \
-                        and self.clock() >= listen_from:
+                if barge_in and listen_from is None and self.speech.sounding:
+                    listen_from = self.clock() + self.limits.barge_in_grace_s
+                if block is not None and barge_in and not deaf \
+                        and listen_from is not None and self.clock() >= listen_from:
                     recent.append(block)
                     onset.process(block)
                     if onset.speech_started:
@@ -414,16 +425,20 @@ class Runner:
                             return event
                         onset.reset()
                         recent.clear()
-                        listen_from = self.clock() + self.limits.barge_in_grace_s
-                        resumes[index] = resumes.get(index, 0) + 1
-                        if resumes[index] >= self.limits.barge_in_max_resumes:
+                        listen_from = None  # a new grace once it sounds again
+                        count = resumes[index] = resumes.get(index, 0) + 1
+                        if index is None and count >= self.limits.barge_in_max_resumes:
+                            barge_in = False  # no sentence to wait for: to the end
+                        elif count == self.limits.barge_in_max_resumes:
+                            wary_in = index
+                            onset = self._onset_vad(self.limits.barge_in_wary_speech_s)
+                            self._trace("wary", f"sentence {index}, {count} resumes")
+                        elif count > self.limits.barge_in_max_resumes:
                             log.warning("the kiosk heard its own voice %d times in one "
                                         "sentence: reading it to its end without listening "
-                                        "(echo cancellation?)", resumes[index])
-                            self._trace("deaf", f"sentence {index}, {resumes[index]} resumes")
-                            if index is None:  # no sentence to wait for: to the end
-                                barge_in = False
-                            deaf_in = index
+                                        "(echo cancellation?)", count)
+                            self._trace("deaf", f"sentence {index}, {count} resumes")
+                            deaf = True
                 result = self.speech.wait(timeout=0)
             else:
                 self._tick()
@@ -447,6 +462,10 @@ class Runner:
             return SpeechFinished()  # as far as the dialog goes, it is over
         self._speech_failures = 0
         return SpeechFinished() if getattr(result, "completed", True) else None
+
+    def _onset_vad(self, speech_s: float) -> EnergyVad:
+        return EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
+                                     min_speech_s=speech_s))
 
     def _trace(self, what: str, detail: str = "") -> None:
         self.barge_in_trace.append((what, self.clock(), detail))
