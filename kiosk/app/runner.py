@@ -11,7 +11,9 @@ into dialog events. It owns the live loop's waiting and clocks:
   the kiosk speaks, a voice-activity detector listens; 0.1 s of voice silences the reading at
   once, and voice that goes on once the kiosk's echo has died away confirms a visitor: what
   they say goes to the dialog as the next question or command. Voice that does not go on was
-  the canceller leaking: the reading resumes at the start of its sentence.
+  the canceller leaking: the reading resumes at the start of its sentence (a sentence that
+  leaks again and again turns wary, then deaf, to its end). What the dialog marks as not
+  interruptible (the advice to see a doctor) is not listened to; the button stops it.
 - **No hang, no mute kiosk.** A microphone that stops delivering is reopened with backoff and
   the kiosk exits (:class:`MicrophoneLost`) when it stays away for
   :attr:`Limits.mic_recover_s`; speech output that fails :attr:`Limits.speech_failures` times
