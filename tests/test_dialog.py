@@ -16,7 +16,16 @@ from typing import ClassVar
 import pytest
 
 from kiosk.cli.chat import converse
-from kiosk.core.content import SECTION_IDS, Content, Paragraph, Section, SourceRef, load_content
+from kiosk.core.answers import load_answers
+from kiosk.core.content import (
+    DEFAULT_CONTENT_DIR,
+    SECTION_IDS,
+    Content,
+    Paragraph,
+    Section,
+    SourceRef,
+    load_content,
+)
 from kiosk.core.dialog import (
     EXPECT,
     TRANSITIONS,
@@ -95,7 +104,10 @@ def topic(key: str, *others: str) -> Match:
 
 
 class MatcherDouble:
-    """Test double for the matcher: knows a few lines by heart, anything else is nothing."""
+    """Test double for the matcher: knows a few lines by heart, anything else is nothing; the
+    yes or no in a line is read as the real matcher does, with the real answer lexicon."""
+
+    ANSWERS = load_answers(Path(DEFAULT_CONTENT_DIR) / "answers.nl.yaml")
 
     LINES: ClassVar[dict[str, Match]] = {
         "vertel over afvallen": topic("afvallen"),
@@ -123,7 +135,11 @@ class MatcherDouble:
 
     def match(self, heard: str) -> Match:
         found = self.LINES.get(normalize(heard), Match("", "", NOTHING, 0.1))
-        return replace(found, heard=heard, normalized=normalize(heard))
+        return replace(found, heard=heard, normalized=normalize(heard), read_answer=self._answer)
+
+    def _answer(self, text: str) -> str | None:
+        found = self.ANSWERS.classify(text)
+        return found.value if found else None
 
 
 @dataclass(frozen=True)

@@ -293,3 +293,18 @@ def test_only_the_ranking_classifier_learns_from_misheard_phrasings(matcher):
     copies = Counter(with_misheard.labels) - Counter(as_written.labels)
     assert "none" not in copies
     assert sum(copies.values()) > len(as_written.texts)
+
+
+@pytest.mark.parametrize("heard, with_question, without", [
+    ("nee dank u", "nee", "nee"),  # short: the answer beats every intent
+    ("ja graag", "ja", "ja"),
+    ("ja ik heb veel pijn in mijn knie als ik fiets", "ja", None),  # long: a question
+    ("mag ik fietsen met artrose", None, None),  # no yes or no in it
+])
+def test_answer_against_topic_is_one_rule(matcher, heard, with_question, without):
+    """``Match.answer``: with a yes/no question open any clear answer counts; with none open
+    only one the matcher took as the intent (the dialog asks nothing else)."""
+    match = matcher.match(heard)
+    assert match.answer(question_open=True) == with_question, match.to_json()
+    assert match.answer(question_open=False) == without, match.to_json()
+    assert (match.intent.kind == "answer") == (without is not None)

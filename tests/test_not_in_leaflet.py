@@ -183,6 +183,7 @@ def test_a_short_name_counts_only_as_a_word_of_its_own(content):
     assert table.named_in(["wat", "is", "prpx"]) is None  # "prp" is too short to find inside words
     assert table.named_in(["glucosaminepillen"]) == "supplementen"
     assert table.named_in(["wat", "is", "artrose"]) is None
+    assert table.named_in(["glucos", "amine"]) is None  # a name is found inside one word only
 
 
 def test_check_refuses_a_name_that_the_leaflet_part_uses(content_copy):
@@ -193,3 +194,18 @@ def test_check_refuses_a_name_that_the_leaflet_part_uses(content_copy):
 def test_check_refuses_names_on_a_request(content_copy):
     errors = _break(content_copy, "  - key: tijd\n", "  - key: tijd\n    names: [klokje]\n")
     assert any("only a topic has 'names'" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("question", [
+    "tot welke leeftijd kun je nog een nieuwe heup krijgen",
+    "kan ik met een nieuwe knie nog skien",
+    "mag ik met mijn kunstknie nog volleybal spelen",
+])
+def test_living_with_a_new_joint_gets_the_prosthesis_answer(matcher, question):
+    match = matcher.match(question)
+    assert match.intent.kind == "none" and match.not_in_leaflet == "prothese"
+
+
+def test_a_question_about_getting_a_new_joint_is_still_answered(matcher):
+    assert matcher.match("heb ik echt een nieuwe knie nodig of helpt oefenen ook").intent.key in {
+        "misverstand-nieuw-gewricht", "operatie"}

@@ -71,8 +71,10 @@ def test_startup_table_puts_two_kiosks_side_by_side_and_marks_missed_targets() -
                 "training": {"s": training_s, "cpu_s": 4.0, "mb": 200.0, "matcher_s": 3.0},
                 "ask": {"s": 1.0, "mb": 90.0}, "chat": {"mb": 90.0}, "check": {"mb": 60.0}}
 
-    table = format_table({"repeats": 3, "load_average": [1.0, 1.0, 1.0],
+    table = format_table({"repeats": 3, "load_average_before": [2.5, 1.0, 1.0],
+                          "load_average": [1.0, 1.0, 1.0],
                           "this": figures(4.0), "against": figures(30.0)})
+    assert "2.5 1.0 1.0 before, 1.0 1.0 1.0 after" in table.splitlines()[0]
     [training] = [line for line in table.splitlines() if line.startswith("training")]
     assert training.split() == ["training,", "empty", "cache", "4.00", "s", "30.00", "s", "!", "<=",
                                 "5", "s"]

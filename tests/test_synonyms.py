@@ -13,6 +13,7 @@ def test_words_and_phrases_are_replaced_longest_first():
     assert table.apply(["mijn", "knie", "doet", "zeer", "bij", "de", "kine"]) == \
         ["mijn", "knie", "doet", "pijn", "bij", "de", "fysiotherapeut"]
     assert table.apply(["zeer", "stijf"]) == ["erg", "stijf"]
+    assert table.apply(["doet", "het", "zeer"]) == ["doet", "het", "erg"]  # a phrase's first word alone
 
 
 def test_the_bundled_table_maps_flemish_and_medical_words(content):

@@ -1,6 +1,7 @@
 """Keeps trained matcher classifiers on disk, so a start-up after the first one needs no training.
 
-Training takes a few seconds on a PC and longer on a Raspberry Pi. A model is found by a key
+Training takes about 6 s of processor time on a PC (docs/matcher.md, Training) and longer on
+a Raspberry Pi. A model is found by a key
 known before its training data is built (building that data takes a second or more of its
 own): for the matcher's plans (:class:`kiosk.core.classifier.PlannedTraining`) a digest of the
 bytes of the content folder's data files (YAML, the leaflet's text), of the kiosk's core code

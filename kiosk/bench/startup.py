@@ -105,13 +105,15 @@ def run_startup_bench(content_dir: Path, repeats: int = 3,
     if against is not None:
         sources["against"] = against.resolve()
     rounds: dict[str, list[dict[str, dict[str, Any]]]] = {name: [] for name in sources}
+    load_before = list(os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="kiosk-startup-") as folder:
         for _ in range(repeats):
             for name, source in sources.items():  # taking turns: the same noise for both
                 cache = Path(folder) / name
                 cache.mkdir(exist_ok=True)
                 rounds[name].append(_runs(source, content_dir, cache))
-    result: dict[str, Any] = {"repeats": repeats, "load_average": list(os.getloadavg())}
+    result: dict[str, Any] = {"repeats": repeats, "load_average_before": load_before,
+                              "load_average": list(os.getloadavg())}
     for name, runs in rounds.items():
         result[name] = {
             "source": str(sources[name] or Path(__file__).resolve().parents[2]),
@@ -128,18 +130,22 @@ def format_table(result: dict[str, Any]) -> str:
     names = [name for name in ("this", "against") if name in result]
     rows = [
         ("kiosk --version", "version", "s", "s", TARGETS["version_s"]),
+        ("  processor time", "version", "cpu_s", "s", None),
         ("  memory", "version", "mb", "MB", None),
         ("training, empty cache", "training", "s", "s", TARGETS["training_s"]),
         ("  processor time", "training", "cpu_s", "s", None),
         ("  in the matcher", "training", "matcher_s", "s", None),
         ("  peak memory", "training", "mb", "MB", TARGETS["training_peak_mb"]),
         ("kiosk ask (cached)", "ask", "s", "s", None),
+        ("  processor time", "ask", "cpu_s", "s", None),
         ("  memory", "ask", "mb", "MB", TARGETS["text_command_mb"]),
         ("kiosk chat memory", "chat", "mb", "MB", TARGETS["text_command_mb"]),
         ("kiosk check memory", "check", "mb", "MB", TARGETS["text_command_mb"]),
     ]
-    lines = [f"median of {result['repeats']} runs; load average "
-             + " ".join(f"{x:.1f}" for x in result["load_average"]),
+    before = result.get("load_average_before")
+    lines = [f"median of {result['repeats']} runs; load average (1, 5, 15 min) "
+             + (" ".join(f"{x:.1f}" for x in before) + " before, " if before else "")
+             + " ".join(f"{x:.1f}" for x in result["load_average"]) + " after",
              f"{'':<24}" + "".join(f"{name:>12}" for name in names) + "   target"]
     for label, step, key, unit, target in rows:
         cells = ""

@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
 
 def train_with_progress(content: Content) -> None:
     """Train (or load from the cache) the matcher's models, with a bar that counts the models
-    and shows the time going by (training takes a minute or more on a Raspberry Pi)."""
+    and shows the time going by (training takes several seconds on a PC, and longer on a
+    Raspberry Pi, where it has not been timed yet)."""
     import threading
 
     from tqdm import tqdm

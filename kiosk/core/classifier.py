@@ -39,6 +39,7 @@ explainable word-evidence score; the reasons for that are in its docstring.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -169,13 +170,16 @@ class Classifier:
     :func:`train`; holds numpy arrays only."""
 
     def __init__(self, fingerprint: str, stopwords: frozenset[str], blocks: tuple[_Block, _Block],
-                 labels: tuple[str, ...], coef: np.ndarray, intercept: np.ndarray):
+                 labels: tuple[str, ...], coef: np.ndarray, intercept: np.ndarray,
+                 analyzer: _Analyzer | None = None):
         self.fingerprint = fingerprint
         self.stopwords = stopwords
         self.blocks = blocks
         self.labels = labels
         self.coef = coef  # features x labels
         self.intercept = intercept
+        if analyzer is not None:  # the one that analysed the training texts, words cached
+            self._analyzer = analyzer
 
     @cached_property
     def _analyzer(self) -> _Analyzer:
@@ -208,7 +212,9 @@ def train(training: Training, start: Classifier | None = None) -> Classifier:
     from threadpoolctl import threadpool_limits
 
     training = built(training)
-    matrix, blocks = _features(training)
+    analyzer = (start._analyzer if start is not None and start.stopwords == training.stopwords
+                else _Analyzer(training.stopwords))  # the start's words are analysed already
+    matrix, blocks = _features(training, analyzer)
     labels, targets = np.unique(np.asarray(training.labels), return_inverse=True)
     label_names = tuple(str(label) for label in labels)
     initial = _weights_from(start, blocks, label_names, matrix.shape[1]) if start else None
@@ -223,14 +229,14 @@ def train(training: Training, start: Classifier | None = None) -> Classifier:
     with threadpool_limits(1, user_api="blas"):
         coef, intercept = _fit(rows, row_targets, weights, len(labels), initial)
     return Classifier(training.fingerprint, training.stopwords, blocks, label_names,
-                      (coef[group_of] * share[:, None]).astype(np.float32), intercept)
+                      (coef[group_of] * share[:, None]).astype(np.float32), intercept, analyzer)
 
 
-def _features(training: TrainingSet) -> tuple[sparse.csr_matrix, tuple[_Block, _Block]]:
+def _features(training: TrainingSet, analyzer: _Analyzer
+              ) -> tuple[sparse.csr_matrix, tuple[_Block, _Block]]:
     """The TF-IDF matrix of the training texts: character n-grams, then stems."""
     from scipy import sparse
 
-    analyzer = _Analyzer(training.stopwords)
     chars, char_block = _tfidf([analyzer.chars(text) for text in training.texts], 0)
     stems, stem_block = _tfidf([analyzer.stems(text) for text in training.texts],
                                len(char_block.columns))
@@ -259,10 +265,11 @@ def _tfidf(documents: list[list[str]], offset: int) -> tuple[sparse.csr_matrix, 
     """scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` on analysed documents."""
     from scipy import sparse
 
-    vocabulary = sorted({term for terms in documents for term in terms})
+    vocabulary = sorted(set(itertools.chain.from_iterable(documents)))
     columns = {term: i for i, term in enumerate(vocabulary)}
-    indices = np.fromiter((columns[term] for terms in documents for term in terms), dtype=np.intp)
     indptr = np.cumsum([0] + [len(terms) for terms in documents])
+    indices = np.fromiter(map(columns.__getitem__, itertools.chain.from_iterable(documents)),
+                          dtype=np.intp, count=int(indptr[-1]))
     matrix = sparse.csr_matrix((np.ones(len(indices)), indices, indptr),
                                shape=(len(documents), len(vocabulary)))
     matrix.sum_duplicates()  # term counts
@@ -322,29 +329,36 @@ def _fit(rows: sparse.csr_matrix, targets: np.ndarray, weights: np.ndarray, n_la
          initial: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression as scikit-learn fits it: the weighted mean log-loss
     + ||W||^2 / (2 C n), minimised by L-BFGS-B from ``initial`` weights or zeros. Returns
-    the coefficients (columns x labels) and the intercepts."""
-    rows = rows.astype(np.float32)
-    transposed = rows.T.tocsr()
+    the coefficients (columns x labels) and the intercepts. The intercepts are the weights of
+    one more column, of ones, left out of the penalty: one matrix product gives the logits
+    with them, and the other their gradient."""
+    from scipy import sparse
+
     n_rows, n_columns = rows.shape
+    rows = sparse.hstack([rows, np.ones((n_rows, 1))], format="csr", dtype=np.float32)
+    transposed = rows.T.tocsr()
     onehot = np.zeros((n_rows, n_labels), dtype=np.float32)
     onehot[np.arange(n_rows), targets] = 1.0
     row_weight = (weights / weights.sum()).astype(np.float32)
+    row_weight_double = row_weight.astype(float)
     penalty = float(1.0 / (C * weights.sum()))
-    size = n_columns * n_labels
+    size = n_columns * n_labels  # the penalised weights; the intercepts follow them
 
     def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        coef = theta[:size].reshape(n_columns, n_labels)
-        logits = rows @ coef + theta[size:]
+        logits = rows @ theta.reshape(n_columns + 1, n_labels)
         logits -= logits.max(axis=1, keepdims=True)
         probabilities = np.exp(logits)
         total = probabilities.sum(axis=1)
-        probabilities /= total[:, None]
-        loss = np.dot(row_weight.astype(float), np.log(total, dtype=float)
+        loss = np.dot(row_weight_double, np.log(total, dtype=float)
                       - logits[np.arange(n_rows), targets])
-        residual = (probabilities - onehot) * row_weight[:, None]
-        gradient = np.concatenate([(transposed @ residual + penalty * coef).ravel(),
-                                   residual.sum(axis=0)])
-        return float(loss + 0.5 * penalty * np.dot(coef.ravel(), coef.ravel().astype(float))), gradient
+        probabilities /= total[:, None]
+        residual = np.subtract(probabilities, onehot, out=probabilities)
+        residual *= row_weight[:, None]
+        gradient = (transposed @ residual).ravel()
+        coef = theta[:size]
+        gradient[:size] += penalty * coef
+        # the penalty summed in double, without a double copy of the weights
+        return float(loss + 0.5 * penalty * np.einsum("i,i->", coef, coef, dtype=float)), gradient
 
     start = np.zeros(size + n_labels, dtype=np.float32)
     if initial is not None:
@@ -358,17 +372,20 @@ def _minimize(function: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.
     """Limited-memory BFGS (Nocedal and Wright, algorithm 7.4) with a backtracking line search,
     stopping as scipy's L-BFGS-B does for scikit-learn: the largest gradient component at most
     ``TOLERANCE``, or a relative decrease of the loss below ``64 * machine epsilon``. About a
-    third of the memory of scipy.optimize, whose import alone takes 55 MB."""
+    third of the memory of scipy.optimize, whose import alone takes 55 MB. The vector updates
+    of the two-loop recursion go through one scratch vector (``buffer``): the same arithmetic
+    without a new half-million-element array for each."""
     value, gradient = function(x)
     steps: list[tuple[np.ndarray, np.ndarray, float]] = []  # (s, y, 1 / y.s), oldest first
+    buffer = np.empty_like(x)
     for _ in range(MAX_ITERATIONS):
-        if np.abs(gradient).max() <= TOLERANCE:
+        if max(gradient.max(), -gradient.min()) <= TOLERANCE:
             break
         direction = -gradient
         alphas = []
         for s, y, rho in reversed(steps):
             alpha = rho * float(np.dot(s, direction))
-            direction -= alpha * y
+            direction -= np.multiply(alpha, y, out=buffer)
             alphas.append(alpha)
         if steps:
             s, y, _ = steps[-1]
@@ -376,7 +393,7 @@ def _minimize(function: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.
         else:
             direction /= max(1.0, float(np.linalg.norm(gradient)))
         for (s, y, rho), alpha in zip(steps, reversed(alphas), strict=True):
-            direction += (alpha - rho * float(np.dot(y, direction))) * s
+            direction += np.multiply(alpha - rho * float(np.dot(y, direction)), s, out=buffer)
         slope = float(np.dot(gradient, direction))
         if slope >= 0:  # not a descent direction (rounding): start the memory afresh
             steps.clear()

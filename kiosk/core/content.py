@@ -19,6 +19,7 @@ from kiosk.core import not_in_leaflet as not_in_leaflet_module
 from kiosk.core import safety
 from kiosk.core import synonyms as synonyms_module
 from kiosk.core import triage as triage_module
+from kiosk.core import word_lists as word_lists_module
 from kiosk.core.leaflet import (
     ITEM_PAUSE,
     PARAGRAPH_PAUSE,
@@ -167,6 +168,7 @@ class Content:
     red_flags: safety.RedFlags | None = None  # content/red_flags.nl.yaml
     not_in_leaflet: not_in_leaflet_module.NotInLeaflet | None = None  # content/not_in_leaflet.nl.yaml
     synonyms: synonyms_module.Synonyms | None = None  # content/synonyms.nl.yaml
+    word_lists: word_lists_module.WordLists | None = None  # content/word_lists.nl.yaml
     warnings: tuple[Problem, ...] = field(default=())
 
     def section_utterances(self, section_id: str) -> list[Utterance]:
@@ -583,6 +585,25 @@ def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collecto
     return table, words
 
 
+def _optional_word_lists(directory: Path, sections: dict[str, Section], c: _Collector
+                         ) -> word_lists_module.WordLists | None:
+    """``word_lists.nl.yaml``, if present (see :mod:`kiosk.core.word_lists`)."""
+    path = directory / "word_lists.nl.yaml"
+    if not sections:  # the leaflet itself is broken: its errors are the ones to fix first
+        return None
+    if not path.exists():
+        c.warning(str(path), 0, "no word lists: the matcher's rules for activities, animals, "
+                                "other sound sources and declined cues are off")
+        return None
+    try:
+        lists, problems = word_lists_module.validate_word_lists(load_yaml(path), str(path), sections)
+    except ContentError as err:
+        c.problems.extend(err.problems)
+        return None
+    c.problems.extend(problems)
+    return lists
+
+
 def _check_not_claimed(table: not_in_leaflet_module.NotInLeaflet, sections: dict[str, Section],
                        intents: Intents, c: _Collector) -> None:
     """An example of "not in the leaflet" that is also a section's example, a command or flow
@@ -640,6 +661,7 @@ def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content 
     triage = _optional_triage(directory, parts.get("sections", {}), source, c)
     red_flags = _optional_red_flags(directory, parts.get("sections", {}), c)
     not_in_leaflet, synonyms = _optional_matching_data(directory, parts, c)
+    word_lists = _optional_word_lists(directory, parts.get("sections", {}), c)
     if c.errors or len(parts) < len(loaders):
         return None, c.problems
     content = Content(
@@ -652,6 +674,7 @@ def check_content(directory: Path | str = DEFAULT_CONTENT_DIR) -> tuple[Content 
         red_flags=red_flags,
         not_in_leaflet=not_in_leaflet,
         synonyms=synonyms,
+        word_lists=word_lists,
         warnings=tuple(p for p in c.problems if p.severity == "warning"),
     )
     return content, c.problems

@@ -150,8 +150,7 @@ class Cue(_Named):
 #: The state a Listen in each state waits in, and what it expects.
 EXPECT = {State.QUESTION: Expect.QUESTION, State.CHOOSE: Expect.CHOICE,
           State.OFFER: Expect.YESNO, State.CONFIRM: Expect.YESNO, State.TRIAGE: Expect.YESNO}
-#: States with an open yes/no question: there a clear answer beats a topic ("ja ik heb veel
-#: pijn" answers the question, it does not ask about pain). Elsewhere the matcher decides.
+#: States with an open yes/no question (the rule of answer against topic: ``Match.answer``).
 YESNO_STATES = frozenset({State.OFFER, State.CONFIRM, State.TRIAGE, State.CHOOSE})
 _COMMAND_CUES = {"stop": Cue.STOP, "herhaal": Cue.REPEAT, "meer": Cue.MORE, "terug": Cue.BACK,
                  "menu": Cue.MENU, "langzamer": Cue.VOICE, "sneller": Cue.VOICE,
@@ -412,8 +411,8 @@ class Dialog:
     def understand(self, text: str) -> Reading:
         """What heard text means in the current state. The order is the rule: a red flag
         beats everything; then a goodbye; then commands; then a choice by number or name
-        (choose); then, while a question is open, a clear yes/no beats a topic; then what the
-        matcher found."""
+        (choose); then a yes/no (``Match.answer``: while a question is open, any clear one
+        beats a topic); then what the matcher found."""
         if self.red_flags is not None:
             flag = self.red_flags.detect(text)
             if flag is not None:
@@ -428,13 +427,9 @@ class Dialog:
             choice = self._choice(text, match)
             if choice >= 0:
                 return Reading(Cue.CHOICE, text, match, choice=choice)
-        lexicon = self.content.answers
-        if self.state in YESNO_STATES and lexicon is not None:
-            answer = lexicon.classify(text)
-            if answer is not None:
-                return Reading(_ANSWER_CUES[answer.value], text, match, answer.value)
-        if kind == IntentKind.ANSWER:
-            return Reading(_ANSWER_CUES[match.intent.key], text, match, match.intent.key)
+        answer = match.answer(question_open=self.state in YESNO_STATES)
+        if answer is not None:
+            return Reading(_ANSWER_CUES[answer], text, match, answer)
         if kind == IntentKind.FLOW:
             return Reading(Cue.FLOW, text, match, match.intent.key)
         complaint = self._is_complaint(text)
@@ -946,9 +941,10 @@ def transition_table() -> str:
         "> docs/dialog.md`.",
         "",
         "Heard text becomes a cue in this order: red flag, goodbye (\"tot ziens\", \"dag\"), a",
-        "command, a choice by number or name (choose), a clear yes/no/weet-niet while a question",
-        "is open (offer, choose, confirm, triage), then what the matcher found: an answer, a",
-        "test (flow); then something the leaflet does not cover (the kiosk's own answer), a",
+        "command, a choice by number or name (choose), a yes/no/weet-niet (any clear one while a",
+        "question is open: offer, choose, confirm, triage; else a short one the matcher read as",
+        "the answer; one rule, `Match.answer`), then what the matcher found: a test (flow);",
+        "then something the leaflet does not cover (the kiosk's own answer), a",
         "complaint that asks nothing (\"ik heb kniepijn\"), a topic, an unsure topic (guess), or",
         "unclear. When to guess is the matcher's decision alone (`Match.guess`).",
         "",

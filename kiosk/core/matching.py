@@ -15,18 +15,20 @@ import hashlib
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from kiosk.core import classifier
+from kiosk.core.answers import AnswerMatch
 from kiosk.core.content import Content
 from kiosk.core.misheard import misheard_copies
 from kiosk.core.normalize import NUMBER_WORDS, strip_leading_markers, tokens
 from kiosk.core.not_in_leaflet import LABEL_PREFIX as NOT_IN_LEAFLET_PREFIX
+from kiosk.core.word_lists import EMPTY as NO_WORD_LISTS
 
 #: Below this score nothing matches and the kiosk says it did not understand.
 DEFAULT_THRESHOLD = 0.5
@@ -99,43 +101,31 @@ REQUEST_EVIDENCE = 0.6
 #: Weight of paragraph retrieval (the share of the question's lemmas found in one paragraph
 #: of the section), added to a section's word evidence; 0 switches it off.
 RETRIEVAL_WEIGHT = 0.0
-#: A question naming an activity, a joint (or artrose) and asking whether it is still allowed
-#: ("padel met versleten knieen gaat dat nog", "mag ik nog fietsen met mijn heup") is a
-#: movement question: when nothing else answers it, the misconception that moving harms the
-#: joint does. Activities are the leaflet's words the synonyms map sports and hobbies onto.
-ACTIVITY_WORDS = frozenset({
-    "sporten", "sport", "fietsen", "fiets", "wandelen", "wandel", "wandelclub", "activiteiten",
-    "tuinieren", "tuin", "moestuin", "dansen", "golfen", "klussen", "traplopen", "bewegen",
-})
-JOINT_WORDS = frozenset({"knie", "knieen", "heup", "heupen", "gewricht", "gewrichten", "artrose",
-                         "knieartrose", "heupartrose"})
-PERMISSION_WORDS = frozenset({"mag", "mogen", "nog", "goed", "slecht", "verstandig",
-                              "schadelijk", "kwaad", "gezond"})
+#: The matcher's structural rules use the word lists of content/word_lists.nl.yaml
+#: (:mod:`kiosk.core.word_lists`): a question naming an activity, a joint (or artrose) and
+#: asking whether it is still allowed ("padel met versleten knieen gaat dat nog", "mag ik nog
+#: fietsen met mijn heup") is a movement question: when nothing else answers it, the
+#: misconception that moving harms the joint does.
 MOVEMENT_SECTION = "misverstand-bewegen"
+#: An activity of at least this many letters also counts at the end of a word at least
+#: COMPOUND_EXTRA letters longer ("stijldansen"; not "tuin" in "achtertuin").
+COMPOUND_ACTIVITY_LENGTH = 5
+COMPOUND_EXTRA = 3
 #: Sections that answer a movement question; any other topic (the misconception about wear,
-#: say) gives way to MOVEMENT_SECTION when an activity is named ("padel met versleten knieen").
-#: ... but not with a new joint: moving with a prosthesis is not what the leaflet answers.
-PROSTHESIS_WORDS = frozenset({"nieuwe", "prothese", "prothesen"})
+#: say) gives way to MOVEMENT_SECTION when an activity is named ("padel met versleten knieen"),
+#: but not with a new joint (``new_joint``): moving with a prosthesis is not what the leaflet
+#: answers.
 MOVEMENT_SECTIONS = frozenset({MOVEMENT_SECTION, "gezond-bewegen", "overbelasten",
                                "te-weinig-bewegen", "beweegtypes", "meer-afvallen"})
-#: Questions the out-of-scope classifier declines but whose words name what a section is
-#: about, with a joint or artrose: another chronic illness beside artrose (the leaflet: more
-#: intensive guidance, stap-2), and the course over the years (meer-zorgen: "het beloop").
-#: Used only when nothing else would be read. Not "reuma": "het verschil tussen reuma en
-#: artrose" is no second illness of the visitor's.
-DECLINED_CUES: tuple[tuple[frozenset[str], str], ...] = (
-    (frozenset({"diabetes", "suikerziekte", "suikerpatient", "copd", "astma", "longziekte",
-                "hartfalen", "hartziekte", "hartpatient", "parkinson"}), "stap-2"),
-    (frozenset({"beloop", "verloop", "rolstoel", "toekomst"}), "meer-zorgen"),
-)
-#: "de radio staat te hard": a command is said to the kiosk, not about another sound source.
-OTHER_SOUND_SOURCES = frozenset({"radio", "tv", "televisie", "buren", "buurman", "buurvrouw",
-                                 "telefoon", "muziek", "kinderen", "airco", "verwarming"})
-#: "mijn hond is te zwaar": a question about an animal is not about the visitor's joints,
-#: unless the visitor also names their own ("mag ik met de hond wandelen met mijn knie").
-ANIMAL_WORDS = frozenset({"hond", "hondje", "honden", "kat", "katten", "poes", "paard",
-                          "paarden", "huisdier", "huisdieren", "konijn", "cavia"})
-OWN_WORDS = frozenset({"mijn", "mn", "me", "mij"})
+#: Sections that speak about a new joint (the misconception that only a new joint helps, the
+#: operation and deciding on it, the steps that lead to it). A question naming a new joint
+#: that lands anywhere else is about living with a prosthesis, which the leaflet does not
+#: cover: the answer of the NEW_JOINT_ENTRY of content/not_in_leaflet.nl.yaml; so is a
+#: question with a new joint and an activity by name that lands on the misconception.
+NEW_JOINT_MISCONCEPTION = "misverstand-nieuw-gewricht"
+NEW_JOINT_SECTIONS = frozenset({NEW_JOINT_MISCONCEPTION, "operatie", "meer-operatie", "stap-3",
+                                "stapsgewijze-aanpak", "misverstanden"})
+NEW_JOINT_ENTRY = "prothese"
 #: Internal kind of the entries of content/not_in_leaflet.nl.yaml; never reported as such.
 ABSENT = "absent"
 
@@ -164,6 +154,18 @@ class Intent:
 NOTHING = Intent("none")
 
 
+def answer_beats_intents(answer: AnswerMatch, n_words: int, best: tuple[Intent, float],
+                         threshold: float) -> bool:
+    """With no yes/no question open, whether a clear ``answer`` in ``n_words`` words is the
+    intent rather than the ``best`` scored one: a short utterance (at most
+    ``MAX_ANSWER_WORDS``) that nothing explains above the threshold, or whose answer scores
+    at least as well as a command or flow, or as a topic in at most three words ("ik twijfel
+    over een operatie" is a question, "nee dank u" an answer)."""
+    best_intent, best_score = best
+    return n_words <= MAX_ANSWER_WORDS and (best_score < threshold or (
+        answer.score >= best_score and (best_intent.kind != "topic" or n_words <= 3)))
+
+
 @dataclass(frozen=True)
 class Match:
     heard: str
@@ -176,6 +178,21 @@ class Match:
     #: With ``intent`` none: the key of the entry of content/not_in_leaflet.nl.yaml this
     #: question is about (the kiosk says that entry's own answer, never a section).
     not_in_leaflet: str | None = None
+    #: Reads the clear yes / no / weet-niet in a text, if any (content/answers.nl.yaml; set
+    #: by the matcher): :meth:`answer` calls it only while a question is open.
+    read_answer: Callable[[str], str | None] | None = field(default=None, repr=False,
+                                                             compare=False)
+
+    def answer(self, question_open: bool) -> str | None:
+        """The visitor's yes / no / weet-niet, or None: the one rule of answer against topic.
+        While a yes/no question is open, any clear answer wins ("ja, ik heb veel pijn");
+        with none open, only a short one that the other intents do not explain as well, and
+        then it is ``intent`` already (:meth:`Matcher.match`, :func:`answer_beats_intents`)."""
+        if self.intent.kind == "answer":
+            return self.intent.key
+        if question_open and self.read_answer is not None:
+            return self.read_answer(self.heard)
+        return None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -223,6 +240,7 @@ class Matcher:
         self.synonyms = content.synonyms if use_synonyms else None
         self.not_in_leaflet = content.not_in_leaflet if use_not_in_leaflet else None
         self.retrieval_weight = retrieval_weight
+        self.word_lists = content.word_lists or NO_WORD_LISTS
         self._stemmer = snowballstemmer.stemmer("dutch")
         self._stems: dict[str, str] = {}
         self._lemmas: dict[str, str] = {}
@@ -249,6 +267,7 @@ class Matcher:
         self.command_words = {w for doc in self.documents if doc.intent.kind == "command"
                               for w in doc.vocabulary}
         self._repair_choices = sorted(w for w in self.vocabulary if len(w) >= REPAIR_MIN_LEN)
+        self._choices_by_length: dict[tuple[int, float], list[str]] = {}
         # One classifier, trained on the phrasings as written, decides what is out of scope;
         # the other has also seen them misheard and ranks the intents.
         as_written, with_misheard = self.training_plans(content)
@@ -479,11 +498,23 @@ class Matcher:
         ("artrosen" -> "artrose"; never "blaasontsteking" -> "ontsteking")."""
         cutoff = REPAIR_RATIO_LONG if len(word) >= REPAIR_LONG_LEN else REPAIR_RATIO
         slack = max(2, len(word) // 5)
-        for choice, _, _ in process.extract(word, self._repair_choices, scorer=fuzz.ratio,
-                                            score_cutoff=cutoff, limit=3):
+        for choice, _, _ in process.extract(word, self._repair_choices_for(len(word), cutoff),
+                                            scorer=fuzz.ratio, score_cutoff=cutoff, limit=3):
             if abs(len(choice) - len(word)) <= slack:
                 return choice
         return None
+
+    def _repair_choices_for(self, length: int, cutoff: float) -> list[str]:
+        """The repair choices, in their order, long enough and short enough to reach
+        ``cutoff`` against a word of ``length`` letters: a ratio is at most 100 (1 - |a - b| /
+        (a + b)) for lengths a and b, so the others could never be found (the same result as
+        all choices, in a fraction of the time)."""
+        key = (length, cutoff)
+        if key not in self._choices_by_length:
+            self._choices_by_length[key] = [
+                w for w in self._repair_choices
+                if 100 * (1 - abs(len(w) - length) / (len(w) + length)) >= cutoff - 1e-6]
+        return self._choices_by_length[key]
 
     # ------------------------------------------------------------------ scoring
     def _weight(self, word: str) -> float:
@@ -555,7 +586,7 @@ class Matcher:
         # The classifier may call an utterance a command only when it is said in command words.
         command_shaped = total == 0 or sum(
             self._weight(w) for w in query if w in self.command_words) >= COMMAND_WORD_SHARE * total
-        addressed = OTHER_SOUND_SOURCES.isdisjoint(words)
+        addressed = self.word_lists.other_sound_sources.isdisjoint(words)
         if probabilities is None:
             probabilities = self.ranking_classifier.probabilities(text)
         scored = []
@@ -617,32 +648,65 @@ class Matcher:
         word = query[0]
         return word not in self.topic_words.get(best.key, set()) and word not in self.generic
 
-    @staticmethod
-    def _about_an_animal(words: list[str]) -> bool:
+    def _about_an_animal(self, words: list[str]) -> bool:
         """"mijn hond is te zwaar": about an animal, and no joint of the visitor's own named
         ("mijn knie"; "zijn heup" is the animal's)."""
-        if ANIMAL_WORDS.isdisjoint(words):
+        if self.word_lists.animals.isdisjoint(words):
             return False
-        return not any(word in JOINT_WORDS and before in OWN_WORDS
+        return not any(word in self.word_lists.joints and before in self.word_lists.own
                        for before, word in itertools.pairwise(words))
 
-    @staticmethod
-    def _movement_question(words: list[str], named: bool = False) -> bool:
+    def _movement_question(self, words: list[str], named: bool = False,
+                           declined: bool = False) -> bool:
         """An activity, a joint and "may I still" in one question: a movement question.
-        ``named``: only an activity by name counts, not the word "bewegen" itself."""
+        ``named``: only an activity by name counts, not the word "bewegen" itself.
+        ``declined``: the question would get nothing else, so the wider question words count
+        too ("waar moet ik op letten"). An activity also counts as the end of a longer word
+        ("stijldansen", "baanzwemmen")."""
+        lists = self.word_lists
+        activities = lists.activities - {"bewegen"} if named else lists.activities
+        asks = lists.permission | lists.movement_asks if declined else lists.permission
         present = set(words)
-        activities = ACTIVITY_WORDS - {"bewegen"} if named else ACTIVITY_WORDS
-        return (not activities.isdisjoint(present) and not JOINT_WORDS.isdisjoint(present)
-                and not PERMISSION_WORDS.isdisjoint(present))
+        return (any(self._is_activity(word, activities) for word in present)
+                and not lists.joints.isdisjoint(present) and not asks.isdisjoint(present))
+
+    @staticmethod
+    def _is_activity(word: str, activities: frozenset[str]) -> bool:
+        return word in activities or any(
+            len(word) >= len(activity) + COMPOUND_EXTRA and word.endswith(activity)
+            for activity in activities if len(activity) >= COMPOUND_ACTIVITY_LENGTH)
+
+    def _names_a_new_joint(self, words: list[str]) -> bool:
+        """"prothese", or "nieuwe" right before a joint ("een nieuwe heup"; the synonyms make
+        "kunstknie" and "knieprothese" into these)."""
+        lists = self.word_lists
+        return any(w in lists.new_joint and w != "nieuwe" for w in words) or any(
+            first == "nieuwe" and second in lists.joints for first, second in itertools.pairwise(words))
+
+    def _complains(self, words: list[str]) -> bool:
+        """A complaint word ("pijn", "kraakt", "kniepijn"): "mijn nieuwe heup doet ineens veel
+        pijn" is a symptom (a red flag, even), not a question about living with a prosthesis."""
+        complaints = self.content.intents.complaint_words
+        return any(w == c or w.endswith(c) for w in words for c in complaints)
+
+    def _new_joint_entry(self) -> str | None:
+        entries = self.not_in_leaflet.entries if self.not_in_leaflet is not None else {}
+        return NEW_JOINT_ENTRY if NEW_JOINT_ENTRY in entries else None
 
     def _declined_match(self, heard: str, normalized: str, words: list[str], score: float,
                         absent: str | None, guess: tuple[Intent, float] | None = None) -> Match:
-        """Nothing read: a movement question still gets the movement section; otherwise the
-        answer of "not in the leaflet" if any, or the guess."""
-        if self._movement_question(words):
-            return Match(heard, normalized, Intent("topic", MOVEMENT_SECTION), min(score, 1.0))
-        if not JOINT_WORDS.isdisjoint(words):
-            for cues, section in DECLINED_CUES:
+        """Nothing read: a movement question still gets the movement section, and a question
+        with a joint whose words name a section (``declined_cues``) that section -- unless it
+        is one of "not in the leaflet" or opens like a waiting-room request ("waar is de
+        fysiotherapeut"); otherwise the answer of "not in the leaflet" if any, or the guess."""
+        lists = self.word_lists
+        if self._movement_question(words, declined=True):
+            if lists.new_joint.isdisjoint(words):
+                return Match(heard, normalized, Intent("topic", MOVEMENT_SECTION), min(score, 1.0))
+            if absent is None and self._names_a_new_joint(words):  # sport with a prosthesis
+                absent = self._new_joint_entry()
+        if absent is None and not lists.joints.isdisjoint(words) and not self._out_of_scope(words):
+            for cues, section in lists.declined_cues:
                 if not cues.isdisjoint(words):
                     return Match(heard, normalized, Intent("topic", section), min(score, 1.0))
         return Match(heard, normalized, NOTHING, min(score, 1.0), guess=guess,
@@ -665,17 +729,16 @@ class Matcher:
         return words
 
     # ------------------------------------------------------------------ deciding
-    def _answer(self, text: str, words: list[str]) -> tuple[Intent, float] | None:
-        lexicon = self.content.answers
-        if lexicon is None or not words or len(words) > MAX_ANSWER_WORDS:
-            return None
-        found = lexicon.classify(text)
-        if found is None:
-            return None
-        return Intent("answer", found.value), float(found.score)
-
     def match(self, heard: str) -> Match:
-        """The intent of ``heard`` (typed or recognised text)."""
+        """The intent of ``heard`` (typed or recognised text); the yes or no in it is read
+        only when asked for (:meth:`Match.answer`)."""
+        return replace(self._match(heard), read_answer=self._read_answer)
+
+    def _read_answer(self, text: str) -> str | None:
+        found = self.content.answers.classify(text) if self.content.answers is not None else None
+        return found.value if found is not None else None
+
+    def _match(self, heard: str) -> Match:
         raw = tokens(heard)
         words = self.repair(strip_leading_markers(self._words(heard)))
         normalized = " ".join(words)
@@ -685,11 +748,10 @@ class Matcher:
         probabilities = self.ranking_classifier.probabilities(" ".join(scoring_words))
         scored = self.score_all(scoring_words, probabilities)
         best_intent, best_score = scored[0]
-        answer = self._answer(" ".join(raw), raw)
-        if answer and (best_score < self.threshold or (
-            answer[1] >= best_score and (best_intent.kind != "topic" or len(raw) <= 3)
-        )):  # "ik twijfel over een operatie" is a question, "nee dank u" an answer
-            return Match(heard, normalized, answer[0], answer[1])
+        answer = (self.content.answers.classify(heard)
+                  if self.content.answers is not None and len(raw) <= MAX_ANSWER_WORDS else None)
+        if answer and answer_beats_intents(answer, len(raw), scored[0], self.threshold):
+            return Match(heard, normalized, Intent("answer", answer.value), answer.score)
         absent = self._not_in_leaflet(scored, scoring_words, probabilities)
         if self._about_an_animal(words):
             return Match(heard, normalized, NOTHING, min(best_score, 1.0), not_in_leaflet=absent)
@@ -712,7 +774,14 @@ class Matcher:
             return self._declined_match(heard, normalized, words, best_score, absent, guess)
         if best_intent.kind != "topic":
             return Match(heard, normalized, best_intent, min(best_score, 1.0))
-        if (best_intent.key not in MOVEMENT_SECTIONS and PROSTHESIS_WORDS.isdisjoint(words)
+        new_joint = self._names_a_new_joint(words) and not self._complains(words)
+        if new_joint and (best_intent.key not in NEW_JOINT_SECTIONS or (
+                best_intent.key == NEW_JOINT_MISCONCEPTION and self._movement_question(words, named=True))):
+            # "tot welke leeftijd een nieuwe heup", "met een nieuwe knie nog skien": living with
+            # a prosthesis, which the leaflet does not cover.
+            return Match(heard, normalized, NOTHING, min(best_score, 1.0),
+                         not_in_leaflet=self._new_joint_entry())
+        if (best_intent.key not in MOVEMENT_SECTIONS and self.word_lists.new_joint.isdisjoint(words)
                 and self._movement_question(words, named=True)):
             best_intent = Intent("topic", MOVEMENT_SECTION)  # "padel met versleten knieen, gaat dat nog"
             return Match(heard, normalized, best_intent, min(best_score, 1.0))

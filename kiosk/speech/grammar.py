@@ -1,7 +1,8 @@
 """Phrases for the recogniser's grammar mode, built from the content's phrasings.
 
 A Vosk grammar is a JSON list of phrases; Vosk turns it into a bigram model over the listed
-words (it is not a strict grammar: see DESIGN.md). Only words the model knows can be in it:
+words (it is not a strict grammar: word sequences outside the list can still come out). Only
+words the model knows can be in it:
 Vosk drops unknown words itself, with a warning in its own log, so we check every word first
 with ``model.vosk_model_find_word(word) != -1`` and report what is missing.
 

@@ -1,0 +1,131 @@
+"""The matcher's word lists (content/word_lists.nl.yaml): loaded through Content, checked by
+kiosk check with file and line, and used by the matcher's rules."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from kiosk.core.content import check_content
+from kiosk.core.matching import Matcher
+from kiosk.core.word_lists import validate_word_lists
+from kiosk.core.yamlfile import load_yaml_text
+
+GOOD = """\
+activities: [fietsen, Tuinieren]
+joints: [knie, Knieën]
+permission: [mag]
+movement_asks: [kan]
+new_joint: [prothese]
+other_sound_sources: [radio]
+animals: [hond]
+own: [mijn]
+declined_cues:
+  - section: stap-2
+    words: [diabetes]
+"""
+
+
+def test_the_bundled_lists_are_loaded_through_content(content):
+    lists = content.word_lists
+    assert lists is not None
+    assert {"fietsen", "sporten"} <= lists.activities
+    assert "knieen" in lists.joints  # written "knieen" as the matcher hears it
+    assert (frozenset({"beloop", "verloop", "rolstoel", "toekomst"}), "meer-zorgen") in lists.declined_cues
+
+
+def test_words_are_stored_as_the_matcher_hears_them():
+    lists, problems = validate_word_lists(load_yaml_text(GOOD, "w.yaml"), "w.yaml", ["stap-2"])
+    assert problems == []
+    assert lists is not None
+    assert lists.joints == {"knie", "knieen"} and "tuinieren" in lists.activities
+    assert lists.declined_cues == ((frozenset({"diabetes"}), "stap-2"),)
+
+
+def test_two_words_a_double_and_an_unknown_section_are_named_at_their_line():
+    text = GOOD.replace("[fietsen, Tuinieren]", "\n  - fietsen\n  - met de fiets\n  - Fietsen")
+    text = text.replace("section: stap-2", "section: stap-9")
+    _, problems = validate_word_lists(load_yaml_text(text, "w.yaml"), "w.yaml", ["stap-2"])
+    shown = [str(p) for p in problems]
+    assert any(s.startswith("w.yaml:3: error:") and "one word" in s and "met de fiets" in s
+               for s in shown), shown
+    text = GOOD.replace("[fietsen, Tuinieren]", "\n  - fietsen\n  - Fietsen")
+    text = text.replace("section: stap-2", "section: stap-9")
+    _, problems = validate_word_lists(load_yaml_text(text, "w.yaml"), "w.yaml", ["stap-2"])
+    shown = [str(p) for p in problems]
+    assert "w.yaml:3: error: activities: 'fietsen' is listed twice" in shown
+    assert any(s.startswith("w.yaml:12: error:") and "'stap-9' does not exist" in s for s in shown), shown
+
+
+def test_a_missing_or_empty_list_is_an_error():
+    text = GOOD.replace("animals: [hond]\n", "").replace("own: [mijn]", "own: []")
+    _, problems = validate_word_lists(load_yaml_text(text, "w.yaml"), "w.yaml", ["stap-2"])
+    shown = " ".join(str(p) for p in problems)
+    assert "missing field 'animals'" in shown and "own" in shown
+
+
+def test_kiosk_check_reports_a_broken_entry_with_file_and_line(content_copy):
+    path = content_copy / "word_lists.nl.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines) if line.strip() == "- golfen") + 1
+    lines[number - 1] = "  - golfen op zondag\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    content, problems = check_content(content_copy)
+    assert content is None
+    assert any(f"word_lists.nl.yaml:{number}:" in str(p) and "one word" in str(p)
+               for p in problems), [str(p) for p in problems]
+
+
+def test_the_matcher_uses_the_lists_of_the_content(content, trainer):
+    """A new activity in the file makes a new movement question; without the lists the rule
+    is off (the lists are data, not code)."""
+    question = ["mag", "ik", "nog", "kegelen", "met", "mijn", "knie"]
+    lists = content.word_lists
+    assert lists is not None
+    assert not Matcher(content, trainer=trainer)._movement_question(question)
+    more = dataclasses.replace(lists, activities=lists.activities | {"kegelen"})
+    with_kegelen = Matcher(dataclasses.replace(content, word_lists=more), trainer=trainer)
+    assert with_kegelen._movement_question(question)
+    off = Matcher(dataclasses.replace(content, word_lists=None), trainer=trainer)
+    assert not off._movement_question(["mag", "ik", "nog", "fietsen", "met", "mijn", "knie"])
+
+
+def test_an_activity_counts_at_the_end_of_a_longer_word(matcher):
+    assert matcher._movement_question(["mag", "ik", "nog", "stijldansen", "met", "mijn", "heup"])
+    assert not matcher._movement_question(["mag", "ik", "nog", "dans", "met", "mijn", "heup"])
+    assert not matcher._is_activity("achtertuin", frozenset({"tuin"}))  # too short to count inside
+
+
+def test_wider_question_words_count_only_when_nothing_else_is_read(matcher):
+    words = ["volleybal", "met", "artrose", "in", "de", "knie", "waar", "moet", "ik", "op", "letten"]
+    assert not matcher._movement_question(words)
+    assert matcher._movement_question(words, declined=True)
+
+
+@pytest.mark.parametrize("question", [
+    "Volleybal en springen bij artrose in de knie: waar moet ik op letten?",
+    "mag ik nog met de velo naar de markt met mijn slechte knie",
+])
+def test_a_named_activity_with_a_joint_reads_the_movement_section(matcher, question):
+    assert matcher.match(question).intent.key == "misverstand-bewegen"
+
+
+def test_a_declined_question_about_a_new_joint_gets_no_movement_section(matcher):
+    """Moving with a prosthesis is not what the leaflet answers."""
+    def declined(text: str) -> str:
+        return matcher._declined_match(text, text, text.split(), 0.3, None).intent.key
+    assert declined("mag ik nog volleybal spelen met mijn heup") == "misverstand-bewegen"
+    assert declined("mag ik nog volleybal spelen met mijn nieuwe heup") != "misverstand-bewegen"
+
+
+def test_a_declined_question_whose_words_name_a_section_reads_it(matcher):
+    def declined(text: str, absent: str | None = None) -> str:
+        return matcher._declined_match(text, text, text.split(), 0.3, absent).intent.label()
+    assert declined("hoe merk je dat je artrose in je knie hebt") == "intro"
+    assert declined("heeft het zin om met mijn heup naar de fysiotherapeut te gaan") == "stap-2"
+    assert declined("hoe stellen ze de diagnose bij een knie") == "meer-geen-slijtage"
+    # not without a joint, not for an entry of "not in the leaflet", not for a request
+    assert declined("heeft het zin om naar de fysiotherapeut te gaan") == "none"
+    assert declined("vergoedt de verzekering de fysiotherapeut voor mijn knie", "kosten") == "none"
+    assert declined("waar is de fysiotherapeut voor mijn knie") == "none"
