@@ -62,6 +62,9 @@ def test_file_is_clean_and_its_examples_hold():
      "heet-gewricht"),
     ("mijn kleinzoon was ziek en nu heb ik zelf ook koorts", "koorts"),
     ("ik ben gisteren gevallen", "val"),
+    # 37.9 said without "komma"; festering wound (Flemish "wonde")
+    ("zevenendertig negen en ik voel me beroerd", "koorts"),
+    ("de wonde van mijn nieuwe heup is aan het etteren", "na-operatie"),
 ])
 def test_red_flags_are_found(flags, heard, group):
     found = flags.detect(heard)
@@ -88,6 +91,13 @@ def test_red_flags_are_found(flags, heard, group):
     "warm is hij niet en rood ook niet alleen wat stijf",  # negation after the word
     "ik kom met mijn rollator niet verder dan de supermarkt",
     "ik ben vorige week bijna gevallen over de mat",
+    # ordinary words a letter or two from a red-flag word (red_flag_ordinary_words.nl.txt)
+    "ik ben vijf kilo afgevallen en mijn knie doet minder pijn",
+    "het is me opgevallen dat mijn knie 's ochtends stijver is",
+    "helpt warmte bij pijn in mijn knie",
+    "ik slik pillen voor mijn heup",
+    "ik heb vandaag een injectie in mijn knie gekregen",
+    "ik heb een korte vraag over de operatie",
     "",
 ])
 def test_ordinary_complaints_are_not_red_flags(flags, heard):
@@ -222,3 +232,102 @@ def test_a_red_flag_label_file_that_is_missing_or_not_utf8_is_named(tmp_path: Pa
     latin.write_bytes("mijn knie is ge\xefrriteerd\tordinary\n".encode("latin-1"))
     with pytest.raises(KioskError, match=r"latin\.tsv: not UTF-8 text"):
         load_labelled(latin)
+
+
+# --------------------------------------------------------------------------- rules of #11
+# Each rule that cancels an alarm, with the cancelled side and the side that must still alarm
+# (a recent or sudden sign, pain after a fall, swelling with redness or warmth).
+@pytest.mark.parametrize("heard", [
+    # a stumble without a fall (niet-gevallen)
+    "ik ben gisteren gestruikeld maar kon me nog net aan de trapleuning vastgrijpen",
+    "mijn moeder is over de stoep gestruikeld maar ze is niet gevallen",
+    # a fall after which the person walks again, not today or yesterday, no pain (loopt-weer)
+    "mijn kleinzoon viel van zijn fiets op zijn knie maar hij fietst alweer",
+    "ik ben vorige maand op mijn knie gevallen maar ik kon gewoon weer opstaan",
+    "ik ben vorig jaar gevallen en sindsdien is mijn knie anders",  # long ago
+    # redness or warmth with a harmless cause (oorzaak-rood, oorzaak-warm)
+    "mijn knie is rood van het knielen in de tuin",
+    "mijn knie is rood van de zon",
+    "mijn heup is warm van de kruik",
+    # a fever that is over, elsewhere with the joints fine, or a question about artrose
+    "ik had griep met koorts maar dat is weer over",
+    "de hele familie heeft griep met koorts maar mijn gewrichten zijn in orde",
+    "krijgen mensen met artrose vaak koorts",
+])
+def test_a_named_harmless_explanation_cancels_the_alarm(flags, heard):
+    assert flags.detect(heard) is None, flags.why(heard)
+
+
+@pytest.mark.parametrize("heard, group", [
+    # a stumble that ends in a fall, or where catching oneself failed
+    ("ik ben gisteren gestruikeld en op mijn heup gevallen", "val"),
+    ("ik ben gestruikeld en kon me niet vastgrijpen nu doet mijn heup pijn", "val"),
+    ("ik struikelde vanochtend over de mat", "val"),
+    # walking again does not cancel a fall of today or yesterday, pain, or not standing up
+    ("mijn man is vorige week gevallen hij loopt weer maar zijn heup doet erg pijn", "val"),
+    ("ik ben gisteren gevallen maar ik loop alweer", "val"),
+    ("ik ben gevallen en kon niet meer opstaan nu loop ik weer", "val"),
+    ("ik ben op mijn knie gevallen en ik kan nog niet weer opstaan", "val"),
+    # swelling, or a leg that stands or feels wrong, after a fall: also when walking again
+    ("ik ben vorige week gevallen ik loop weer maar mijn knie is dik geworden", "val"),
+    ("ik ben gevallen en stond weer op maar mijn been staat scheef", "val"),
+    # a harmless cause does not cancel sudden redness or warmth, or swelling with it
+    ("mijn knie is rood en dik van het knielen", "heet-gewricht"),
+    ("mijn knie is ineens rood ik heb in de zon gezeten", "heet-gewricht"),
+    ("mijn knie is heet en dik komt dat van de kruik", "heet-gewricht"),
+    ("mijn knie is gloeiend heet sinds ik geknield heb", "heet-gewricht"),  # kneeling: no cause of heat
+    # fever: joint signs, the visitor's own fever, a recent one
+    ("ik heb de griep met koorts en mijn knie doet pijn", "koorts"),
+    ("ik had vorige week koorts dat is over maar mijn knie is nu dik", "koorts"),
+    ("ik heb griep met koorts en mijn knie is niet in orde", "koorts"),
+    ("ik heb koorts en mijn heup is zoals altijd pijnlijk", "koorts"),
+    ("krijg je van artrose koorts want ik heb koorts", "koorts"),
+    ("ik heb vannacht koorts gehad", "koorts"),
+])
+def test_the_explanations_never_hide_a_recent_sudden_or_painful_sign(flags, heard, group):
+    found = flags.detect(heard)
+    assert isinstance(found, RedFlag) and found.group == group, flags.why(heard)
+
+
+def test_a_group_that_only_cancels_never_matches_by_a_guessed_slip(flags):
+    # "buigen" is one letter from "buiten" (a source of warmth): a guess must not cancel
+    assert flags.detect("ik kan hem niet buigen en hij is gloeiend heet") is not None
+    assert "loopt-weer" in flags.negation.negatable  # group names with a hyphen stay whole
+
+
+@pytest.mark.parametrize("heard, group", [
+    # sound-alikes a recogniser writes for a red-flag word (none is an ordinary word here)
+    ("mijn hup is ineens gloeiend heet", "heet-gewricht"),
+    ("mijn kniep is ineens dik en rood", "heet-gewricht"),
+    ("sinds de opera tie is mijn kuit dik", "na-operatie"),
+    ("ik kan niets meer op mijn been staan", "niet-staan"),
+    ("ik kan nie meer staan", "niet-staan"),  # also the Flemish "nie"
+    # two red-flag words glued together
+    ("mijn knieineens dik en rood", "heet-gewricht"),
+    ("na de operatie is mijn kuithard", "na-operatie"),
+    # a compound with operatie
+    ("na mijn heupoperatie doet mijn heup ineens erg pijn", "na-operatie"),
+])
+def test_sound_alikes_and_glued_words_are_caught(flags, heard, group):
+    found = flags.detect(heard)
+    assert isinstance(found, RedFlag) and found.group == group, flags.why(heard)
+
+
+@pytest.mark.parametrize("heard", [
+    "hup hup en dan weer verder met de oefeningen",  # "hup" alone is no sign
+    "ik kan niets meer vinden over artrose in dit boekje",
+    "ik heb een kniebrace en een warmwaterkruik",  # ordinary compounds are not split
+])
+def test_sound_alikes_alone_are_no_red_flag(flags, heard):
+    assert flags.detect(heard) is None, flags.why(heard)
+
+
+def test_ordinary_words_file_is_up_to_date():
+    """content/red_flag_ordinary_words.nl.txt is what script/red-flag-ordinary-words writes from
+    the Dutch word list (package wdutch, installed by script/setup)."""
+    from kiosk.bench.red_flags import DUTCH_WORDS, ordinary_words_text
+
+    if not DUTCH_WORDS.exists():
+        pytest.skip(f"{DUTCH_WORDS} is missing: install the package wdutch (script/setup does)")
+    written = (CONTENT / "red_flag_ordinary_words.nl.txt").read_text(encoding="utf-8")
+    assert written == ordinary_words_text(CONTENT), "run script/red-flag-ordinary-words"

@@ -135,3 +135,35 @@ def format_table(result: dict[str, Any]) -> str:
         for row in run["false_alarm_rows"][:15]:
             lines.append(f"  false alarm ({label}) line {row['line']} -> {row['group']}: {row['heard']}")
     return "\n".join(lines)
+
+
+#: The Dutch word list of the Debian package wdutch (OpenTaal), in script/setup's apt packages.
+DUTCH_WORDS = Path("/usr/share/dict/dutch")
+
+
+def ordinary_words_text(content_dir: str | Path, dictionary: str | Path = DUTCH_WORDS) -> str:
+    """The text of ``content/red_flag_ordinary_words.nl.txt``: every word of the Dutch word list
+    that the red-flag detector would otherwise take as a recogniser slip for one of its words
+    (``script/red-flag-ordinary-words`` writes it; a test checks it is up to date)."""
+    from kiosk.core.safety import ORDINARY_WORDS_FILE, _Reader, near_words
+    from kiosk.core.yamlfile import load_yaml
+
+    path = Path(content_dir) / "red_flags.nl.yaml"
+    flags = _Reader(str(path)).read(load_yaml(path), ())
+    if flags is None:
+        raise KioskError(f"{path}: fix the red-flag file first (kiosk check)")
+    try:
+        lines = Path(dictionary).read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise KioskError(f"{dictionary}: cannot read the Dutch word list ({err.strerror}); "
+                         "install the package wdutch") from err
+    words = near_words(flags, (w for w in (line.strip() for line in lines) if w and w.islower()))
+    header = [
+        f"# {ORDINARY_WORDS_FILE}: ordinary Dutch words a letter or two away from a red-flag word",
+        "# of red_flags.nl.yaml (\"afgevallen\" from \"omgevallen\", \"pillen\" from \"rillen\").",
+        "# The red-flag detector never takes one of these as a recogniser slip for a red-flag word.",
+        "# Generated from the Dutch word list of the package wdutch; do not edit by hand. After",
+        "# changing a word of red_flags.nl.yaml run script/red-flag-ordinary-words (a test fails",
+        "# while this file is out of date).",
+    ]
+    return "\n".join(header + words) + "\n"

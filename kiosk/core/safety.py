@@ -10,7 +10,8 @@ together, "kan" + "niet" + "staan" without "zo goed" or "zonder stok") are predi
 practice assistant can read and extend them, a physiotherapist can review them, and a test
 can show why something fired. Recogniser errors are met with word lists that hold the
 spoken forms, prefix words (``koorts*``) and a small edit distance for long words that are
-not themselves ordinary words of the content (so "gewicht" never passes for "gewricht").
+not themselves ordinary words of the content or of Dutch (so "gewicht" never passes for
+"gewricht", nor "afgevallen" for "omgevallen": :data:`ORDINARY_WORDS_FILE`).
 
 Every sentence of advice is the kiosk's own: origin ``kiosk:red-flag/<key>``.
 """
@@ -37,6 +38,9 @@ GLUED_WORDS = frozenset({
     "ik", "ben", "en", "de", "het", "een", "is", "er", "te", "dat", "die", "in", "je", "kan",
     "mijn", "nu", "niet", "meer", "op", "zo", "heel", "erg", "was", "ze", "hij", "u", "uw",
 })
+#: Ordinary Dutch words a letter or two from a red-flag word ("afgevallen", "pillen",
+#: "injectie"), kept next to the red-flag file: never taken as a recogniser slip for it.
+ORDINARY_WORDS_FILE = "red_flag_ordinary_words.nl.txt"
 #: Words around a rule's matched words in which an ``unless`` word cancels it.
 UNLESS_MARGIN = 2
 SENTENCE_PAUSE = 0.35
@@ -129,6 +133,14 @@ class Negation:
     copulas: frozenset[str] = frozenset()
 
 
+def _form_of(token: str, word: str) -> bool:
+    """``token`` is ``word`` with an ending added or cut ("gevallene", "gestruikel"), or with
+    its last d and t swapped ("geopereert")."""
+    if token.startswith(word) or word.startswith(token):
+        return True
+    return len(token) == len(word) and token[:-1] == word[:-1] and {token[-1], word[-1]} == {"d", "t"}
+
+
 def _close(token: str, word: str) -> bool:
     """A small recogniser slip in a long word: one edit from 6 letters, two from 9."""
     if len(word) < 6 or abs(len(token) - len(word)) > 2:
@@ -157,16 +169,19 @@ class RedFlags:
                 if len(entry.parts) == 1 and not entry.prefix:
                     self._exact.setdefault(entry.parts[0], set()).add(concept)
         self._cache: dict[str, frozenset[str]] = {}
+        #: Word groups that can make a rule fire; the others only cancel one, and a guessed
+        #: slip must never cancel an alarm, so they match exactly (or by their ``*`` prefix).
+        self._firing = {c for g in self.groups for r in g.rules for c in r.all}
 
     # ------------------------------------------------------------------ matching words
-    def _token_matches(self, token: str, entry: _Word, part: str) -> bool:
+    def _token_matches(self, token: str, entry: _Word, part: str, slips: bool = True) -> bool:
         if token == part:
             return True
         if token in self.exceptions:
             return False
         if entry.prefix and token.startswith(part):
             return True
-        if token in self.known_words or token in self._exact:
+        if not slips or token in self.known_words or token in self._exact:
             return False  # an ordinary word of its own, not a slip
         return _close(token, part)
 
@@ -174,10 +189,11 @@ class RedFlags:
         """(start, end) word positions (end exclusive) where ``concept`` is said."""
         spans = []
         n = len(words)
+        slips = concept in self._firing
         for entry in self.words.get(concept, ()):
             k = len(entry.parts)
             for i in range(n):
-                if i + k <= n and all(self._token_matches(words[i + j], entry, entry.parts[j])
+                if i + k <= n and all(self._token_matches(words[i + j], entry, entry.parts[j], slips)
                                       for j in range(k)):
                     spans.append((i, i + k))
                 elif k > 1 and words[i] == "".join(entry.parts):  # "nieuweknie"
@@ -241,7 +257,8 @@ class RedFlags:
 
     def _unglue(self, words: list[str]) -> list[str]:
         """Split words a recogniser glued together: a short word from :data:`GLUED_WORDS` and
-        a word of the word groups ("ikkan" -> "ik kan")."""
+        a word of the word groups ("ikkan" -> "ik kan"), or two words of the word groups
+        ("knieineens" -> "knie ineens"). An ordinary word is never split ("warmte")."""
         out: list[str] = []
         for word in words:
             if word in self._exact or word in self.known_words or word in GLUED_WORDS:
@@ -250,7 +267,7 @@ class RedFlags:
             for cut in range(1, len(word)):
                 head, tail = word[:cut], word[cut:]
                 if (head in GLUED_WORDS and (tail in self._exact or tail in GLUED_WORDS)) or \
-                        (tail in GLUED_WORDS and head in self._exact):
+                        (head in self._exact and (tail in GLUED_WORDS or tail in self._exact)):
                     out += [head, tail]
                     break
             else:
@@ -386,7 +403,10 @@ class _Reader:
             listed = self.word_list(node[key], f"negation {key!r}", node, key)
             return frozenset(" ".join(tokens(w)) for w in listed)
 
-        negatable = flat("negatable")
+        # group names are kept as written ("loopt-weer"), not split into words
+        negatable = frozenset(w.strip() for w in self.word_list(node["negatable"], "negation 'negatable'",
+                                                                 node, "negatable")) \
+            if "negatable" in node else frozenset()
         for concept in negatable - set(words):
             self.error(node, f"negation: unknown word group {concept!r}", "negatable")
         reach = node.get("reach", 4)
@@ -502,7 +522,7 @@ def check_red_flags(path: str | Path,
     except ContentError as err:
         return None, list(err.problems)
     reader = _Reader(str(path))
-    flags = reader.read(data, known_words)
+    flags = reader.read(data, [*known_words, *read_ordinary_words(Path(path).with_name(ORDINARY_WORDS_FILE))])
     if flags is None:
         return None, reader.problems
     problems = []
@@ -522,6 +542,46 @@ def check_red_flags(path: str | Path,
     return (None if problems else flags), problems
 
 
+def read_ordinary_words(path: Path) -> list[str]:
+    """The words of :data:`ORDINARY_WORDS_FILE` (one a line, ``#`` comments), or none when the
+    file is absent."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def near_words(flags: RedFlags, dictionary: Iterable[str]) -> list[str]:
+    """Words of ``dictionary`` that ``flags`` would take as a slip for one of its words (one or
+    two letters off) and that are not a form of that word ("pijnlijker" for "pijnlijke",
+    "geopereert" for "geopereerd"), or would read as two glued words one of which can make an
+    alarm ("warmte"): the content of :data:`ORDINARY_WORDS_FILE`."""
+    import numpy  # only for generating the file: the kiosk's start imports no numpy
+    from rapidfuzz.process import cdist
+
+    bare = RedFlags(flags.groups, flags.words, flags.negation, flags.exceptions)
+    entries = [(entry, entry.parts[0]) for concept, group in bare.words.items() if concept in bare._firing
+               for entry in group if len(entry.parts) == 1 and len(entry.parts[0]) >= 6]
+    candidates = sorted({" ".join(tokens(w)) for w in dictionary} - set(bare._exact) - {""})
+    candidates = [t for t in candidates if " " not in t]
+    # "warmte" is no "warm te"; "zolang" may still be "zo lang" (a limit, which only cancels)
+    found = {t for t in candidates if len(parts := bare._unglue([t])) > 1
+             and any(c in bare._firing for part in parts for c in bare._exact.get(part, ()))}
+    parts = [part for _, part in entries]
+    pairs: list[tuple[str, _Word, str]] = []
+    for start in range(0, len(candidates), 20000):  # C calls for (word, red-flag word) distances
+        chunk = candidates[start:start + 20000]
+        distances = cdist(chunk, parts, scorer=Levenshtein.distance, score_cutoff=2, dtype=numpy.int8)
+        rows, columns = numpy.nonzero(distances <= 2)
+        pairs += [(chunk[int(i)], *entries[int(j)]) for i, j in zip(rows, columns, strict=True)]
+    for token, entry, part in pairs:
+        if token in found or token == part or (entry.prefix and token.startswith(part)):
+            continue
+        if not _form_of(token, part) and bare._token_matches(token, entry, part):
+            found.add(token)
+    return sorted(found)
+
+
 def load_red_flags(path: str | Path, known_words: Iterable[str] = ()) -> RedFlags:
     """Load and check the red-flag file; raises :class:`ContentError` naming file and line."""
     flags, problems = check_red_flags(path, known_words)
@@ -536,9 +596,27 @@ REVIEW_DECISIONS = (
     "A knee or hip that is warm, hot or red counts as a red flag on its own; swelling alone "
     "does not (\"een beetje dik na het fietsen\"), only when it is sudden, severe, or comes with "
     "warmth, redness or fever (content/red_flags.nl.yaml, group heet-gewricht).",
-    "Fever counts on its own (group koorts); 38 degrees and above is named as fever.",
+    "Redness the visitor explains by a harmless cause (sun, heat pad, hot-water bottle, kneeling, "
+    "a brace or plaster, scratching) and warmth explained by sun or a heat pad do not count; "
+    "they still count when sudden or together with swelling, and kneeling does not explain "
+    "warmth (word groups oorzaak-rood, oorzaak-warm).",
+    "Fever counts on its own (group koorts); 38 degrees and above is named as fever, and so are "
+    "37.5 to 37.9 said as a number. It does not count when it is over (\"dat is weer over\"), "
+    "when the visitor says the joints are fine (\"mijn gewrichten zijn in orde\", \"zoals "
+    "altijd\"), or in a question about artrose in general (\"krijg je van artrose koorts\"); it "
+    "still counts with joint pain, swelling, warmth or redness, when it was today or yesterday, "
+    "and when said as \"ik heb koorts\" (unless over).",
     "A fall or knock counts together with the knee, hip, leg, pain, or not being able to stand "
-    "or walk, even when the visitor can still walk (group val).",
+    "or walk (group val). Walking or standing up again as before (\"loopt alweer\", \"kon gewoon "
+    "weer opstaan\") cancels a fall with only a joint named, not a fall of today or yesterday, "
+    "not pain after a fall, and not having been unable to stand up.",
+    "A stumble (\"gestruikeld\") counts like a fall unless the visitor says they did not fall "
+    "(\"kon me nog vastgrijpen\", \"maar niet gevallen\"), also when it was yesterday. Swelling, "
+    "or a leg that stands or feels wrong, after a fall counts even when walking again.",
+    "An ordinary Dutch word is never read as a recogniser slip for a red-flag word "
+    "(content/red_flag_ordinary_words.nl.txt: \"injectie\" is not \"infectie\"); sound-alikes "
+    "that are no ordinary word here are read as the red-flag word (\"hup\" as \"heup\", "
+    "\"niets\" and the Flemish \"nie\" as \"niet\"). See docs/red-flags.md.",
     "\"kan niet meer staan / lopen\" counts; \"kan niet meer zo goed / zo lang / zo ver lopen\" "
     "and \"kan niet lopen zonder stok\" do not (group niet-staan).",
     "112 is named for severe breathlessness, chest pain or being very ill (advice spoed), in the "
