@@ -11,7 +11,7 @@ import numpy as np
 from test_runner import BLOCK, SAY, SpeechDouble, make
 
 from kiosk.app.runner import barge_in_enabled
-from kiosk.core.dialog import Heard, SpeechFinished
+from kiosk.core.dialog import Button, Heard, Say, SpeechFinished
 from kiosk.speech.audio_in import echo_cancel_missing
 
 
@@ -62,15 +62,106 @@ def test_voice_that_goes_on_after_the_echo_died_away_is_a_visitor():
     assert runner.barge_in_onset_at is not None and runner.barge_in_onset_at < runner.barge_in_at
 
 
-def test_a_canceller_that_keeps_leaking_does_not_keep_the_reading_from_its_end(caplog):
+def test_a_canceller_that_keeps_leaking_does_not_keep_a_sentence_from_its_end(caplog):
     caplog.set_level(logging.WARNING)
-    speech = ResumingSpeechDouble(blocks=60)
+    speech = ResumingSpeechDouble(blocks=60)  # one sentence (index 2) all along
     runner, source, _recognizer, _clock = make(speech, barge_in=True, barge_in_max_resumes=3)
     source.echo_cancelled = True
-    _leak_at(source, {n for n in range(8, 400) if n % 12 in (0, 1)})
+    _leak_at(source, {n for n in range(8, 400) if n % 16 in (0, 1, 2)})  # 0.3 s bursts
     assert runner._do(SAY) == SpeechFinished()
-    assert runner.barge_in_resumed == 3 and len(speech.starts) == 4
-    assert "not listening until it ends" in caplog.text
+    # three resumes, one more while wary, then deaf to the end of the sentence
+    assert runner.barge_in_resumed == 4 and len(speech.starts) == 5
+    assert "reading it to its end without listening" in caplog.text
+    assert [what for what, _, _ in runner.barge_in_trace][-2:] == ["resumed", "deaf"]
+
+
+class SentencesSpeechDouble(ResumingSpeechDouble):
+    """Speaks sentence after sentence, each ``per_sentence`` reads long; a restart goes back to
+    the start of the sentence it names."""
+
+    def __init__(self, blocks: int, per_sentence: int) -> None:
+        super().__init__(blocks=blocks)
+        self.per_sentence = per_sentence
+        self.spoken = 0
+
+    def start(self, utterances, start=0):
+        super().start(utterances, start)
+        self.spoken = start * self.per_sentence
+        self.left = self.blocks - self.spoken
+
+    def tick(self) -> None:
+        super().tick()
+        self.spoken += 1
+
+    @property
+    def current_index(self):
+        return self.spoken // self.per_sentence
+
+
+def test_after_leaks_in_one_sentence_a_visitor_is_still_heard_in_it():
+    """Two resumes in a sentence make the kiosk wary, not deaf: short bursts no longer pause
+    it, a visitor who goes on talking still does."""
+    speech = SentencesSpeechDouble(blocks=160, per_sentence=100)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True, barge_in_max_resumes=2)
+    source.echo_cancelled = True
+    _leak_at(source, {8, 9, 25, 26, 42, 43} | set(range(60, 90)))
+    assert runner._do(SAY) == Heard("wat is artrose")
+    assert runner.barge_in_resumed == 2
+    kinds = [what for what, _, _ in runner.barge_in_trace]
+    assert kinds == ["onset", "resumed", "onset", "resumed", "wary", "onset", "confirmed"]
+
+
+def test_after_leaks_in_one_sentence_a_visitor_is_still_heard_in_a_later_one():
+    """A sentence that was wary does not make the next one wary."""
+    speech = SentencesSpeechDouble(blocks=160, per_sentence=40)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True, barge_in_max_resumes=2)
+    source.echo_cancelled = True
+    # The canceller leaks in the first sentence (each restart leaks again), then a visitor
+    # speaks in the third (reads 90-120; the first sentence ends about read 75).
+    _leak_at(source, {8, 9, 25, 26, 45, 46, 60, 61} | set(range(90, 120)))
+    assert runner._do(SAY) == Heard("wat is artrose")
+    assert runner.barge_in_resumed == 2 and speech.starts == [0, 0, 0]
+    kinds = [what for what, _, _ in runner.barge_in_trace]
+    assert kinds[-4:] == ["wary", "listening", "onset", "confirmed"]
+
+
+class SlowStartSpeechDouble(SpeechDouble):
+    """Synthesis takes ``silent`` reads of the microphone before the first sound."""
+
+    def __init__(self, blocks: int, silent: int) -> None:
+        super().__init__(blocks=blocks)
+        self.silent = silent
+        self.ticks = 0
+
+    def tick(self) -> None:
+        super().tick()
+        self.ticks += 1
+
+    @property
+    def sounding(self) -> bool:
+        return self.ticks >= self.silent
+
+
+def test_the_grace_counts_from_the_first_sound_not_from_the_start():
+    """On a busy machine synthesis took longer than the grace, so the canceller's leak at the
+    first syllables stopped the reading; the grace now starts with the sound."""
+    speech = SlowStartSpeechDouble(blocks=40, silent=8)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True)
+    source.echo_cancelled = True
+    _leak_at(source, {9, 10})  # the first syllables leak through
+    assert runner._do(SAY) == SpeechFinished()
+    assert runner.barge_in_resumed == 0 and speech.stops == 0
+
+
+def test_voice_does_not_cut_what_the_dialog_marks_not_interruptible_but_the_button_does():
+    speech = SpeechDouble(blocks=40)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True)
+    source.visitor = source.echo_cancelled = True  # a visitor talks all through it
+    advice = Say(SAY.utterances, interruptible=False)
+    assert runner._do(advice) == SpeechFinished()
+    assert runner.barge_in_onset_at is None and speech.stops == 0
+    runner.buttons.put(object())
+    assert runner._do(advice) == Button() and speech.stops == 1
 
 
 def _pactl(default: str, driver: str):

@@ -544,6 +544,42 @@ def test_a_red_flag_while_speaking_cuts_off_first(dialog):
     assert isinstance(actions[0], StopSpeaking)
 
 
+def _says(actions) -> list[Say]:
+    return [a for a in actions if isinstance(a, Say)]
+
+
+def test_red_flag_advice_is_not_cut_by_voice_but_a_section_is(dialog):
+    """Voice barge-in may stop a reading, never the advice to see a doctor (the button may)."""
+    reading = dialog.handle(Heard("vertel over afvallen"))
+    assert all(say.interruptible for say in _says(reading))
+    advice = dialog.handle(Heard("mijn knie is dik rood en warm"))
+    assert [say.interruptible for say in _says(advice)] == [False]
+
+
+def test_a_test_s_safety_outcome_is_not_cut_by_voice(dialog):
+    dialog.handle(Heard("welke stap past bij mij"))
+    actions = dialog.handle(Heard("ja dat klopt"))  # the safety outcome: see the huisarts
+    safety = [say for say in _says(actions) if "huisarts" in texts([say]).lower()]
+    assert safety and not any(say.interruptible for say in safety)
+    assert all(say.interruptible for say in _says(actions) if say not in safety)
+
+
+def test_the_button_cutting_the_advice_offers_it_again_and_herhaal_says_it(dialog):
+    dialog.handle(Heard("mijn knie is dik rood en warm"))
+    actions = dialog.handle(Button())  # pressed while the advice is spoken
+    assert isinstance(actions[0], StopSpeaking)
+    assert said(actions) == ["kiosk:advice_stopped"] and dialog.state == State.QUESTION
+    assert said(dialog.handle(Heard("herhaal"))) == ["kiosk:red-flag/heet-gewricht"]
+
+
+def test_the_button_after_the_advice_was_heard_out_is_a_plain_stop(dialog):
+    dialog.handle(Heard("mijn knie is dik rood en warm"))
+    dialog.handle(SpeechFinished())
+    dialog.handle(Heard("vertel over afvallen"))
+    actions = dialog.handle(Button())
+    assert actions[0] == StopSpeaking() and "kiosk:advice_stopped" not in said(actions)
+
+
 # ----------------------------------------------------------------------------- triage
 def test_flow_starts_from_a_question_and_asks_yes_no(dialog):
     actions = dialog.handle(Heard("welke stap past bij mij"))

@@ -119,3 +119,20 @@ def test_the_kiosks_own_reading_does_not_stop_itself(echo_room, kiosk_parts, con
     assert isinstance(event, SpeechFinished)
     assert runner.barge_in_at is None, "the kiosk's own voice stopped its reading"
     assert speaker.wait(timeout=1.0).completed is True
+
+
+def test_a_visitor_talking_over_safety_advice_does_not_cut_it(echo_room, kiosk_parts, content,
+                                                               tmp_path):
+    """What the dialog marks as not interruptible (the advice to see a doctor) is read to its
+    end, though a visitor talks over it; the button would stop it (tests/test_barge_in.py)."""
+    runner, speaker = kiosk_parts
+    runner.barge_in_at = runner.barge_in_onset_at = None
+    wav = _visitor(tmp_path, "stop, stop maar", "nl")
+    advice = Say(_long_read(content, 150).utterances, interruptible=False)
+    timer = threading.Timer(2.0, lambda: echo_room.play(wav).wait(timeout=20))
+    timer.start()
+    event = runner._do(advice)
+    timer.join()
+    assert isinstance(event, SpeechFinished)
+    assert runner.barge_in_onset_at is None and runner.barge_in_at is None
+    assert speaker.wait(timeout=1.0).completed is True

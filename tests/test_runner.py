@@ -62,6 +62,10 @@ class SpeechDouble:
 
     current_index: int | None = None  # the Speaker's: the utterance being spoken
 
+    @property
+    def sounding(self) -> bool:  # the Speaker's: its first chunk is playing
+        return self.speaking
+
     def __init__(self, blocks: int = 20, error: str | None = None, hang: bool = False):
         self.blocks, self.error, self.hang = blocks, error, hang
         self.left = 0

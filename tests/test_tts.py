@@ -220,6 +220,33 @@ def test_start_in_the_background_and_stop_from_another_thread() -> None:
     assert len(sink.blocks) == 1 and not speaker.is_speaking
 
 
+class HeldEngine(ToneEngine):
+    """A test double for a slow synthesiser: returns only once ``gate`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    def synthesize(self, text: str, settings: VoiceSettings) -> np.ndarray:
+        self.gate.wait(30)
+        return super().synthesize(text, settings)
+
+
+def test_sounding_only_once_the_first_chunk_plays_and_again_after_each_start() -> None:
+    engine = HeldEngine()
+    speaker = Speaker(engine, SilentSink())
+    speaker.start(utts("een."))
+    time.sleep(0.05)
+    assert speaker.is_speaking and not speaker.sounding  # still synthesising
+    engine.gate.set()
+    assert speaker.wait(30) is not None and speaker.sounding
+    engine.gate.clear()
+    speaker.start(utts("twee."))
+    assert not speaker.sounding
+    engine.gate.set()
+    assert speaker.wait(30) is not None and speaker.sounding
+
+
 def test_background_speech_runs_to_the_end() -> None:
     speaker = Speaker(ToneEngine(), SilentSink())
     speaker.start(utts("een.", "twee."))

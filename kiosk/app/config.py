@@ -84,9 +84,11 @@ class Config(Strict):
     echo_tail_s: Annotated[Number, Field(ge=0, le=5)] = 0.3
     #: A microphone that sends nothing this long ends the kiosk (systemd starts it again).
     mic_recover_s: Annotated[Number, Field(ge=5, le=3600)] = 60.0
-    #: Listen while speaking; a visitor's voice stops the reading. Only with an echo-cancelled
-    #: microphone (systemd/README.md, "Voice barge-in").
-    barge_in: bool = False
+    #: Listen while speaking; a visitor's voice stops the reading. On by default, but it works
+    #: only where the default source is the sound server's echo canceller (systemd/README.md,
+    #: "Voice barge-in"); elsewhere it stays off and the log says why. The advice to see a
+    #: doctor is never cut off by voice. docs/room.md has the figures and the reasons.
+    barge_in: bool = True
     #: Where anonymous counters go (topic ids, misses, triage outcomes; never audio or text).
     stats_file: FilePath | None = None
     #: GPIO pin (BCM numbering, 0-27) of the big button; None: no button (Enter in a terminal).

@@ -11,7 +11,9 @@ into dialog events. It owns the live loop's waiting and clocks:
   the kiosk speaks, a voice-activity detector listens; 0.1 s of voice silences the reading at
   once, and voice that goes on once the kiosk's echo has died away confirms a visitor: what
   they say goes to the dialog as the next question or command. Voice that does not go on was
-  the canceller leaking: the reading resumes at the start of its sentence.
+  the canceller leaking: the reading resumes at the start of its sentence (a sentence that
+  leaks again and again turns wary, then deaf, to its end). What the dialog marks as not
+  interruptible (the advice to see a doctor) is not listened to; the button stops it.
 - **No hang, no mute kiosk.** A microphone that stops delivering is reopened with backoff and
   the kiosk exits (:class:`MicrophoneLost`) when it stays away for
   :attr:`Limits.mic_recover_s`; speech output that fails :attr:`Limits.speech_failures` times
@@ -87,6 +89,10 @@ class SpeechOutput(Protocol):
     def current_index(self) -> int | None:
         """The utterance being spoken, or last spoken (to go on from its start)."""
 
+    @property
+    def sounding(self) -> bool:
+        """The last start has begun to play (synthesis is done for its first part)."""
+
     def start(self, utterances: Sequence[Any], start: int = 0) -> None: ...
     def wait(self, timeout: float | None = None) -> Any: ...
     def stop(self) -> None: ...
@@ -115,6 +121,8 @@ class Limits:
     barge_in: bool = False
     #: With barge-in: what the microphone hears in the first moments of speaking is not
     #: listened to (an echo canceller lets the first syllables through after a silence).
+    #: Counted from the first sound, not from the start: synthesis comes first and takes
+    #: longer on a busy machine, which used up the grace before a word was heard.
     barge_in_grace_s: float = 0.5
     #: With barge-in: this much voice in a row, louder than ``barge_in_level_db`` (dBFS),
     #: silences the reading at once (an onset); quieter sound is what the echo canceller
@@ -131,11 +139,23 @@ class Limits:
     barge_in_echo_s: float = 0.35
     barge_in_confirm_s: float = 0.1
     barge_in_window_s: float = 0.9
-    #: Unconfirmed onsets in one reading after which it is read to the end without listening
-    #: (a canceller that leaks all the time must not keep a sentence from being finished).
+    #: Unconfirmed onsets in one sentence after which, for the rest of that sentence, only
+    #: ``barge_in_wary_speech_s`` of voice in a row is an onset (the canceller's leaks are
+    #: bursts of 60-90 ms; a visitor talks longer). One more unconfirmed onset and the sentence
+    #: is read to its end without listening (a canceller that leaks all the time must not keep
+    #: a sentence from being finished). Each new sentence starts afresh. (A budget for the
+    #: whole reading, as before, was used up in its first seconds, where the canceller leaks
+    #: most, and left the rest of the reading deaf: the interruptions missed under load. Wary
+    #: after two resumes missed quiet visitors on the hard echo path: docs/room.md.)
     barge_in_max_resumes: int = 3
+    barge_in_wary_speech_s: float = 0.25
     #: After a barge-in: how long the visitor may take to say their question.
     barge_in_listen_s: float = 8.0
+
+
+def _vad_threshold(vad: EnergyVad) -> float:
+    """The level (dBFS) above which ``vad`` now counts a frame as voice."""
+    return max(vad.s.vad_threshold_db, vad.noise_db + vad.s.vad_margin_db)
 
 
 def barge_in_enabled(requested: bool, input_device: int | str | None,
@@ -233,6 +253,9 @@ class Runner:
         self.barge_in_onset_at: float | None = None
         #: Onsets that were not confirmed (the reading went on): a count for benchmarks.
         self.barge_in_resumed = 0
+        #: What voice barge-in did in the last reading: (what, clock time, detail). Cleared
+        #: when a reading starts, so it stays small; for benchmarks and the debug log.
+        self.barge_in_trace: list[tuple[str, float, str]] = []
 
     # ---------------------------------------------------------------- the loop tick
     def _tick(self) -> None:
@@ -371,33 +394,54 @@ class Runner:
 
     def _say(self, action: Say) -> Event | None:
         self.speech.start(list(action.utterances))
+        self.barge_in_trace = []
         deadline = self.clock() + self._say_deadline(action)
-        barge_in = self.live and self.limits.barge_in
-        listen_from = self.clock() + self.limits.barge_in_grace_s
+        # The dialog says what voice may not cut off (the advice to see a doctor).
+        barge_in = self.live and self.limits.barge_in and action.interruptible
+        listen_from: float | None = None  # the grace ends (once the reading sounds)
         # Barge-in onset: voice in a row, louder than the echo canceller's steady leaks.
-        onset = EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
-                                      min_speech_s=self.limits.barge_in_speech_s))
+        onset = self._onset_vad(self.limits.barge_in_speech_s)
         recent: deque[np.ndarray] = deque(maxlen=40)  # the visitor's first words
-        resumes = 0
+        resumes: dict[int | None, int] = {}  # unconfirmed onsets per sentence
+        wary_in: int | None = None  # the sentence where the canceller leaked (see Limits)
+        deaf = False  # ... and leaked again: read to its end without listening
         while True:
             if self.live:
                 block = self._read(timeout=0.02)
-                if block is not None and barge_in and self.clock() >= listen_from:
+                if wary_in is not None and self.speech.current_index != wary_in:
+                    wary_in, deaf = None, False  # the next sentence: listen as usual
+                    onset = self._onset_vad(self.limits.barge_in_speech_s)
+                    recent.clear()
+                    self._trace("listening")
+                if barge_in and listen_from is None and self.speech.sounding:
+                    listen_from = self.clock() + self.limits.barge_in_grace_s
+                if block is not None and barge_in and not deaf \
+                        and listen_from is not None and self.clock() >= listen_from:
                     recent.append(block)
                     onset.process(block)
                     if onset.speech_started:
+                        self._trace("onset", f"threshold {_vad_threshold(onset):.1f} dB, "
+                                    f"{self._backlog()} blocks queued")
+                        index = self.speech.current_index
                         event = self._onset(action, recent)
                         if event is not None:
                             return event
                         onset.reset()
                         recent.clear()
-                        listen_from = self.clock() + self.limits.barge_in_grace_s
-                        resumes += 1
-                        if resumes >= self.limits.barge_in_max_resumes:
-                            log.warning("the kiosk heard its own voice %d times in this "
-                                        "reading: not listening until it ends (echo "
-                                        "cancellation?)", resumes)
-                            barge_in = False
+                        listen_from = None  # a new grace once it sounds again
+                        count = resumes[index] = resumes.get(index, 0) + 1
+                        if index is None and count >= self.limits.barge_in_max_resumes:
+                            barge_in = False  # no sentence to wait for: to the end
+                        elif count == self.limits.barge_in_max_resumes:
+                            wary_in = index
+                            onset = self._onset_vad(self.limits.barge_in_wary_speech_s)
+                            self._trace("wary", f"sentence {index}, {count} resumes")
+                        elif count > self.limits.barge_in_max_resumes:
+                            log.warning("the kiosk heard its own voice %d times in one "
+                                        "sentence: reading it to its end without listening "
+                                        "(echo cancellation?)", count)
+                            self._trace("deaf", f"sentence {index}, {count} resumes")
+                            deaf = True
                 result = self.speech.wait(timeout=0)
             else:
                 self._tick()
@@ -421,6 +465,14 @@ class Runner:
             return SpeechFinished()  # as far as the dialog goes, it is over
         self._speech_failures = 0
         return SpeechFinished() if getattr(result, "completed", True) else None
+
+    def _onset_vad(self, speech_s: float) -> EnergyVad:
+        return EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
+                                     min_speech_s=speech_s))
+
+    def _trace(self, what: str, detail: str = "") -> None:
+        self.barge_in_trace.append((what, self.clock(), detail))
+        log.debug("barge-in: %s %s", what, detail)
 
     def _speech_failed(self, why: str) -> None:
         self._speech_failures += 1
@@ -447,6 +499,9 @@ class Runner:
         # Voice in a row, as the onset: a click or a bump in the room is shorter.
         confirm = EnergyVad(Endpointing(vad_threshold_db=limits.barge_in_level_db,
                                         min_speech_s=limits.barge_in_confirm_s))
+        judged = 0
+        loudest = -120.0
+        longest = 0.0
         while self.clock() < paused_at + limits.barge_in_window_s:
             if self._button_pressed():
                 self.speech.wait(timeout=2.0)
@@ -458,14 +513,26 @@ class Runner:
             if self.clock() < paused_at + limits.barge_in_echo_s:
                 continue
             confirm.process(block)
+            judged += len(block)
+            loudest = max(loudest, EnergyVad.level_db(block))
+            longest = max(longest, confirm.run_s)
             if confirm.speech_started:
+                self._trace("confirmed", f"after {self.clock() - paused_at:.2f} s")
                 return self._barged_in(recent)
         self.barge_in_resumed += 1
+        self._trace("resumed", f"judged {judged / SAMPLE_RATE:.2f} s, loudest block "
+                    f"{loudest:.1f} dB, longest voice {longest:.2f} s, threshold "
+                    f"{_vad_threshold(confirm):.1f} dB, {self._backlog()} blocks queued")
         log.info("a sound during speech was the kiosk's own echo: reading on")
         if not finished:
             self.speech.wait(timeout=2.0)
             self.speech.start(list(action.utterances), start=index or 0)
         return None
+
+    def _backlog(self) -> int:
+        """Blocks the microphone has queued that the runner has not read yet (0 if unknown)."""
+        queued = getattr(self.source, "queue", None)
+        return int(queued.qsize()) if queued is not None else 0
 
     def _barged_in(self, recent: Iterable[np.ndarray]) -> Event:
         """A visitor spoke during speech: stop the reading (if it still sounds), then hear them

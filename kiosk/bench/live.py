@@ -22,6 +22,7 @@ A recorder listens to the room itself. Times are measured there:
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import subprocess
 import tempfile
@@ -34,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.app.runner import Limits, Runner
-from kiosk.bench.room import ROOM_SINK, SPEAKER_SINK, SoundServer, add_echo_cancel
+from kiosk.bench.room import EC_SOURCE, ROOM_SINK, SPEAKER_SINK, SoundServer, add_echo_cancel
 from kiosk.core.content import Content
 from kiosk.core.dialog import Dialog, End, Heard, Listen, Say, Silence
 from kiosk.speech.audio_in import SAMPLE_RATE, Microphone, read_wav
@@ -411,8 +412,9 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
                         limits=limits or Limits(barge_in=True))
         room = RoomRecorder(server).start()
         loudspeaker = RoomRecorder(server, f"{SPEAKER_SINK}.monitor").start()
+        heard = RoomRecorder(server, EC_SOURCE).start()  # what the kiosk's microphone gets
         sections = _long_sections(content)
-        log_reads = []
+        log_reads: list[dict[str, Any]] = []
         for n in range(reads):
             section = sections[n % len(sections)]
             say = SayAction(tuple(content.section_utterances(section)))
@@ -422,6 +424,7 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
             started = time.monotonic()
             runner.barge_in_at = runner.barge_in_onset_at = None
             resumed = runner.barge_in_resumed
+            dropped = (relay.dropped if relay is not None else 0, mic.overflows)
             worker.start()
             worker.join(timeout=clean_s + float(rng.uniform(0, 2)))
             self_interrupted = not worker.is_alive() or runner.barge_in_at is not None
@@ -440,13 +443,32 @@ def run_barge_in_bench(content: Content, matcher: Any, *, reads: int = 30, echo:
                 "self_interrupted": self_interrupted, "false_pauses": false_pauses,
                 "barge_in_at": runner.barge_in_at, "onset_at": runner.barge_in_onset_at,
                 "heard": outcome[0].text if outcome and isinstance(outcome[0], Heard) else None,
+                "trace": [(what, round(at - played_at, 2), detail)
+                          for what, at, detail in runner.barge_in_trace],
+                "trace_clock": list(runner.barge_in_trace),
+                "false_pause_onsets": _false_pause_onsets(runner.barge_in_trace, started),
+                "relay_dropped_s": round(((relay.dropped if relay is not None else 0)
+                                          - dropped[0]) / SAMPLE_RATE, 2),
+                "mic_dropped_blocks": mic.overflows - dropped[1],
+                "load_1min": round(os.getloadavg()[0], 2),
             })
         room.stop()
         loudspeaker.stop()
+        heard.stop()
         mic.stop()
         sink.close()
         result = _measure_barge_ins(room, loudspeaker, log_reads, first_voiced, echo,
                                     noise is not None)
+        result["barge_in_misses"] = _misses(room, heard, log_reads, first_voiced)
+        # When the canceller leaked: seconds into the reading, and since the last resume
+        # (None: the first in its reading).
+        result["false_pause_onsets_s"] = [p for r in log_reads for p in r["false_pause_onsets"]]
+        result["leak_after_sound"], delays = _leak_profile(heard, loudspeaker, log_reads)
+        # From the start (or a resume) of a reading to its first sound: synthesis, longer on
+        # a busy machine (the grace before listening used to count from the start).
+        result["sound_after_start_p50_p95_max_s"] = [
+            _percentile(delays, 50), _percentile(delays, 95),
+            round(max(delays), 3) if delays else None]
         result["echo_relay_dropped_s"] = (round(relay.dropped / SAMPLE_RATE, 2)
                                           if relay is not None else None)
         return result
@@ -510,6 +532,120 @@ def _measure_barge_ins(room: RoomRecorder, loudspeaker: RoomRecorder, reads: lis
         "false_pauses": sum(r["false_pauses"] for r in reads),
         "self_interruptions_at_s": self_at,
     }
+
+
+def _false_pause_onsets(trace: list[tuple[str, float, str]],
+                        started: float) -> list[tuple[float, float | None]]:
+    """Each onset that was not confirmed: (seconds into the reading, seconds since the last
+    resume or None)."""
+    out: list[tuple[float, float | None]] = []
+    last_resume: float | None = None
+    onset_at: float | None = None
+    for what, at, _ in trace:
+        if what == "onset":
+            onset_at = at
+        elif what == "resumed" and onset_at is not None:
+            out.append((round(onset_at - started, 2),
+                        None if last_resume is None else round(onset_at - last_resume, 2)))
+            last_resume = at
+    return out
+
+
+#: Seconds since the kiosk (re)started speaking, the buckets of :func:`_leak_profile`.
+LEAK_BUCKETS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
+
+
+def _leak_profile(heard: RoomRecorder, loudspeaker: RoomRecorder, reads: list[dict[str, Any]],
+                  level_db: float = -35.0) -> tuple[dict[str, float], list[float]]:
+    """How often the echo canceller lets the kiosk's voice through, by the time since the
+    kiosk's voice began (on its loudspeaker) after a start or a resume: the share of 20 ms
+    frames of the cancelled microphone louder than ``level_db`` while the visitor is silent
+    and the kiosk speaks. It says how long the kiosk should not listen once it sounds. Also
+    the delay from each start to its first sound."""
+    audio = heard.audio()
+    spk_db = _frames_db(loudspeaker.audio())
+
+    def first_sound(clock: float) -> float:
+        i = loudspeaker.index_at(clock) // FRAME
+        loud = np.flatnonzero(spk_db[i:i + 5 * 100] > LOUD_DB)
+        return loudspeaker.clock_at((i + int(loud[0])) * FRAME) if len(loud) else clock
+
+    above = np.zeros(len(LEAK_BUCKETS))
+    total = np.zeros(len(LEAK_BUCKETS))
+    delays: list[float] = []
+    frame = SAMPLE_RATE // 50
+    ends, times = (np.array(x, dtype=np.float64) for x in zip(*heard.marks, strict=True))
+    for r in reads:
+        starts, pauses = [r["started"]], []
+        onset = None
+        for what, at, _ in r["trace_clock"]:
+            if what == "onset":
+                onset = at
+            elif what == "resumed" and onset is not None:
+                pauses.append((onset, at))
+                starts.append(at)
+            elif what == "confirmed":
+                break
+        sounds = [first_sound(t) for t in starts]
+        delays += [b - a for a, b in zip(starts, sounds, strict=True)]
+        pauses += list(zip(starts[1:], sounds[1:], strict=True))  # synthesising, silent
+        starts = sounds
+        end = min(r["played_at"], r["barge_in_at"] or r["played_at"])
+        a, b = heard.index_at(r["started"]), heard.index_at(end)
+        index = np.arange(a, b - frame, frame)
+        if not len(index):
+            continue
+        clock = np.interp(index, ends, times)
+        chunks = audio[a:a + len(index) * frame].astype(np.float64).reshape(len(index), frame)
+        db = 20 * np.log10(np.maximum(np.sqrt(np.mean(chunks ** 2, axis=1)), 1e-3) / 32768.0)
+        keep = np.ones(len(index), dtype=bool)
+        for p0, p1 in pauses:  # the kiosk silent (paused, or synthesising): not a leak
+            keep &= ~((clock >= p0 - 0.05) & (clock < p1))
+        last_start = np.array(starts)[np.searchsorted(starts, clock, side="right") - 1]
+        since = clock - last_start
+        keep &= clock >= starts[0]
+        k = np.searchsorted(LEAK_BUCKETS, since, side="right") - 1
+        np.add.at(total, k[keep], 1)
+        np.add.at(above, k[keep], (db > level_db)[keep])
+    profile = {f"{lo:g}-{hi:g}s" if hi else f"{lo:g}s-": round(float(above[k] / total[k]), 4)
+               for k, (lo, hi) in enumerate(zip(LEAK_BUCKETS, [*LEAK_BUCKETS[1:], 0],
+                                                strict=True))
+               if total[k]}
+    return profile, delays
+
+
+def _misses(room: RoomRecorder, heard: RoomRecorder, reads: list[dict[str, Any]],
+            first_voiced: dict[Path, int]) -> list[dict[str, Any]]:
+    """Each read that went wrong (a self-interruption, or a visitor not detected), with what
+    barge-in did in it (times from the visitor's start) and how loud the visitor came through
+    the echo canceller (its 20 ms frames, as the detector sees them): enough to tell a quiet
+    visitor from a detector that was not listening."""
+    room_audio, mic_audio = room.audio(), heard.audio()
+    out = []
+    for r in reads:
+        ok = not r["self_interrupted"] and r["barge_in_at"] is not None \
+            and r["barge_in_at"] >= r["played_at"]
+        if ok:
+            continue
+        wav = read_wav(r["path"])
+        entry = {key: r[key] for key in ("section", "self_interrupted", "false_pauses", "trace",
+                                         "relay_dropped_s", "mic_dropped_blocks", "load_1min")}
+        start = _locate(room_audio, wav, room.index_at(r["played_at"]), SAMPLE_RATE)
+        if start is not None:
+            onset = room.clock_at(start + first_voiced[r["path"]])
+            entry["visitor_onset_s"] = round(onset - r["played_at"], 2)
+            a = heard.index_at(onset)
+            frames = mic_audio[a:a + len(wav)]
+            n = len(frames) // 320
+            if n:
+                db = 20 * np.log10(np.maximum(np.sqrt(np.mean(
+                    frames[:n * 320].astype(np.float64).reshape(n, 320) ** 2, axis=1)),
+                    1e-3) / 32768.0)
+                entry["visitor_in_mic_db_p50_p90"] = [round(float(np.percentile(db, 50)), 1),
+                                                      round(float(np.percentile(db, 90)), 1)]
+                entry["visitor_in_mic_s_above_-35_db"] = round(float(np.sum(db > -35)) * 0.02, 2)
+        out.append(entry)
+    return out
 
 
 def _echo_delays(room: RoomRecorder, loudspeaker: RoomRecorder,

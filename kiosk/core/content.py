@@ -438,7 +438,7 @@ REQUIRED_PROMPTS = (
     "offer_more_again", "anything_else", "goodbye", "disclaimer", "stopped", "nothing_to_repeat",
     "nothing_before", "rate_changed", "rate_limit", "volume_changed", "volume_limit",
     "still_there", "no_more", "go_ahead", "did_you_mean", "rephrase", "choose_again",
-    "complaint", "name_stap_test",
+    "complaint", "name_stap_test", "advice_stopped",
 )
 
 #: Prompts that send a visitor somewhere, offer or withhold advice, or explain a medical word:

@@ -34,6 +34,8 @@ from rapidfuzz import fuzz
 
 from kiosk.core.content import GROUPS, Content
 from kiosk.core.normalize import normalize, tokens
+from kiosk.core.safety import ORIGIN as RED_FLAG_ORIGIN
+from kiosk.core.triage import OutcomeKind
 from kiosk.core.utterance import KIOSK, Utterance
 from kiosk.core.voice_settings import VoiceSettings
 
@@ -191,6 +193,10 @@ Event = Button | Wake | Heard | Silence | SpeechFinished
 @dataclass(frozen=True)
 class Say:
     utterances: tuple[Utterance, ...]
+    #: False: a visitor's voice does not cut this off, only the button does. Advice to see a
+    #: doctor (a red flag's, a test's safety outcome) is heard to its end: a neighbour's
+    #: voice or a cough in the waiting room must not cut it (see :meth:`Dialog._say`).
+    interruptible: bool = True
 
 
 @dataclass(frozen=True)
@@ -363,6 +369,9 @@ class Dialog:
         self.red_flags = red_flags if red_flags is not None else content.red_flags
         self.state = State.IDLE
         self.speaking = False
+        #: Of each Say of the last turn not yet finished, whether voice may cut it (the
+        #: first is the one being spoken; SpeechFinished takes it off).
+        self._saying: list[bool] = []
         self.voice = VoiceSettings()
         self.visit = _Visit()
         intents = content.intents
@@ -376,6 +385,8 @@ class Dialog:
         """The actions for ``event``; the one place the state changes."""
         if isinstance(event, SpeechFinished):
             self.speaking = False
+            if self._saying:
+                self._saying.pop(0)
             return []
         if isinstance(event, Button):
             reading = Reading(Cue.BUTTON, "")
@@ -392,6 +403,7 @@ class Dialog:
             raise TypeError(f"unknown event {event!r}")
         turn: Turn = getattr(self, TRANSITIONS[self.state][reading.cue])(reading)
         self.state = turn.state
+        self._saying = [a.interruptible for a in turn.actions if isinstance(a, Say)]
         if turn.state == State.IDLE:
             self.visit = _Visit()
         return list(turn.actions)
@@ -480,10 +492,13 @@ class Dialog:
         self.visit.prompt_counts[key] = count + 1
         return self.content.prompts.say(key, count, **fields)
 
-    def _say(self, utterances: Sequence[Utterance], remember: bool = False) -> Say:
+    def _say(self, utterances: Sequence[Utterance], remember: bool = False,
+             safety: bool = False) -> Say:
         """Say ``utterances``; a word that needs explaining ("tweedelijnszorg") gets the
         kiosk's own short explanation after the first sentence that uses it in a visit (the
-        kiosk's own sentences too: a test result may name the word)."""
+        kiosk's own sentences too: a test result may name the word). Safety advice (a red
+        flag's own sentences, or ``safety``: a test's safety outcome) is not interruptible
+        by voice."""
         self.speaking = True
         out: list[Utterance] = []
         for utterance in utterances:
@@ -492,7 +507,8 @@ class Dialog:
                 out += self._explain(utterance.text)
         if remember:
             self.visit.last_said = tuple(out)
-        return Say(tuple(out))
+        safety = safety or any(u.origin.startswith(RED_FLAG_ORIGIN) for u in utterances)
+        return Say(tuple(out), interruptible=not safety)
 
     def _explain(self, text: str) -> list[Utterance]:
         """The kiosk's own explanation of each hard word in ``text`` not yet explained in
@@ -540,9 +556,14 @@ class Dialog:
         return self._then(State.QUESTION, Count("visit"), self._say(self._prompt("welcome")))
 
     def _button(self, reading: Reading) -> Turn:
-        """Speaking: stop at once and listen again. Otherwise: a hint."""
+        """Speaking: stop at once and listen again. Safety advice cut off: offer to say it
+        again. Otherwise: a hint."""
         if self.speaking and reading.cue == Cue.BUTTON:
             self.speaking = False
+            if self._saying and not self._saying[0]:
+                # "herhaal" says it again: the advice is what was said last (remember=True).
+                return self._then(self.state, StopSpeaking(),
+                                  self._say(self._prompt("advice_stopped")))
             return self._then(self.state, StopSpeaking())
         return self._then(self.state, self._say(self._prompt("button_hint")))
 
@@ -878,7 +899,8 @@ class Dialog:
         says what comes next)."""
         actions: list[Action] = list(before)
         if step.utterances:
-            actions.append(self._say(list(step.utterances), remember=True))
+            safety = step.outcome is not None and step.outcome.kind == OutcomeKind.SAFETY
+            actions.append(self._say(list(step.utterances), remember=True, safety=safety))
         if step.expects_answer:
             return self._then(State.TRIAGE, *actions)
         self.visit.triage = None

@@ -411,10 +411,17 @@ class Speaker:
         self._thread: threading.Thread | None = None
         self._result: SpeakResult | None = None
         self._speaking = threading.Event()
+        self._sounding = False
 
     @property
     def current_index(self) -> int | None:
         return self._current
+
+    @property
+    def sounding(self) -> bool:
+        """The last start has begun to play: its first chunk reached the sink (synthesis
+        takes a moment first, longer on a busy machine)."""
+        return self._sounding
 
     @property
     def is_speaking(self) -> bool:
@@ -430,6 +437,7 @@ class Speaker:
         stop = threading.Event()
         self._stop_event = stop
         self._speaking.set()
+        self._sounding = False
         try:
             return self._speak(utterances, start, stop)
         finally:
@@ -467,6 +475,7 @@ class Speaker:
                 failed.append(chunk.utterance)
                 continue
             self._current = chunk.utterance
+            self._sounding = True
             samples = apply_volume(samples, self.settings.volume)
             sink.begin_chunk(number, chunk.text, chunk.utterance)
             stopped = not self._play(samples, block, stop)
@@ -540,6 +549,7 @@ class Speaker:
             if self._thread.is_alive():  # stuck in the sound device: leave it, start afresh
                 logger.error("the previous speech did not stop within 5 s; starting anew")
         self._result = None
+        self._sounding = False
         self._stop_event = threading.Event()  # so a stop() right after start() is not lost
         stop = self._stop_event
 
