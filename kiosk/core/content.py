@@ -443,7 +443,7 @@ REQUIRED_PROMPTS = (
 
 #: Prompts that send a visitor somewhere, offer or withhold advice, or explain a medical word:
 #: each must carry a ``reviewed`` marker for the clinical sign-off.
-ADVICE_PROMPTS = ("disclaimer", "complaint", "explain_tweedelijnszorg", "goodbye")
+ADVICE_PROMPTS = ("disclaimer", "complaint", "explain_tweedelijnszorg", "goodbye", "advice_stopped")
 
 
 def _load_intents(path: Path, c: _Collector) -> Intents:
