@@ -65,6 +65,11 @@ def test_file_is_clean_and_its_examples_hold():
     # 37.9 said without "komma"; festering wound (Flemish "wonde")
     ("zevenendertig negen en ik voel me beroerd", "koorts"),
     ("de wonde van mijn nieuwe heup is aan het etteren", "na-operatie"),
+    # other words for a sign (from the first reading of red-flags-fresh3)
+    ("vanochtend stond mijn knie bol en hij was knalrood", "heet-gewricht"),
+    ("ik zweet en tegelijk heb ik het ijskoud en mijn heup doet zeer", "koorts"),
+    ("mijn benen deden het opeens niet meer en ik moest gaan zitten", "niet-staan"),
+    ("mijn knie is ineens felrood na de sauna", "heet-gewricht"),  # sudden: no excuse
 ])
 def test_red_flags_are_found(flags, heard, group):
     found = flags.detect(heard)
@@ -97,6 +102,13 @@ def test_red_flags_are_found(flags, heard, group):
     "helpt warmte bij pijn in mijn knie",
     "ik slik pillen voor mijn heup",
     "ik heb vandaag een injectie in mijn knie gekregen",
+    # harmless causes and neighbours (from the first reading of red-flags-fresh3)
+    "mijn knie wordt wat rood als er een coldpack op ligt",
+    "van het schrobben op de vloer heb ik altijd rode knieen",
+    "na de sauna voelt mijn heup heet aan",
+    "als ik fiets zweet ik flink en dan doet mijn knie pijn",  # sweating alone is no fever
+    "ik heb het koud hier en mijn knie doet pijn",  # feeling cold alone neither
+    "mijn knie wil niet meer zo goed",  # a limit, not legs that stop working
     "ik heb een korte vraag over de operatie",
     "",
 ])
@@ -332,27 +344,3 @@ def test_ordinary_words_file_is_up_to_date():
     written = (CONTENT / "red_flag_ordinary_words.nl.txt").read_text(encoding="utf-8")
     assert written == ordinary_words_text(CONTENT), "run script/red-flag-ordinary-words"
 
-
-# Signs said in other words than the rules first knew (from the first reading of the fourth
-# blind red-flag set), with neighbours that must stay quiet.
-@pytest.mark.parametrize("heard, group", [
-    ("vanochtend stond mijn knie bol en hij was knalrood", "heet-gewricht"),
-    ("ik zweet en tegelijk heb ik het ijskoud en mijn heup doet zeer", "koorts"),
-    ("mijn benen deden het opeens niet meer en ik moest gaan zitten", "niet-staan"),
-    ("mijn knie is ineens felrood na de sauna", "heet-gewricht"),  # sudden: the cause is no excuse
-])
-def test_other_words_for_a_sign_are_caught(flags, heard, group):
-    found = flags.detect(heard)
-    assert isinstance(found, RedFlag) and found.group == group, flags.why(heard)
-
-
-@pytest.mark.parametrize("heard", [
-    "mijn knie wordt wat rood als er een coldpack op ligt",
-    "van het schrobben op de vloer heb ik altijd rode knieen",
-    "na de sauna voelt mijn heup heet aan",
-    "als ik fiets zweet ik flink en dan doet mijn knie pijn",  # sweating alone is no fever
-    "ik heb het koud hier en mijn knie doet pijn",  # feeling cold alone neither
-    "mijn knie wil niet meer zo goed",  # a limit, not legs that stop working
-])
-def test_other_harmless_words_stay_quiet(flags, heard):
-    assert flags.detect(heard) is None, flags.why(heard)
