@@ -467,6 +467,8 @@ class Runner:
         return SpeechFinished() if getattr(result, "completed", True) else None
 
     def _onset_vad(self, speech_s: float) -> EnergyVad:
+        """A detector of ``speech_s`` of voice in a row above the barge-in level (the onset, the
+        wary onset and the confirmation all use it)."""
         return EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
                                      min_speech_s=speech_s))
 
@@ -497,8 +499,7 @@ class Runner:
         finished = self.speech.wait(timeout=0) is not None  # it had just ended by itself
         self.speech.stop()
         # Voice in a row, as the onset: a click or a bump in the room is shorter.
-        confirm = EnergyVad(Endpointing(vad_threshold_db=limits.barge_in_level_db,
-                                        min_speech_s=limits.barge_in_confirm_s))
+        confirm = self._onset_vad(limits.barge_in_confirm_s)
         judged = 0
         loudest = -120.0
         longest = 0.0
