@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 from kiosk.core import classifier
 from kiosk.core.answers import AnswerMatch
 from kiosk.core.content import Content
+from kiosk.core.errorsim import can_reach_ratio
 from kiosk.core.misheard import misheard_copies
 from kiosk.core.normalize import NUMBER_WORDS, strip_leading_markers, tokens
 from kiosk.core.not_in_leaflet import LABEL_PREFIX as NOT_IN_LEAFLET_PREFIX
@@ -505,15 +506,10 @@ class Matcher:
         return None
 
     def _repair_choices_for(self, length: int, cutoff: float) -> list[str]:
-        """The repair choices, in their order, long enough and short enough to reach
-        ``cutoff`` against a word of ``length`` letters: a ratio is at most 100 (1 - |a - b| /
-        (a + b)) for lengths a and b, so the others could never be found (the same result as
-        all choices, in a fraction of the time)."""
+        """The repair choices that can reach ``cutoff`` against a word of ``length`` letters."""
         key = (length, cutoff)
         if key not in self._choices_by_length:
-            self._choices_by_length[key] = [
-                w for w in self._repair_choices
-                if 100 * (1 - abs(len(w) - length) / (len(w) + length)) >= cutoff - 1e-6]
+            self._choices_by_length[key] = can_reach_ratio(self._repair_choices, length, cutoff)
         return self._choices_by_length[key]
 
     # ------------------------------------------------------------------ scoring
