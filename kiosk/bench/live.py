@@ -66,11 +66,18 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 3) if values else None
 
 
-def _frames_db(samples: np.ndarray) -> np.ndarray:
-    n = len(samples) // FRAME
-    frames = samples[: n * FRAME].astype(np.float64).reshape(n, FRAME)
+#: 20 ms frames and their floor (a raw RMS of 0.001): the level as the barge-in detector sees
+#: the echo-cancelled microphone, for :func:`_leak_profile` and :func:`_misses`.
+DETECTOR_FRAME = SAMPLE_RATE // 50
+DETECTOR_FLOOR = 1e-3 / 32768.0
+
+
+def _frames_db(samples: np.ndarray, frame: int = FRAME, floor: float = 1e-9) -> np.ndarray:
+    """The level (dBFS) of each whole ``frame`` of int16 ``samples``, at least ``floor``."""
+    n = len(samples) // frame
+    frames = samples[: n * frame].astype(np.float64).reshape(n, frame)
     rms = np.sqrt(np.mean(frames**2, axis=1)) / 32768.0
-    return np.asarray(20 * np.log10(np.maximum(rms, 1e-9)))
+    return np.asarray(20 * np.log10(np.maximum(rms, floor)))
 
 
 class RoomRecorder:
@@ -573,7 +580,7 @@ def _leak_profile(heard: RoomRecorder, loudspeaker: RoomRecorder, reads: list[di
     above = np.zeros(len(LEAK_BUCKETS))
     total = np.zeros(len(LEAK_BUCKETS))
     delays: list[float] = []
-    frame = SAMPLE_RATE // 50
+    frame = DETECTOR_FRAME
     ends, times = (np.array(x, dtype=np.float64) for x in zip(*heard.marks, strict=True))
     for r in reads:
         starts, pauses = [r["started"]], []
@@ -596,8 +603,7 @@ def _leak_profile(heard: RoomRecorder, loudspeaker: RoomRecorder, reads: list[di
         if not len(index):
             continue
         clock = np.interp(index, ends, times)
-        chunks = audio[a:a + len(index) * frame].astype(np.float64).reshape(len(index), frame)
-        db = 20 * np.log10(np.maximum(np.sqrt(np.mean(chunks ** 2, axis=1)), 1e-3) / 32768.0)
+        db = _frames_db(audio[a:a + len(index) * frame], frame, DETECTOR_FLOOR)
         keep = np.ones(len(index), dtype=bool)
         for p0, p1 in pauses:  # the kiosk silent (paused, or synthesising): not a leak
             keep &= ~((clock >= p0 - 0.05) & (clock < p1))
@@ -635,15 +641,12 @@ def _misses(room: RoomRecorder, heard: RoomRecorder, reads: list[dict[str, Any]]
             onset = room.clock_at(start + first_voiced[r["path"]])
             entry["visitor_onset_s"] = round(onset - r["played_at"], 2)
             a = heard.index_at(onset)
-            frames = mic_audio[a:a + len(wav)]
-            n = len(frames) // 320
-            if n:
-                db = 20 * np.log10(np.maximum(np.sqrt(np.mean(
-                    frames[:n * 320].astype(np.float64).reshape(n, 320) ** 2, axis=1)),
-                    1e-3) / 32768.0)
+            db = _frames_db(mic_audio[a:a + len(wav)], DETECTOR_FRAME, DETECTOR_FLOOR)
+            if len(db):
                 entry["visitor_in_mic_db_p50_p90"] = [round(float(np.percentile(db, 50)), 1),
                                                       round(float(np.percentile(db, 90)), 1)]
-                entry["visitor_in_mic_s_above_-35_db"] = round(float(np.sum(db > -35)) * 0.02, 2)
+                entry["visitor_in_mic_s_above_-35_db"] = round(
+                    float(np.sum(db > -35)) * DETECTOR_FRAME / SAMPLE_RATE, 2)
         out.append(entry)
     return out
 
