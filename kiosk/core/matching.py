@@ -683,7 +683,7 @@ class Matcher:
         """A complaint word ("pijn", "kraakt", "kniepijn"): "mijn nieuwe heup doet ineens veel
         pijn" is a symptom (a red flag, even), not a question about living with a prosthesis."""
         complaints = self.content.intents.complaint_words
-        return any(w == c or w.endswith(c) for w in words for c in complaints)
+        return any(w.endswith(c) for w in words for c in complaints)  # also w == c
 
     def _new_joint_entry(self) -> str | None:
         entries = self.not_in_leaflet.entries if self.not_in_leaflet is not None else {}
@@ -730,8 +730,12 @@ class Matcher:
         only when asked for (:meth:`Match.answer`)."""
         return replace(self._match(heard), read_answer=self._read_answer)
 
+    def _classify_answer(self, text: str) -> AnswerMatch | None:
+        """The clear yes / no / weet-niet in ``text`` (content/answers.nl.yaml), if any."""
+        return self.content.answers.classify(text) if self.content.answers is not None else None
+
     def _read_answer(self, text: str) -> str | None:
-        found = self.content.answers.classify(text) if self.content.answers is not None else None
+        found = self._classify_answer(text)
         return found.value if found is not None else None
 
     def _match(self, heard: str) -> Match:
@@ -744,8 +748,7 @@ class Matcher:
         probabilities = self.ranking_classifier.probabilities(" ".join(scoring_words))
         scored = self.score_all(scoring_words, probabilities)
         best_intent, best_score = scored[0]
-        answer = (self.content.answers.classify(heard)
-                  if self.content.answers is not None and len(raw) <= MAX_ANSWER_WORDS else None)
+        answer = self._classify_answer(heard) if len(raw) <= MAX_ANSWER_WORDS else None
         if answer and answer_beats_intents(answer, len(raw), scored[0], self.threshold):
             return Match(heard, normalized, Intent("answer", answer.value), answer.score)
         absent = self._not_in_leaflet(scored, scoring_words, probabilities)
