@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, model_validator
 
@@ -562,11 +562,7 @@ def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collecto
         return table, words
     path = directory / "not_in_leaflet.nl.yaml"
     if path.exists():
-        try:
-            table, problems = not_in_leaflet_module.validate(load_yaml(path), str(path), sections)
-            c.problems.extend(problems)
-        except ContentError as err:
-            c.problems.extend(err.problems)
+        table = _checked_file(path, not_in_leaflet_module.validate, sections, c)
         if table is not None and intents is not None:
             _check_not_claimed(table, sections, intents, c)
     path = directory / "synonyms.nl.yaml"
@@ -577,11 +573,7 @@ def _optional_matching_data(directory: Path, parts: dict[str, Any], c: _Collecto
                   for w in normalize(text).split()}
         if table is not None:
             known |= {w for _, text in table.phrasings() for w in normalize(text).split()}
-        try:
-            words, problems = synonyms_module.validate(load_yaml(path), str(path), known)
-            c.problems.extend(problems)
-        except ContentError as err:
-            c.problems.extend(err.problems)
+        words = _checked_file(path, synonyms_module.validate, known, c)
     return table, words
 
 
@@ -595,13 +587,24 @@ def _optional_word_lists(directory: Path, sections: dict[str, Section], c: _Coll
         c.warning(str(path), 0, "no word lists: the matcher's rules for activities, animals, "
                                 "other sound sources and declined cues are off")
         return None
+    return _checked_file(path, word_lists_module.validate_word_lists, sections, c)
+
+
+_Checked = TypeVar("_Checked")
+
+
+def _checked_file(path: Path, validate: Callable[[object, str, Any], tuple[_Checked | None, list[Problem]]],
+                  against: Any, c: _Collector) -> _Checked | None:
+    """What ``validate`` reads from the YAML file at ``path`` (checked ``against`` the
+    leaflet's sections or words), or None when the file cannot be read; every problem, the
+    file's own or the check's, goes to ``c`` at its file and line."""
     try:
-        lists, problems = word_lists_module.validate_word_lists(load_yaml(path), str(path), sections)
+        value, problems = validate(load_yaml(path), str(path), against)
     except ContentError as err:
         c.problems.extend(err.problems)
         return None
     c.problems.extend(problems)
-    return lists
+    return value
 
 
 def _check_not_claimed(table: not_in_leaflet_module.NotInLeaflet, sections: dict[str, Section],
