@@ -86,7 +86,7 @@ def validate_word_lists(data: object, file: str, sections: Iterable[str]
     for name in _WordListsShape.model_fields:
         node = data.get(name)
         if name != "declined_cues" and isinstance(node, LineList):
-            problems += _twice(node, f"{name}")
+            problems += _twice(node, name)
     known = set(sections)
     cues_node = data.get("declined_cues")
     for index, cue in enumerate(shape.declined_cues):
@@ -114,9 +114,10 @@ def _twice(node: LineList, where: str) -> list[Problem]:
     seen: set[str] = set()
     problems = []
     for index, item in enumerate(node):
-        word = _word(item) if isinstance(item, str) and len(tokens(item)) == 1 else None
-        if word is None:
+        found = tokens(item) if isinstance(item, str) else []
+        if len(found) != 1:  # not one word: the shape check reports it
             continue
+        word = found[0]
         if word in seen:
             problems.append(Problem(node.file, node.line_at(index),
                                     f"{where}: {word!r} is listed twice"))
