@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pytest
 from test_runner import BLOCK, SAY, SpeechDouble, make
 
 from kiosk.app.runner import barge_in_enabled
@@ -194,3 +195,63 @@ def test_barge_in_stays_off_without_echo_cancellation_and_the_log_says_why(caplo
     assert "voice barge-in stays off: the default source is plain" in caplog.text
     assert barge_in_enabled(True, None, lambda device: None) is True
     assert barge_in_enabled(False, None, lambda device: None) is False
+
+
+def _frames(pattern: str) -> np.ndarray:
+    """20 ms frames: 'v' voice at -21 dBFS, '.' silence."""
+    return np.concatenate([np.full(320, 3000 if c == "v" else 0, np.int16) for c in pattern])
+
+
+def test_voice_within_a_window_counts_a_visitor_whose_voice_dips_but_not_a_short_leak():
+    from kiosk.app.runner import VoiceInWindow
+    from kiosk.speech.recognizer import Endpointing, EnergyVad
+
+    settings = Endpointing(vad_threshold_db=-35.0, min_speech_s=0.25)
+    dipping = _frames("vvvvvvvv..vvvvvvvv..vvvvvvvv..")  # 0.16 s syllables, 40 ms dips
+    in_a_row = EnergyVad(settings)
+    in_a_row.process(dipping)
+    assert not in_a_row.speech_started  # never 0.25 s in a row
+    window = VoiceInWindow(settings, 0.25, 0.4)
+    window.process(dipping)
+    assert window.speech_started
+    leaks = VoiceInWindow(settings, 0.25, 0.4)
+    leaks.process(_frames("vvvv...."))  # an 80 ms burst of echo
+    assert leaks.run_s == pytest.approx(0.08)
+    leaks.process(_frames("." * 12 + "vvvv" + "." * 16 + "vvvv"))  # and more, 0.4 s apart
+    assert not leaks.speech_started
+    leaks.reset()
+    assert leaks.run_s == 0 and not leaks.speech_started
+
+
+def _dipping_visitor_at(source, reads: set[int]) -> None:
+    """A quiet visitor whose voice dips below the level every third 0.1 s block."""
+    plain = source.read
+    count = [0]
+
+    def read(timeout=None):
+        block = plain(timeout)
+        count[0] += 1
+        if count[0] in reads and count[0] % 3 != 0:
+            return np.full(BLOCK, 3000, np.int16)
+        return block
+
+    source.read = read
+
+
+def test_a_wary_sentence_hears_a_visitor_whose_voice_dips_and_did_not_before():
+    """After three leaks a sentence is wary; a visitor who never makes 0.25 s in a row (0.2 s
+    of voice, a dip, 0.2 s ...) is still heard: voice is counted within 0.4 s."""
+    outcomes = {}
+    for window in (0.4, 0.0):
+        speech = SentencesSpeechDouble(blocks=160, per_sentence=100)
+        runner, source, _recognizer, _clock = make(speech, barge_in=True,
+                                                   barge_in_wary_window_s=window)
+        source.echo_cancelled = True
+        _leak_at(source, {8, 9, 25, 26, 42, 43})
+        _dipping_visitor_at(source, set(range(60, 90)))
+        outcomes[window] = (runner._do(SAY), [what for what, _, _ in runner.barge_in_trace])
+    event, kinds = outcomes[0.4]
+    assert event == Heard("wat is artrose")
+    assert kinds[-3:] == ["wary", "onset", "confirmed"]
+    event, kinds = outcomes[0.0]  # in a row, as before: read to its end
+    assert event == SpeechFinished() and "confirmed" not in kinds

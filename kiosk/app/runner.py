@@ -149,13 +149,55 @@ class Limits:
     #: after two resumes missed quiet visitors on the hard echo path: docs/room.md.)
     barge_in_max_resumes: int = 3
     barge_in_wary_speech_s: float = 0.25
+    #: A wary onset counts ``barge_in_wary_speech_s`` of voiced 20 ms frames within this
+    #: window, not in a row: a quiet visitor's voice dips below the level between syllables
+    #: (and the canceller holds it down now and then while the kiosk still sounds), so a run
+    #: of 0.25 s was seldom made; a leak of 60-90 ms still cannot fill it. 0: in a row.
+    barge_in_wary_window_s: float = 0.4
     #: After a barge-in: how long the visitor may take to say their question.
     barge_in_listen_s: float = 8.0
 
 
-def _vad_threshold(vad: EnergyVad) -> float:
+def _vad_threshold(vad: EnergyVad | VoiceInWindow) -> float:
     """The level (dBFS) above which ``vad`` now counts a frame as voice."""
+    if isinstance(vad, VoiceInWindow):
+        vad = vad.vad
     return max(vad.s.vad_threshold_db, vad.noise_db + vad.s.vad_margin_db)
+
+
+class VoiceInWindow:
+    """Voice counted within a window: ``speech_started`` once ``need_s`` of the last
+    ``window_s`` were voiced 20 ms frames (each judged as :class:`EnergyVad` judges it: the
+    same level, the same noise floor). Same interface as the in-a-row detector the runner
+    uses (``process``, ``speech_started``, ``run_s``, ``reset``)."""
+
+    def __init__(self, settings: Endpointing, need_s: float, window_s: float) -> None:
+        self.vad = EnergyVad(settings)
+        self.need = max(1, round(need_s / 0.02))
+        self.frames: deque[bool] = deque(maxlen=max(self.need, round(window_s / 0.02)))
+        self.reset()
+
+    def reset(self) -> None:
+        self.vad.reset()
+        self.frames.clear()
+        self.speech_started = False
+        self._rest = np.zeros(0, dtype=np.int16)
+
+    @property
+    def run_s(self) -> float:
+        """Seconds voiced within the window up to now."""
+        return sum(self.frames) * 0.02
+
+    def process(self, samples: np.ndarray) -> None:
+        data = np.concatenate([self._rest, samples]) if self._rest.size else samples
+        size = EnergyVad.FRAME
+        whole = data.size // size
+        for i in range(whole):
+            self.vad.process(data[i * size:(i + 1) * size])
+            self.frames.append(self.vad.run > 0)  # this frame was voice
+            if sum(self.frames) >= self.need:
+                self.speech_started = True
+        self._rest = data[whole * size:].copy()
 
 
 def barge_in_enabled(requested: bool, input_device: int | str | None,
@@ -434,7 +476,8 @@ class Runner:
                             barge_in = False  # no sentence to wait for: to the end
                         elif count == self.limits.barge_in_max_resumes:
                             wary_in = index
-                            onset = self._onset_vad(self.limits.barge_in_wary_speech_s)
+                            onset = self._onset_vad(self.limits.barge_in_wary_speech_s,
+                                                    self.limits.barge_in_wary_window_s)
                             self._trace("wary", f"sentence {index}, {count} resumes")
                         elif count > self.limits.barge_in_max_resumes:
                             log.warning("the kiosk heard its own voice %d times in one "
@@ -466,11 +509,15 @@ class Runner:
         self._speech_failures = 0
         return SpeechFinished() if getattr(result, "completed", True) else None
 
-    def _onset_vad(self, speech_s: float) -> EnergyVad:
-        """A detector of ``speech_s`` of voice in a row above the barge-in level (the onset, the
-        wary onset and the confirmation all use it)."""
-        return EnergyVad(Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
-                                     min_speech_s=speech_s))
+    def _onset_vad(self, speech_s: float, window_s: float = 0.0) -> EnergyVad | VoiceInWindow:
+        """A detector of ``speech_s`` of voice above the barge-in level, in a row or (with a
+        ``window_s`` longer than it) within that window (the onset, the wary onset and the
+        confirmation all use it)."""
+        settings = Endpointing(vad_threshold_db=self.limits.barge_in_level_db,
+                               min_speech_s=speech_s)
+        if window_s > speech_s:
+            return VoiceInWindow(settings, speech_s, window_s)
+        return EnergyVad(settings)
 
     def _trace(self, what: str, detail: str = "") -> None:
         self.barge_in_trace.append((what, self.clock(), detail))
