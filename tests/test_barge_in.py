@@ -255,3 +255,28 @@ def test_a_wary_sentence_hears_a_visitor_whose_voice_dips_and_did_not_before():
     assert kinds[-3:] == ["wary", "onset", "confirmed"]
     event, kinds = outcomes[0.0]  # in a row, as before: read to its end
     assert event == SpeechFinished() and "confirmed" not in kinds
+
+
+def test_the_reading_does_not_resume_over_a_voice_that_began_at_the_end_of_the_window():
+    """A leak paused the reading; a visitor began to talk in the last 40 ms of the 0.9 s
+    window: their voice is heard out (0.1 s in a row) instead of read over."""
+    speech = ResumingSpeechDouble(blocks=60)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True)
+    source.echo_cancelled = True
+    plain = source.read
+    count = [0]
+    tail = np.zeros(BLOCK, np.int16)
+    tail[-640:] = 3000  # the visitor's first 40 ms
+
+    def read(timeout=None):
+        block = plain(timeout)
+        count[0] += 1
+        if count[0] == 10:
+            return np.full(BLOCK, 3000, np.int16)  # the canceller leaks: an onset
+        if count[0] == 19:  # the window's last read
+            return tail
+        return np.full(BLOCK, 3000, np.int16) if count[0] >= 20 else block
+
+    source.read = read
+    assert runner._do(SAY) == Heard("wat is artrose")
+    assert runner.barge_in_resumed == 0 and speech.starts == [0]

@@ -550,7 +550,11 @@ class Runner:
         judged = 0
         loudest = -120.0
         longest = 0.0
-        while self.clock() < paused_at + limits.barge_in_window_s:
+        # A voice that began near the end of the window is heard out (at most the confirming
+        # run more): the reading does not resume over someone who is talking.
+        last_call = paused_at + limits.barge_in_window_s + limits.barge_in_confirm_s + 0.1
+        while self.clock() < paused_at + limits.barge_in_window_s or (
+                confirm.run_s > 0 and self.clock() < last_call):
             if self._button_pressed():
                 self.speech.wait(timeout=2.0)
                 return Button()
