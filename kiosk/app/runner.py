@@ -148,6 +148,9 @@ class Limits:
     #: most, and left the rest of the reading deaf: the interruptions missed under load. Wary
     #: after two resumes missed quiet visitors on the hard echo path: docs/room.md.)
     barge_in_max_resumes: int = 3
+    #: Unconfirmed onsets in one sentence after which it is wary (at most
+    #: ``barge_in_max_resumes``).
+    barge_in_wary_after: int = 3
     barge_in_wary_speech_s: float = 0.25
     #: A wary onset counts ``barge_in_wary_speech_s`` of voiced 20 ms frames within this
     #: window, not in a row: a quiet visitor's voice dips below the level between syllables
@@ -474,17 +477,19 @@ class Runner:
                         count = resumes[index] = resumes.get(index, 0) + 1
                         if index is None and count >= self.limits.barge_in_max_resumes:
                             barge_in = False  # no sentence to wait for: to the end
-                        elif count == self.limits.barge_in_max_resumes:
-                            wary_in = index
-                            onset = self._onset_vad(self.limits.barge_in_wary_speech_s,
-                                                    self.limits.barge_in_wary_window_s)
-                            self._trace("wary", f"sentence {index}, {count} resumes")
                         elif count > self.limits.barge_in_max_resumes:
                             log.warning("the kiosk heard its own voice %d times in one "
                                         "sentence: reading it to its end without listening "
                                         "(echo cancellation?)", count)
                             self._trace("deaf", f"sentence {index}, {count} resumes")
                             deaf = True
+                        elif count >= min(self.limits.barge_in_wary_after,
+                                          self.limits.barge_in_max_resumes) \
+                                and wary_in != index:
+                            wary_in = index
+                            onset = self._onset_vad(self.limits.barge_in_wary_speech_s,
+                                                    self.limits.barge_in_wary_window_s)
+                            self._trace("wary", f"sentence {index}, {count} resumes")
                 result = self.speech.wait(timeout=0)
             else:
                 self._tick()
