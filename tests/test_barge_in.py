@@ -280,3 +280,19 @@ def test_the_reading_does_not_resume_over_a_voice_that_began_at_the_end_of_the_w
     source.read = read
     assert runner._do(SAY) == Heard("wat is artrose")
     assert runner.barge_in_resumed == 0 and speech.starts == [0]
+
+
+def test_the_bench_sets_up_the_echo_canceller_as_the_pi_instructions_say():
+    """The room bench measures the canceller a practice sets up: systemd/README.md's
+    load-module line has the same engine and aec_args as kiosk/bench/room.py."""
+    import re
+    from pathlib import Path
+
+    from kiosk.bench.room import AEC_ARGS
+
+    readme = (Path(__file__).resolve().parents[1] / "systemd" / "README.md").read_text()
+    lines = [line for line in readme.splitlines() if "load-module module-echo-cancel" in line]
+    assert len(lines) == 1, "one load-module line for the echo canceller in systemd/README.md"
+    assert "aec_method=webrtc" in lines[0]
+    found = re.search(r'aec_args="([^"]*)"', lines[0])
+    assert found is not None and found.group(1) == AEC_ARGS
