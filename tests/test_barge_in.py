@@ -103,7 +103,8 @@ def test_after_leaks_in_one_sentence_a_visitor_is_still_heard_in_it():
     """Two resumes in a sentence make the kiosk wary, not deaf: short bursts no longer pause
     it, a visitor who goes on talking still does."""
     speech = SentencesSpeechDouble(blocks=160, per_sentence=100)
-    runner, source, _recognizer, _clock = make(speech, barge_in=True, barge_in_max_resumes=2)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True, barge_in_max_resumes=2,
+                                               barge_in_wary_after=2)
     source.echo_cancelled = True
     _leak_at(source, {8, 9, 25, 26, 42, 43} | set(range(60, 90)))
     assert runner._do(SAY) == Heard("wat is artrose")
@@ -115,7 +116,8 @@ def test_after_leaks_in_one_sentence_a_visitor_is_still_heard_in_it():
 def test_after_leaks_in_one_sentence_a_visitor_is_still_heard_in_a_later_one():
     """A sentence that was wary does not make the next one wary."""
     speech = SentencesSpeechDouble(blocks=160, per_sentence=40)
-    runner, source, _recognizer, _clock = make(speech, barge_in=True, barge_in_max_resumes=2)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True, barge_in_max_resumes=2,
+                                               barge_in_wary_after=2)
     source.echo_cancelled = True
     # The canceller leaks in the first sentence (each restart leaks again), then a visitor
     # speaks in the third (reads 90-120; the first sentence ends about read 75).
@@ -296,3 +298,17 @@ def test_the_bench_sets_up_the_echo_canceller_as_the_pi_instructions_say():
     assert "aec_method=webrtc" in lines[0]
     found = re.search(r'aec_args="([^"]*)"', lines[0])
     assert found is not None and found.group(1) == AEC_ARGS
+
+
+def test_a_resumed_sentence_is_wary_so_the_same_leak_does_not_pause_it_again():
+    """The canceller leaks at the same point of a sentence each time it is read again: after
+    one resume a short burst no longer pauses it (no loop of pauses); a visitor still does."""
+    speech = SentencesSpeechDouble(blocks=200, per_sentence=150)
+    runner, source, _recognizer, _clock = make(speech, barge_in=True)
+    source.echo_cancelled = True
+    # 0.2 s bursts: the first pauses the reading, the same burst after the restart does not.
+    _leak_at(source, {10, 11, 28, 29, 46, 47} | set(range(70, 100)))
+    assert runner._do(SAY) == Heard("wat is artrose")
+    assert runner.barge_in_resumed == 1 and speech.starts == [0, 0]
+    kinds = [what for what, _, _ in runner.barge_in_trace]
+    assert kinds == ["onset", "resumed", "wary", "onset", "confirmed"]

@@ -149,8 +149,12 @@ class Limits:
     #: after two resumes missed quiet visitors on the hard echo path: docs/room.md.)
     barge_in_max_resumes: int = 3
     #: Unconfirmed onsets in one sentence after which it is wary (at most
-    #: ``barge_in_max_resumes``).
-    barge_in_wary_after: int = 3
+    #: ``barge_in_max_resumes``). One: a resumed sentence is the same audio again, and where
+    #: the canceller leaked in it, it leaks again at the same point (measured on the hard echo
+    #: path: the next onset 1.28 s after each resume, twice in a row), so a sentence paused,
+    #: resumed and paused again in a loop, and a visitor who spoke during a pause or the grace
+    #: after it was missed (docs/room.md, third round).
+    barge_in_wary_after: int = 1
     barge_in_wary_speech_s: float = 0.25
     #: A wary onset counts ``barge_in_wary_speech_s`` of voiced 20 ms frames within this
     #: window, not in a row: a quiet visitor's voice dips below the level between syllables
