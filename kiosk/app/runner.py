@@ -11,8 +11,8 @@ into dialog events. It owns the live loop's waiting and clocks:
   the kiosk speaks, a voice-activity detector listens; 0.1 s of voice silences the reading at
   once, and voice that goes on once the kiosk's echo has died away confirms a visitor: what
   they say goes to the dialog as the next question or command. Voice that does not go on was
-  the canceller leaking: the reading resumes at the start of its sentence (a sentence that
-  leaks again and again turns wary, then deaf, to its end). What the dialog marks as not
+  the canceller leaking: the reading resumes at the start of its sentence (a resumed sentence
+  turns wary, and one that leaks again and again deaf, to its end). What the dialog marks as not
   interruptible (the advice to see a doctor) is not listened to; the button stops it.
 - **No hang, no mute kiosk.** A microphone that stops delivering is reopened with backoff and
   the kiosk exits (:class:`MicrophoneLost`) when it stays away for
@@ -139,14 +139,14 @@ class Limits:
     barge_in_echo_s: float = 0.35
     barge_in_confirm_s: float = 0.1
     barge_in_window_s: float = 0.9
-    #: Unconfirmed onsets in one sentence after which, for the rest of that sentence, only
-    #: ``barge_in_wary_speech_s`` of voice in a row is an onset (the canceller's leaks are
-    #: bursts of 60-90 ms; a visitor talks longer). One more unconfirmed onset and the sentence
-    #: is read to its end without listening (a canceller that leaks all the time must not keep
-    #: a sentence from being finished). Each new sentence starts afresh. (A budget for the
-    #: whole reading, as before, was used up in its first seconds, where the canceller leaks
-    #: most, and left the rest of the reading deaf: the interruptions missed under load. Wary
-    #: after two resumes missed quiet visitors on the hard echo path: docs/room.md.)
+    #: Unconfirmed onsets in one sentence after which (see ``barge_in_wary_after``) only
+    #: ``barge_in_wary_speech_s`` of voice within ``barge_in_wary_window_s`` is an onset for the
+    #: rest of that sentence (the canceller's leaks are bursts of 60-90 ms; a visitor talks
+    #: longer). One more than this and the sentence is read to its end without listening (a
+    #: canceller that leaks all the time must not keep a sentence from being finished). Each
+    #: new sentence starts afresh. (A budget for the whole reading, as before, was used up in
+    #: its first seconds, where the canceller leaks most, and left the rest of the reading
+    #: deaf: the interruptions missed under load. docs/room.md has the rounds.)
     barge_in_max_resumes: int = 3
     #: Unconfirmed onsets in one sentence after which it is wary (at most
     #: ``barge_in_max_resumes``). One: a resumed sentence is the same audio again, and where
