@@ -422,7 +422,8 @@ def test_missing_branch_is_a_missing_outcome(tmp_path):
 def test_flow_without_outcomes(tmp_path):
     bad = GOOD[: GOOD.index("    outcomes:")]
     problems = problems_for(tmp_path, bad)
-    assert any("missing outcome" in p and "'outcomes'" in p for p in problems)
+    assert any(p.endswith(f"triage.nl.yaml:{line_of(bad, '  test:')}: error: missing field 'outcomes' "
+                          "in flows.test") for p in problems), problems
 
 
 def test_dangling_next(tmp_path):
@@ -463,7 +464,8 @@ def test_safety_rules(tmp_path):
 def test_typo_in_a_key_and_yaml_syntax(tmp_path):
     bad = GOOD.replace("        weet-niet: twee\n", "        weetniet: twee\n", 1)
     problems = problems_for(tmp_path, bad)
-    assert any("unknown key 'weetniet'" in p for p in problems)
+    assert any(f":{line_of(bad, 'weetniet')}: error: unknown field 'weetniet' in flows.test.nodes.een; "
+               "known: ask, ja, nee, weet-niet" in p for p in problems), problems
     problems = problems_for(tmp_path, GOOD.replace("title: test", "title: [test"))
     assert problems and "YAML" in problems[0]
 
