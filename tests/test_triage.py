@@ -470,6 +470,29 @@ def test_typo_in_a_key_and_yaml_syntax(tmp_path):
     assert problems and "YAML" in problems[0]
 
 
+def test_shape_errors_come_all_at_once_with_line_and_field_path(tmp_path):
+    """Every shape error is reported, each at its own line; the meaning checks (here: a
+    question leading nowhere) wait until the shape is clean."""
+    bad = (GOOD.replace("    reviewed: true\n", "    reviewed: ja\n")
+           .replace("danger: ja", "danger: misschien")
+           .replace("kind: safety", "kind: gevaar")
+           .replace("  back: Terug.\n", "")
+           .replace("        nee: klaar\n        weet-niet: twee\n",
+                    "        nee: klaarr\n        weet-niet: twee\n"))
+    found = [p.split("triage.nl.yaml:")[1] for p in problems_for(tmp_path, bad)]
+    assert found == [
+        f"{line_of(bad, 'reviewed: ja')}: error: texts.geen-arts.reviewed: must be true or false, "
+        "not the text 'ja'",
+        f"{line_of(bad, 'glue:')}: error: missing field 'back' in glue",
+        f"{line_of(bad, 'danger: misschien')}: error: flows.test.nodes.twee.danger: must be 'ja' or 'nee'",
+        f"{line_of(bad, 'kind: gevaar')}: error: flows.test.outcomes.dokter.kind: must be 'advice' or "
+        "'safety'",
+    ]
+    fixed = bad.replace("reviewed: ja", "reviewed: true").replace("misschien", "ja").replace(
+        "gevaar", "safety").replace("  stopped: Goed.\n", "  stopped: Goed.\n  back: Terug.\n")
+    assert [p for p in problems_for(tmp_path, fixed) if "'klaarr'" in p], "meaning checks run once clean"
+
+
 def test_load_triage_raises_with_every_problem(tmp_path):
     path = tmp_path / "triage.nl.yaml"
     path.write_text(GOOD.replace("sections: [stap-1]", "sections: [stap-9]"), encoding="utf-8")
