@@ -470,6 +470,35 @@ def test_typo_in_a_key_and_yaml_syntax(tmp_path):
     assert problems and "YAML" in problems[0]
 
 
+TWO_FLOWS = GOOD + GOOD[GOOD.index("  test:"):].replace("  test:", "  test2:", 1)
+
+
+@pytest.mark.parametrize("text, needle, message", [
+    (GOOD.replace("      klaar:\n", "      gestopt:\n").replace(": klaar", ": gestopt"), "gestopt:",
+     "error: flow 'test': outcome id 'gestopt' is reserved for the engine"),
+    (TWO_FLOWS, "klaar:", "error: flow 'test2': outcome id 'klaar' is also used in flow 'test'; "
+     "statistics need unique ids"),
+    (GOOD.replace("      dokter:\n", "      twee:\n").replace(": dokter", ": twee"), "twee:\n        ask",
+     "error: flow 'test': 'twee' is both a question and an outcome"),
+    (GOOD.replace("start: een", "start: eenn"), "start: eenn",
+     "error: flow 'test': 'start' must name one of its questions, not 'eenn'"),
+    (GOOD.replace("sections: [stap-1]", "sections: [stap-1]\n        offer: [tipz]"), "tipz",
+     "error: flow 'test', outcome 'klaar': unknown section id 'tipz' in 'offer'"),
+    (GOOD.replace("ask: Vraag een?", "ask: Vraag een"), "Vraag een",
+     "warning: flow 'test', question 'een': the question should end with '?'"),
+    (GOOD.replace("  arts:\n", "  ongebruikt:\n    own: true\n    text: Nooit.\n  arts:\n"), "ongebruikt:",
+     "warning: text 'ongebruikt' is never said"),
+    (GOOD.replace("  naar-fysio:\n    own: true\n    text: Vraag uw fysiotherapeut.\n", ""), "texts:",
+     "error: 'texts' needs the kiosk's own text 'naar-fysio': every flow ends with it"),
+])
+def test_meaning_checks_name_their_line(tmp_path, text, needle, message):
+    path = tmp_path / "triage.nl.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = [str(p) for p in check_triage(path, source=source())]
+    line = text.count("\n", 0, text.rindex(needle)) + 1  # the last place the needle stands
+    assert f"{path}:{line}: {message}" in found, found
+
+
 def test_shape_errors_come_all_at_once_with_line_and_field_path(tmp_path):
     """Every shape error is reported, each at its own line; the meaning checks (here: a
     question leading nowhere) wait until the shape is clean."""
