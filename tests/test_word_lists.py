@@ -131,10 +131,15 @@ def test_a_declined_question_whose_words_name_a_section_reads_it(matcher):
     assert declined("waar is de fysiotherapeut voor mijn knie") == "none"
 
 
+def _w(text: str) -> list[str]:
+    return text.split()
+
+
 def test_a_cue_replaces_only_the_sections_it_names_and_they_must_exist():
     text = GOOD + "    instead_of: [tips, stap-7]\n"
     lists, problems = validate_word_lists(load_yaml_text(text, "w.yaml"), "w.yaml", ["stap-2", "tips"])
-    assert [str(p) for p in problems] == ["w.yaml:10: error: declined_cues[1]: section 'stap-7' does not exist"]
+    assert [str(p) for p in problems] == [
+        "w.yaml:10: error: declined_cues[1]: section 'stap-7' does not exist"]
     assert lists is not None
     assert lists.replacing_cues == ((frozenset({"diabetes"}), "stap-2", frozenset({"tips", "stap-7"})),)
     plain, _ = validate_word_lists(load_yaml_text(GOOD, "w.yaml"), "w.yaml", ["stap-2"])
@@ -144,13 +149,14 @@ def test_a_cue_replaces_only_the_sections_it_names_and_they_must_exist():
 def test_a_cue_with_instead_of_replaces_a_section_that_does_not_answer(matcher):
     """Own phrasings (no test set has them): the course of artrose, and another illness with
     artrose, read the section about them rather than the neighbour their other words found."""
-    assert matcher._replacing_cue("wordt mijn heupartrose met de jaren slechter".split(), "misverstand-pijn") == "meer-zorgen"
-    assert matcher._replacing_cue("ik heb ook astma naast mijn knie wat nu".split(), "tips") == "stap-2"
+    replacing = matcher._replacing_cue
+    assert replacing(_w("wordt mijn heupartrose met de jaren slechter"), "misverstand-pijn") == "meer-zorgen"
+    assert replacing(_w("ik heb ook astma naast mijn knie wat nu"), "tips") == "stap-2"
     # not over a section that the cue does not name, not without a joint, not when an
     # activity is named (then moving is the question)
-    assert matcher._replacing_cue("wordt mijn knie erger als ik beweeg".split(), "misverstand-bewegen") is None
-    assert matcher._replacing_cue("wordt het met de jaren slechter".split(), "misverstand-pijn") is None
-    assert matcher._replacing_cue("wordt mijn knie slechter van fietsen".split(), "misverstand-pijn") is None
+    assert replacing(_w("wordt mijn knie erger als ik beweeg"), "misverstand-bewegen") is None
+    assert replacing(_w("wordt het met de jaren slechter"), "misverstand-pijn") is None
+    assert replacing(_w("wordt mijn knie slechter van fietsen"), "misverstand-pijn") is None
 
 
 @pytest.mark.parametrize("question", [
@@ -163,7 +169,7 @@ def test_stopping_a_named_activity_is_a_movement_question_without_a_joint(matche
 
 
 def test_stopping_needs_an_activity_by_name_and_no_new_joint(matcher):
-    assert not matcher._stops_an_activity("moet ik stoppen met bewegen".split())
-    assert not matcher._stops_an_activity("moet ik stoppen met mijn werk".split())
-    assert not matcher._stops_an_activity("mag ik blijven fietsen met mijn prothese".split())
-    assert matcher._stops_an_activity("mag ik blijven fietsen".split())
+    assert not matcher._stops_an_activity(_w("moet ik stoppen met bewegen"))
+    assert not matcher._stops_an_activity(_w("moet ik stoppen met mijn werk"))
+    assert not matcher._stops_an_activity(_w("mag ik blijven fietsen met mijn prothese"))
+    assert matcher._stops_an_activity(_w("mag ik blijven fietsen"))
