@@ -173,3 +173,13 @@ def test_stopping_needs_an_activity_by_name_and_no_new_joint(matcher):
     assert not matcher._stops_an_activity(_w("moet ik stoppen met mijn werk"))
     assert not matcher._stops_an_activity(_w("mag ik blijven fietsen met mijn prothese"))
     assert matcher._stops_an_activity(_w("mag ik blijven fietsen"))
+
+
+def test_exercising_by_computer_with_a_joint_reads_step_two_when_nothing_else_would(matcher):
+    """The leaflet (step 2): treatment can be supported by an online exercise programme.
+    Own phrasings; without a joint it is a waiting-room request, not a cue."""
+    def declined(text: str) -> str:
+        return matcher._declined_match(text, text, _w(text), 0.3, None).intent.label()
+    assert declined("zit er op de laptop van mijn zoon iets voor mijn knie") == "stap-2"
+    assert declined("kan ik op de computer oefenen voor mijn heup") == "stap-2"
+    assert declined("mijn tablet is leeg kan ik die hier ergens opladen") == "none"
