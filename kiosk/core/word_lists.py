@@ -1,8 +1,9 @@
 """The matcher's Dutch word lists (``content/word_lists.nl.yaml``), editable by the practice.
 
 The matcher's structural rules need to know a few kinds of words: activities, joints, "may I
-still" words, a new joint, another sound source, animals, the visitor's own joint, and words
-that name what a section is about when a question is otherwise declined. They are data, not
+still" words, a new joint, another sound source, animals, the visitor's own joint, words of
+stopping or going on, and words that name what a section is about when a question is otherwise
+declined (a cue with ``instead_of`` also replaces the sections it lists). They are data, not
 code, so a practice assistant can add a sport or an animal; ``kiosk check`` refuses an entry
 that is not one plain word, or a cue naming a section that does not exist, at its file:line.
 Words are written as the matcher normalises them (lower case, accents folded: "knieen").
