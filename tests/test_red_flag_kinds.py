@@ -78,6 +78,13 @@ RED_FLAGS = {
         ("mijn onderbeen is rood en gezwollen na de heupoperatie", "na-operatie"),
         ("mijn kuit is zo hard als een steen sinds de operatie", "na-operatie"),
     ],
+    # one word that is two red-flag words ("kniepijn": a joint and pain); a feared break
+    "compounds and breaks": [
+        ("mijn kleinzoon heeft koorts en ik heb kniepijn", "koorts"),
+        ("mijn knie is roodgloeiend", "heet-gewricht"),
+        ("ik denk dat mijn heup gebroken is", "val"),
+        ("na mijn valpartij doet mijn heup veel pijn", "val"),
+    ],
     # cannot stand, in other words
     "cannot stand": [
         ("ik kan mijn been niet meer belasten", "niet-staan"),
@@ -119,6 +126,12 @@ ORDINARY = {
         "mijn litteken van vroeger jeukt een beetje",
         "ik heb last van mijn kuit na het fietsen",
         "ik heb vroeger trombose gehad",
+    ],
+    "compounds and breaks": [
+        "ik heb een kniewarmer gekocht",
+        "ik heb vroeger mijn heup gebroken",
+        "ik heb mijn pols gebroken vorig jaar",
+        "mijn kleinzoon heeft koorts",
     ],
     "cannot stand": [
         "ik kan moeilijk opstaan uit een lage stoel",
