@@ -90,6 +90,7 @@ RED_FLAGS = {
         ("ik kan mijn been niet meer belasten", "niet-staan"),
         ("ik kan niet steunen op mijn linkerbeen", "niet-staan"),
         ("ik kan sinds vanmorgen niet meer op mijn benen staan", "niet-staan"),
+        ("ik ben van het trapje gegleden en ik geraak niet meer recht", "val"),
     ],
 }
 
@@ -132,6 +133,15 @@ ORDINARY = {
         "ik heb vroeger mijn heup gebroken",
         "ik heb mijn pols gebroken vorig jaar",
         "mijn kleinzoon heeft koorts",
+    ],
+    "joint far from the sign": [
+        "als het warm weer is en ik lekker in de tuin zit heb ik veel minder last van mijn knie",
+        "mijn knie waar ik al heel lang last van heb voelt vandaag wat stijf aan",
+    ],
+    "wound and infection": [
+        "de wond ziet er goed uit",
+        "kan je van artrose een infectie in je knie krijgen",
+        "ik heb een blaasontsteking en mijn knie doet pijn",
     ],
     "cannot stand": [
         "ik kan moeilijk opstaan uit een lage stoel",
