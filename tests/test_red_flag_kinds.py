@@ -143,6 +143,11 @@ ORDINARY = {
         "kan je van artrose een infectie in je knie krijgen",
         "ik heb een blaasontsteking en mijn knie doet pijn",
     ],
+    "time words": [
+        "mijn knie is deze ochtend wat stijf",
+        "ik heb vanavond nog fysio",
+        "ik ben vanavond niet gevallen",
+    ],
     "cannot stand": [
         "ik kan moeilijk opstaan uit een lage stoel",
         "ik kan niet meer zo goed hurken",
