@@ -627,6 +627,16 @@ REVIEW_DECISIONS = (
     "(content/red_flag_ordinary_words.nl.txt: \"injectie\" is not \"infectie\"); sound-alikes "
     "that are no ordinary word here are read as the red-flag word (\"hup\" as \"heup\", "
     "\"niets\" and the Flemish \"nie\" as \"niet\"). See docs/red-flags.md.",
+    "Someone else's story stays a red flag when the sign is current or could be (a grandchild's "
+    "fever told with the visitor's own knee pain, a wife who fell today and walked on, a sister's "
+    "red knee after her operation told in the past); another person's fall after which nothing "
+    "was wrong (\"maar hij heeft niks\") does not count. See docs/red-flags.md, decisions 8-9.",
+    "Signs added for new phrasings: a clot named (\"trombose\", \"stolsel\") counts on its own; "
+    "a feared or named break of a joint; a knock on the joint; a fall from stairs, a ladder, a "
+    "chair or a bike; an infection of the joint named as such; feeling very ill with a hot, red or "
+    "swollen joint; a wound that does not heal. \"Ontstoken\" alone does not count (visitors say "
+    "it of ordinary artrose); a new knee that is warm counts although some warmth after a "
+    "replacement is normal (docs/red-flags.md, decisions 10-11).",
     "\"kan niet meer staan / lopen\" counts; \"kan niet meer zo goed / zo lang / zo ver lopen\" "
     "and \"kan niet lopen zonder stok\" do not (group niet-staan).",
     "112 is named for severe breathlessness, chest pain or being very ill (advice spoed), in the "
