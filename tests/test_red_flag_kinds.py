@@ -84,6 +84,7 @@ RED_FLAGS = {
         ("mijn knie is roodgloeiend", "heet-gewricht"),
         ("ik denk dat mijn heup gebroken is", "val"),
         ("na mijn valpartij doet mijn heup veel pijn", "val"),
+        ("ik ben gevallen en heb mijn pols gebroken en mijn heup doet pijn", "val"),
     ],
     # cannot stand, in other words
     "cannot stand": [
@@ -132,6 +133,7 @@ ORDINARY = {
         "ik heb een kniewarmer gekocht",
         "ik heb vroeger mijn heup gebroken",
         "ik heb mijn pols gebroken vorig jaar",
+        "mijn arm is gebroken geweest en hij is nog altijd stijf",
         "mijn kleinzoon heeft koorts",
     ],
     "joint far from the sign": [
