@@ -49,6 +49,7 @@ RED_FLAGS = {
         ("ik voel me grieperig en mijn knie is dik", "koorts"),
         ("ik voel me heel ziek en mijn knie is dik", "koorts"),
         ("ik heb verhoogde temperatuur sinds gisteren", "koorts"),
+        ("ik heb vroeger vaak koorts gehad maar nu heb ik weer koorts en mijn knie doet zeer", "koorts"),
     ],
     # falls in other words, a knock, a fall from a height, the Flemish "door mijn been gezakt"
     "fall words": [
@@ -109,6 +110,7 @@ ORDINARY = {
         "ik heb het vaak koud aan mijn voeten",
         "ik heb de griep gehad maar dat is voorbij en nu doet mijn knie pijn",
         "ik word ziek van die pijn in mijn knie",
+        "mijn man had vorige winter hoge koorts",  # fever alone, long ago
     ],
     "fall words": [
         "ik ben bang om te vallen",
