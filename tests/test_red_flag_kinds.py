@@ -87,6 +87,27 @@ RED_FLAGS = {
         ("na mijn valpartij doet mijn heup veel pijn", "val"),
         ("ik ben gevallen en heb mijn pols gebroken en mijn heup doet pijn", "val"),
     ],
+    # sentence shape: the joint named far before the sign, with a clause between
+    "joint far from the sign": [
+        ("mijn knie waar ik al heel lang last van heb door de artrose voelt nu heel warm aan",
+         "heet-gewricht"),
+        ("mijn linkerknie waar ik vorig jaar al eens voor bij de fysio was die is nu helemaal rood",
+         "heet-gewricht"),
+        ("mijn man gloeit van de koorts en klaagt over zijn heup", "koorts"),  # the fever's heat
+    ],
+    # a wound that does not heal, an infection named as such
+    "wound and infection": [
+        ("de wond van mijn nieuwe knie ziet er niet goed uit", "na-operatie"),
+        ("de wond gaat maar niet dicht", "na-operatie"),
+        ("ik heb een infectie in mijn knie denk ik", "heet-gewricht"),
+    ],
+    # time words for a sudden start (also Flemish "gisterenavond", "sedert")
+    "time words": [
+        ("sinds gisterenavond is mijn knie opgezet", "heet-gewricht"),
+        ("ik ben gisterenavond gevallen", "val"),
+        ("sedert gisteren is mijn knie warm", "heet-gewricht"),
+        ("deze nacht is mijn knie ineens opgezwollen", "heet-gewricht"),
+    ],
     # cannot stand, in other words
     "cannot stand": [
         ("ik kan mijn been niet meer belasten", "niet-staan"),
