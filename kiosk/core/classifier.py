@@ -234,11 +234,20 @@ def train(training: Training, start: Classifier | None = None) -> Classifier:
 
 def _features(training: TrainingSet, analyzer: _Analyzer
               ) -> tuple[sparse.csr_matrix, tuple[_Block, _Block]]:
-    """The TF-IDF matrix of the training texts: character n-grams, then stems."""
+    """The TF-IDF matrix of the training texts: character n-grams, then stems. A text's term
+    counts are the sum of its words' (texts x words times words x terms, in scipy), so each
+    distinct word is analysed and looked up once rather than once per text it occurs in."""
     from scipy import sparse
 
-    chars, char_block = _tfidf([analyzer.chars(text) for text in training.texts], 0)
-    stems, stem_block = _tfidf([analyzer.stems(text) for text in training.texts],
+    texts = [text.split() for text in training.texts]
+    words: dict[str, int] = {}
+    indices = np.fromiter((words.setdefault(word, len(words)) for text in texts for word in text),
+                          dtype=np.intp)
+    indptr = np.cumsum([0] + [len(text) for text in texts])
+    occurrences = sparse.csr_matrix((np.ones(len(indices)), indices, indptr),
+                                    shape=(len(texts), len(words)))
+    chars, char_block = _tfidf(occurrences, [analyzer.chars(word) for word in words], 0)
+    stems, stem_block = _tfidf(occurrences, [analyzer.stems(word) for word in words],
                                len(char_block.columns))
     return sparse.hstack([chars, stems], format="csr"), (char_block, stem_block)
 
@@ -261,23 +270,27 @@ def _weights_from(start: Classifier, blocks: tuple[_Block, _Block], labels: tupl
     return coef, intercept
 
 
-def _tfidf(documents: list[list[str]], offset: int) -> tuple[sparse.csr_matrix, _Block]:
-    """scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` on analysed documents."""
+def _tfidf(occurrences: sparse.csr_matrix, word_terms: list[list[str]], offset: int
+           ) -> tuple[sparse.csr_matrix, _Block]:
+    """scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` on texts given as word counts
+    (``occurrences``, texts x words) and each word's terms."""
     from scipy import sparse
 
-    vocabulary = sorted(set(itertools.chain.from_iterable(documents)))
+    vocabulary = sorted(set(itertools.chain.from_iterable(word_terms)))
     columns = {term: i for i, term in enumerate(vocabulary)}
-    indptr = np.cumsum([0] + [len(terms) for terms in documents])
-    indices = np.fromiter(map(columns.__getitem__, itertools.chain.from_iterable(documents)),
+    indptr = np.cumsum([0] + [len(terms) for terms in word_terms])
+    indices = np.fromiter(map(columns.__getitem__, itertools.chain.from_iterable(word_terms)),
                           dtype=np.intp, count=int(indptr[-1]))
-    matrix = sparse.csr_matrix((np.ones(len(indices)), indices, indptr),
-                               shape=(len(documents), len(vocabulary)))
-    matrix.sum_duplicates()  # term counts
+    terms = sparse.csr_matrix((np.ones(len(indices)), indices, indptr),
+                              shape=(len(word_terms), len(vocabulary)))
+    matrix = sparse.csr_matrix(occurrences @ terms)  # term counts
+    matrix.sum_duplicates()  # and in canonical order, as the weights below are summed in it
+    documents = matrix.shape[0]
     document_frequency = np.bincount(matrix.indices, minlength=len(vocabulary))
-    idf = np.log((1 + len(documents)) / (1 + document_frequency)) + 1
+    idf = np.log((1 + documents) / (1 + document_frequency)) + 1
     matrix.data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
-    row_of = np.repeat(np.arange(len(documents)), np.diff(matrix.indptr))
-    norms = np.sqrt(np.bincount(row_of, weights=matrix.data ** 2, minlength=len(documents)))
+    row_of = np.repeat(np.arange(documents), np.diff(matrix.indptr))
+    norms = np.sqrt(np.bincount(row_of, weights=matrix.data ** 2, minlength=documents))
     matrix.data /= norms[row_of]  # rows of unit length (an empty row has no entries)
     return matrix, _Block(columns, idf, offset)
 
