@@ -2,7 +2,7 @@
 
 Labels are section ids, ``command:NAME``, ``flow:NAME`` and ``none`` (the out-of-scope
 examples in ``content/out_of_scope.nl.yaml``). Features are TF-IDF weights of character
-2-4-grams inside words (robust to a misheard ending, a split or joined compound, "geopereerd"
+3-4-grams inside words (robust to a misheard ending, a split or joined compound, "geopereerd"
 against "operatie") and of Dutch word stems, each block scaled to unit length; the model is a
 multinomial logistic regression with an L2 penalty.
 
@@ -14,8 +14,8 @@ and a half seconds of processor time per model here, against twenty with scikit-
 small (about 200 MB at its peak, against 420) because it solves a smaller problem with the same optimum:
 
 - *equal training rows* (a misheard copy that came out as written) are one row with a weight;
-- *proportional feature columns* (n-grams that only ever occur together, such as the 3-, 4- and
-  5-grams of a word seen once) are one column: with an L2 penalty, k columns ``c_i * x`` get
+- *proportional feature columns* (n-grams that only ever occur together, such as the 3- and 4-grams
+  of a word seen once) are one column: with an L2 penalty, k columns ``c_i * x`` get
   weights in the same proportion, which one column ``sqrt(sum c_i^2) * x`` gives exactly; the
   weights are spread back over the original columns afterwards;
 - the solver is a short L-BFGS in numpy (:func:`_minimize`) with one BLAS thread: scipy's
@@ -25,7 +25,9 @@ small (about 200 MB at its peak, against 420) because it solves a smaller proble
   goes to moving vectors of half a million weights through memory, and half the bytes take
   about half the time;
 - the ranking model starts from the weights of the declining one (``start``), which saves
-  about a third of its steps.
+  about a third of its steps;
+- a text's n-gram and stem counts are summed from its words' (one sparse product), so each
+  distinct word is analysed once.
 
 The optimum is the same as scikit-learn's, but each solver stops a little short of it in its
 own place: on ``kiosk bench --questions`` the figures moved by at most 0.3 points (about three
@@ -58,8 +60,10 @@ NONE_LABEL = "none"
 #: Inverse regularisation strength: the phrasings are few and clean, so fit them closely.
 C = 20.0
 #: Character n-grams inside words (padded with a space on each side), shortest and longest.
-#: 5-grams too cost a sixth of the training time and gained nothing (docs/matcher.md, Training).
-NGRAMS = (2, 4)
+#: 5-grams too cost a sixth of the training time and gained nothing; 2-grams (" k", "ni",
+#: shared by most words) were a third of the non-zeros and gained nothing either
+#: (docs/matcher.md, Training, first and third round).
+NGRAMS = (3, 4)
 #: The solver stops when no gradient component is larger (scikit-learn's ``tol``).
 TOLERANCE = 1e-4
 MAX_ITERATIONS = 3000
