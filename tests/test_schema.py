@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.core.schema import Field, Number, Strict, Text, Whole, validate, validate_each
+from kiosk.core.schema import Field, Flag, Number, Strict, Text, Whole, validate, validate_each
 from kiosk.core.yamlfile import ContentError, load_yaml_text
 
 
@@ -18,6 +18,8 @@ class Doc(Strict):
     ratio: Number = Field(default=1.0, gt=0, le=10)
     items: tuple[Item, ...] = ()
     note: Text | None = None
+    done: Flag = False
+    tags: tuple[str, ...] = Field(default=("a",), min_length=1)
 
 
 def errors(text: str) -> list[tuple[int, str]]:
@@ -52,13 +54,17 @@ def test_each_error_names_its_own_line():
     ("name: x\nitems: {a: 1}\n", 2, "items: must be a list, not a mapping"),
     ("name: x\nitems:\n  - word: a\n    count: true\n", 4,
      "items[1].count: must be a whole number, not true (yes/no)"),
+    ("name: x\ndone: ja\n", 2, "done: must be true or false, not the text 'ja'"),
+    ("name: x\ndone: 1\n", 2, "done: must be true or false, not 1"),
+    ("name: x\ntags: []\n", 2, "tags: must not be empty"),
 ])
 def test_messages_say_what_is_wrong(text, line, message):
     assert (line, message) in errors(text)
 
 
 def test_a_file_that_is_not_a_mapping():
-    assert errors("- a\n- b\n") == [(1, "must be a mapping (name, ratio, items, note), not a list")]
+    assert errors("- a\n- b\n") == [
+        (1, "must be a mapping (name, ratio, items, note, done, tags), not a list")]
 
 
 def test_validate_each_checks_every_item_on_its_own():

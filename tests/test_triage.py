@@ -422,7 +422,8 @@ def test_missing_branch_is_a_missing_outcome(tmp_path):
 def test_flow_without_outcomes(tmp_path):
     bad = GOOD[: GOOD.index("    outcomes:")]
     problems = problems_for(tmp_path, bad)
-    assert any("missing outcome" in p and "'outcomes'" in p for p in problems)
+    assert any(p.endswith(f"triage.nl.yaml:{line_of(bad, '  test:')}: error: missing field 'outcomes' "
+                          "in flows.test") for p in problems), problems
 
 
 def test_dangling_next(tmp_path):
@@ -463,9 +464,62 @@ def test_safety_rules(tmp_path):
 def test_typo_in_a_key_and_yaml_syntax(tmp_path):
     bad = GOOD.replace("        weet-niet: twee\n", "        weetniet: twee\n", 1)
     problems = problems_for(tmp_path, bad)
-    assert any("unknown key 'weetniet'" in p for p in problems)
+    assert any(f":{line_of(bad, 'weetniet')}: error: unknown field 'weetniet' in flows.test.nodes.een; "
+               "known: ask, ja, nee, weet-niet" in p for p in problems), problems
     problems = problems_for(tmp_path, GOOD.replace("title: test", "title: [test"))
     assert problems and "YAML" in problems[0]
+
+
+TWO_FLOWS = GOOD + GOOD[GOOD.index("  test:"):].replace("  test:", "  test2:", 1)
+
+
+@pytest.mark.parametrize("text, needle, message", [
+    (GOOD.replace("      klaar:\n", "      gestopt:\n").replace(": klaar", ": gestopt"), "gestopt:",
+     "error: flow 'test': outcome id 'gestopt' is reserved for the engine"),
+    (TWO_FLOWS, "klaar:", "error: flow 'test2': outcome id 'klaar' is also used in flow 'test'; "
+     "statistics need unique ids"),
+    (GOOD.replace("      dokter:\n", "      twee:\n").replace(": dokter", ": twee"), "twee:\n        ask",
+     "error: flow 'test': 'twee' is both a question and an outcome"),
+    (GOOD.replace("start: een", "start: eenn"), "start: eenn",
+     "error: flow 'test': 'start' must name one of its questions, not 'eenn'"),
+    (GOOD.replace("sections: [stap-1]", "sections: [stap-1]\n        offer: [tipz]"), "tipz",
+     "error: flow 'test', outcome 'klaar': unknown section id 'tipz' in 'offer'"),
+    (GOOD.replace("ask: Vraag een?", "ask: Vraag een"), "Vraag een",
+     "warning: flow 'test', question 'een': the question should end with '?'"),
+    (GOOD.replace("  arts:\n", "  ongebruikt:\n    own: true\n    text: Nooit.\n  arts:\n"), "ongebruikt:",
+     "warning: text 'ongebruikt' is never said"),
+    (GOOD.replace("  naar-fysio:\n    own: true\n    text: Vraag uw fysiotherapeut.\n", ""), "texts:",
+     "error: 'texts' needs the kiosk's own text 'naar-fysio': every flow ends with it"),
+])
+def test_meaning_checks_name_their_line(tmp_path, text, needle, message):
+    path = tmp_path / "triage.nl.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = [str(p) for p in check_triage(path, source=source())]
+    line = text.count("\n", 0, text.rindex(needle)) + 1  # the last place the needle stands
+    assert f"{path}:{line}: {message}" in found, found
+
+
+def test_shape_errors_come_all_at_once_with_line_and_field_path(tmp_path):
+    """Every shape error is reported, each at its own line; the meaning checks (here: a
+    question leading nowhere) wait until the shape is clean."""
+    bad = (GOOD.replace("    reviewed: true\n", "    reviewed: ja\n")
+           .replace("danger: ja", "danger: misschien")
+           .replace("kind: safety", "kind: gevaar")
+           .replace("  back: Terug.\n", "")
+           .replace("        nee: klaar\n        weet-niet: twee\n",
+                    "        nee: klaarr\n        weet-niet: twee\n"))
+    found = [p.split("triage.nl.yaml:")[1] for p in problems_for(tmp_path, bad)]
+    assert found == [
+        f"{line_of(bad, 'reviewed: ja')}: error: texts.geen-arts.reviewed: must be true or false, "
+        "not the text 'ja'",
+        f"{line_of(bad, 'glue:')}: error: missing field 'back' in glue",
+        f"{line_of(bad, 'danger: misschien')}: error: flows.test.nodes.twee.danger: must be 'ja' or 'nee'",
+        f"{line_of(bad, 'kind: gevaar')}: error: flows.test.outcomes.dokter.kind: must be 'advice' or "
+        "'safety'",
+    ]
+    fixed = bad.replace("reviewed: ja", "reviewed: true").replace("misschien", "ja").replace(
+        "gevaar", "safety").replace("  stopped: Goed.\n", "  stopped: Goed.\n  back: Terug.\n")
+    assert [p for p in problems_for(tmp_path, fixed) if "'klaarr'" in p], "meaning checks run once clean"
 
 
 def test_load_triage_raises_with_every_problem(tmp_path):

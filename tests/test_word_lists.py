@@ -129,3 +129,57 @@ def test_a_declined_question_whose_words_name_a_section_reads_it(matcher):
     assert declined("heeft het zin om naar de fysiotherapeut te gaan") == "none"
     assert declined("vergoedt de verzekering de fysiotherapeut voor mijn knie", "kosten") == "none"
     assert declined("waar is de fysiotherapeut voor mijn knie") == "none"
+
+
+def _w(text: str) -> list[str]:
+    return text.split()
+
+
+def test_a_cue_replaces_only_the_sections_it_names_and_they_must_exist():
+    text = GOOD + "    instead_of: [tips, stap-7]\n"
+    lists, problems = validate_word_lists(load_yaml_text(text, "w.yaml"), "w.yaml", ["stap-2", "tips"])
+    assert [str(p) for p in problems] == [
+        "w.yaml:10: error: declined_cues[1]: section 'stap-7' does not exist"]
+    assert lists is not None
+    assert lists.replacing_cues == ((frozenset({"diabetes"}), "stap-2", frozenset({"tips", "stap-7"})),)
+    plain, _ = validate_word_lists(load_yaml_text(GOOD, "w.yaml"), "w.yaml", ["stap-2"])
+    assert plain is not None and plain.replacing_cues == ()  # a cue without instead_of: declines only
+
+
+def test_a_cue_with_instead_of_replaces_a_section_that_does_not_answer(matcher):
+    """Own phrasings (no test set has them): the course of artrose, and another illness with
+    artrose, read the section about them rather than the neighbour their other words found."""
+    replacing = matcher._replacing_cue
+    assert replacing(_w("wordt mijn heupartrose met de jaren slechter"), "misverstand-pijn") == "meer-zorgen"
+    assert replacing(_w("ik heb ook astma naast mijn knie wat nu"), "tips") == "stap-2"
+    # not over a section that the cue does not name, not without a joint, not when an
+    # activity is named (then moving is the question)
+    assert replacing(_w("wordt mijn knie erger als ik beweeg"), "misverstand-bewegen") is None
+    assert replacing(_w("wordt het met de jaren slechter"), "misverstand-pijn") is None
+    assert replacing(_w("wordt mijn knie slechter van fietsen"), "misverstand-pijn") is None
+
+
+@pytest.mark.parametrize("question", [
+    "ik zwem al jaren drie keer per week moet ik daarmee ophouden",
+    "wij gaan elke vrijdag linedancen met de vereniging moet ik daarmee stoppen",
+    "ik golf al heel mijn leven moet ik daar nu mee stoppen",
+])
+def test_stopping_a_named_activity_is_a_movement_question_without_a_joint(matcher, question):
+    assert matcher.match(question).intent.key == "misverstand-bewegen"
+
+
+def test_stopping_needs_an_activity_by_name_and_no_new_joint(matcher):
+    assert not matcher._stops_an_activity(_w("moet ik stoppen met bewegen"))
+    assert not matcher._stops_an_activity(_w("moet ik stoppen met mijn werk"))
+    assert not matcher._stops_an_activity(_w("mag ik blijven fietsen met mijn prothese"))
+    assert matcher._stops_an_activity(_w("mag ik blijven fietsen"))
+
+
+def test_exercising_by_computer_with_a_joint_reads_step_two_when_nothing_else_would(matcher):
+    """The leaflet (step 2): treatment can be supported by an online exercise programme.
+    Own phrasings; without a joint it is a waiting-room request, not a cue."""
+    def declined(text: str) -> str:
+        return matcher._declined_match(text, text, _w(text), 0.3, None).intent.label()
+    assert declined("zit er op de laptop van mijn zoon iets voor mijn knie") == "stap-2"
+    assert declined("kan ik op de computer oefenen voor mijn heup") == "stap-2"
+    assert declined("mijn tablet is leeg kan ik die hier ergens opladen") == "none"

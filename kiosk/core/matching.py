@@ -701,12 +701,36 @@ class Matcher:
                 return Match(heard, normalized, Intent("topic", MOVEMENT_SECTION), min(score, 1.0))
             if absent is None and self._names_a_new_joint(words):  # sport with a prosthesis
                 absent = self._new_joint_entry()
+        if absent is None and self._stops_an_activity(words) and not self._out_of_scope(words):
+            return Match(heard, normalized, Intent("topic", MOVEMENT_SECTION), min(score, 1.0))
         if absent is None and not lists.joints.isdisjoint(words) and not self._out_of_scope(words):
             for cues, section in lists.declined_cues:
                 if not cues.isdisjoint(words):
                     return Match(heard, normalized, Intent("topic", section), min(score, 1.0))
         return Match(heard, normalized, NOTHING, min(score, 1.0), guess=guess,
                      not_in_leaflet=None if guess else absent)
+
+    def _stops_an_activity(self, words: list[str]) -> bool:
+        """"Ik speel al dertig jaar tennis, moet ik daar nu mee ophouden?": an activity by
+        name and a word of stopping or going on (``keep_going``), no joint needed -- in this
+        kiosk that is a movement question. Not with a new joint (not in the leaflet)."""
+        lists = self.word_lists
+        named = lists.activities - {"bewegen"}
+        return (not lists.keep_going.isdisjoint(words) and lists.new_joint.isdisjoint(words)
+                and any(self._is_activity(word, named) for word in words))
+
+    def _replacing_cue(self, words: list[str], section: str) -> str | None:
+        """"wordt artrose altijd erger" read the misconception about pain: a question with a
+        joint whose words name a section (a cue with ``instead_of``) reads that section when
+        it would read one of the cue's ``instead_of``; never when an activity is named (then
+        moving is the question)."""
+        lists = self.word_lists
+        if lists.joints.isdisjoint(words) or any(self._is_activity(w, lists.activities) for w in words):
+            return None
+        for cues, target, instead_of in lists.replacing_cues:
+            if section in instead_of and not cues.isdisjoint(words):
+                return target
+        return None
 
     def _wants_more(self, words: list[str]) -> bool:
         """"lees meer over X", "vertel meer over X", "meer over X": the deeper section."""
@@ -780,6 +804,9 @@ class Matcher:
             # a prosthesis, which the leaflet does not cover.
             return Match(heard, normalized, NOTHING, min(best_score, 1.0),
                          not_in_leaflet=self._new_joint_entry())
+        replacement = self._replacing_cue(words, best_intent.key)
+        if replacement is not None:
+            return Match(heard, normalized, Intent("topic", replacement), min(best_score, 1.0))
         if (best_intent.key not in MOVEMENT_SECTIONS and self.word_lists.new_joint.isdisjoint(words)
                 and self._movement_question(words, named=True)):
             best_intent = Intent("topic", MOVEMENT_SECTION)  # "padel met versleten knieen, gaat dat nog"

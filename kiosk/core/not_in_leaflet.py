@@ -68,8 +68,8 @@ class NotInLeaflet:
                 yield entry.label, text
 
     def named_in(self, words: Iterable[str]) -> str | None:
-        """The key of the first topic one of whose ``names`` is in ``words``, as a whole
-        word or inside a compound ("magnesiumtabletten", "kniebrace")."""
+        """The key of the first entry (topic or request) one of whose ``names`` is in
+        ``words``, as a whole word or inside a compound ("magnesiumtabletten", "kniebrace")."""
         words = list(words)
         present, joined = set(words), "\n".join(words)  # a name has no line break: in one word
         for entry in self.entries.values():
@@ -141,20 +141,18 @@ def _entry(node: object, kind: str, sections: Iterable[str], problems: list[Prob
             problems.append(node.problem(
                 f"entry {key!r} needs at least {MIN_EXAMPLES} examples, has {len(examples)}",
                 "examples"))
-    names = _names(node, key, kind, problems)
+    names = _names(node, key, problems)
     if not key or not answer:
         return None
     return Entry(key, kind, answer, tuple(examples), pointer, pointer_text, names,
                  node.file, node.line)
 
 
-def _names(node: LineDict, key: str, kind: str, problems: list[Problem]) -> tuple[str, ...]:
-    """The optional list 'names' of a topic: single words, lower case."""
+def _names(node: LineDict, key: str, problems: list[Problem]) -> tuple[str, ...]:
+    """The optional list 'names' of a topic or a request ("lift" names the building):
+    single words, lower case."""
     names_node = node.get("names")
     if names_node is None:
-        return ()
-    if kind != "topics":
-        problems.append(node.problem("only a topic has 'names'", "names"))
         return ()
     if not isinstance(names_node, LineList):
         problems.append(node.problem(f"'names' of {key!r} must be a list of words", "names"))

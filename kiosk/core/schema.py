@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import Strict as _exact
 from pydantic.functional_validators import BeforeValidator
 
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem
@@ -74,6 +75,8 @@ Text = Annotated[str, BeforeValidator(_text)]
 Number = Annotated[float, BeforeValidator(_number)]
 #: A whole number that is not a bool.
 Whole = Annotated[int, BeforeValidator(_whole)]
+#: true or false, nothing else ("ja", 1 and "yes" are refused).
+Flag = Annotated[bool, _exact()]
 
 
 def describe(value: Any) -> str:
@@ -201,6 +204,8 @@ def _message(error: Any, loc: Sequence[Any], schema: Any, prefix: tuple[Any, ...
     elif kind.endswith("_type"):
         wanted = text.removeprefix("Input should be ").removeprefix("a valid ")
         text = f"must be {_article(wanted)}, not {describe(error.get('input'))}"
+    elif kind == "too_short" and error.get("ctx", {}).get("min_length") == 1:
+        text = "must not be empty"
     elif kind == "finite_number":
         text = f"must be a finite number, not {error.get('input')}"
     elif kind in _BOUNDS:
@@ -256,5 +261,5 @@ def _unwrap(annotation: Any) -> Any:
         return annotation
 
 
-__all__ = ["Field", "Items", "Number", "Strict", "Text", "Whole", "describe", "line_of", "problems",
+__all__ = ["Field", "Flag", "Items", "Number", "Strict", "Text", "Whole", "describe", "line_of", "problems",
            "validate", "validate_each"]

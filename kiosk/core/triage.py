@@ -30,10 +30,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from kiosk.core.leaflet import PARAGRAPH_PAUSE, SECTION_IDS, SENTENCE_PAUSE, LeafletSource, split_sentences
-from kiosk.core.safety import RedFlag, ReviewItem, reviewed_flag
+from kiosk.core.safety import RedFlag, ReviewItem
+from kiosk.core.schema import Field, Flag, Strict, validate
+from kiosk.core.schema import Text as SchemaText
 from kiosk.core.utterance import KIOSK, LEAFLET, Utterance
 from kiosk.core.yamlfile import ContentError, LineDict, LineList, Problem, load_yaml
 
@@ -68,15 +70,9 @@ ENDING_TEXTS = (POINTER, SAFETY_POINTER, SAFETY_CLOSING)
 MAX_SILENCES = 2
 #: Unclear replies: asked again twice; the third leaves the flow.
 MAX_UNCLEAR = 3
-GLUE_KEYS = ("unclear", "silence", "left-silence", "left-unclear", "stopped", "back", "no-back")
 #: Commands inside a flow: what each does (see :meth:`TriageSession.on_command`).
 REPEAT_COMMANDS, BACK_COMMANDS, LEAVE_COMMANDS = ("herhaal", "meer"), ("terug",), ("stop", "menu")
 QUESTION_PAUSE = 0.0  # after a question the kiosk listens at once
-
-_TEXT_KEYS = {"own", "text", "section", "source", "reviewed"}
-_NODE_KEYS = {"ask", "danger", "reviewed", *ANSWERS}
-_OUTCOME_KEYS = {"kind", "say", "sections", "offer"}
-_FLOW_KEYS = {"title", "intro", "start", "nodes", "outcomes"}
 
 Source = LeafletSource | str | None
 
@@ -154,7 +150,7 @@ class TriageBook:
 
     flows: dict[str, Flow]  # name -> Flow
     texts: dict[str, Text]  # key -> Text
-    glue: dict[str, str]  # GLUE_KEYS -> str
+    glue: dict[str, str]  # the fields of GlueSpec, as the file spells them -> text
     file: str = ""
     warnings: tuple[Problem, ...] = field(default=())
     #: Own sentences that give or withhold advice (own texts, questions), for sign-off.
@@ -332,376 +328,323 @@ class TriageSession:
         return out
 
 
-# --------------------------------------------------------------------------- loading + checks
-class _Reader:
-    """Reads the YAML into a :class:`TriageBook`, collecting every problem with file and line."""
+# --------------------------------------------------------------------------- the file's shape
+class SourceSpec(Strict):
+    """Where leaflet wording stands: its heading and the first words of its paragraph."""
 
-    def __init__(self, file: str, section_ids: Iterable[str], source: Source):
-        self.file = file
+    heading: SchemaText
+    starts: SchemaText
+
+
+class TextSpec(Strict):
+    text: SchemaText
+    own: Flag = False
+    section: str = ""
+    source: SourceSpec | None = None
+    reviewed: Flag = False
+
+
+class QuestionSpec(Strict):
+    """A question; its branches are optional here so that a missing one is reported in the
+    file's own words ("missing outcome") by :meth:`_Reader.question`."""
+
+    ask: SchemaText
+    ja: str | None = None
+    nee: str | None = None
+    weet_niet: str | None = Field(None, alias="weet-niet")
+    danger: Literal["ja", "nee"] | None = None
+    reviewed: Flag = False
+
+    def branches(self, go_on: str | None = None) -> dict[str, str]:
+        """answer -> target for the branches given; ``verder`` -> ``go_on`` when given."""
+        given = zip(ANSWERS, (self.ja, self.nee, self.weet_niet), strict=True)
+        return {a: go_on if t == CONTINUE and go_on else t for a, t in given if t is not None}
+
+
+class OutcomeSpec(Strict):
+    kind: Literal["advice", "safety"] = "advice"
+    say: tuple[str, ...] = Field(min_length=1)
+    sections: tuple[str, ...] = ()
+    offer: tuple[str, ...] = ()
+
+
+class FlowSpec(Strict):
+    title: SchemaText
+    intro: tuple[str, ...] = ()
+    start: str
+    nodes: dict[str, QuestionSpec] = Field(min_length=1)
+    outcomes: dict[str, OutcomeSpec] = Field(min_length=1)
+
+
+class CheckSpec(Strict):
+    start: str
+    nodes: dict[str, QuestionSpec] = Field(min_length=1)
+    outcomes: dict[str, OutcomeSpec] = Field(default_factory=dict)
+
+
+class GlueSpec(Strict):
+    unclear: SchemaText
+    silence: SchemaText
+    left_silence: SchemaText = Field(alias="left-silence")
+    left_unclear: SchemaText = Field(alias="left-unclear")
+    stopped: SchemaText
+    back: SchemaText
+    no_back: SchemaText = Field(alias="no-back")
+
+
+class TriageSpec(Strict):
+    texts: dict[str, TextSpec] = Field(min_length=1)
+    glue: GlueSpec
+    check: CheckSpec | None = None
+    flows: dict[str, FlowSpec] = Field(min_length=1)
+
+
+Loc = tuple[str, ...]  # where a part stands in the loaded file: ("flows", "stap", "nodes", "pijn")
+
+
+# --------------------------------------------------------------------------- meaning checks
+class _Reader:
+    """Checks the meaning of a triage file whose shape validated (:class:`TriageSpec`) and
+    builds the :class:`TriageBook`, collecting every problem with file and line. It runs only
+    when the shape is clean: a shape error is reported alone, with its field path."""
+
+    def __init__(self, file: str, section_ids: Iterable[str], source: Source, data: LineDict):
+        self.file, self.data = file, data
         # No sections (the leaflet file itself failed to load): check against the design's
         # ids rather than report every reference as unknown.
         self.section_ids = set(section_ids) or set(SECTION_IDS)
-        if isinstance(source, str):
-            source = LeafletSource(source, "leaflet")
-        self.source: LeafletSource | None = source
+        self.source = LeafletSource(source, "leaflet") if isinstance(source, str) else source
         self.problems: list[Problem] = []
-        self.used_texts: set[str] = set()
-        self.broken_texts: set[str] = set()  # reported once; references to them are not
+        self.defined: set[str] = set()  # every text key; those that fail are reported once
 
-    def error(self, where: Any, message: str, key: str | None = None, line: int | None = None,
+    def error(self, loc: Loc, message: str, key: str | int | None = None,
               severity: str = "error") -> None:
-        if line is None:
-            if isinstance(where, LineDict) and key is not None:
-                line = where.line_of(key)
-            else:
-                line = getattr(where, "line", 0)
+        """A problem at ``key`` of the part at ``loc`` (a list index: that item), or at the
+        part itself."""
+        node = self.data_at(loc)
+        line = node.line
+        if isinstance(node, LineDict) and isinstance(key, str):
+            line = node.line_of(key)
+        elif isinstance(node, LineList) and isinstance(key, int):
+            line = node.line_at(key)
         self.problems.append(Problem(self.file, line, message, severity))
 
-    def unknown_keys(self, node: LineDict, allowed: set[str], what: str) -> None:
-        for key in node:
-            if key not in allowed:
-                self.error(node, f"{what}: unknown key {key!r} (expected {', '.join(sorted(allowed))})", key)
-
-    def mapping(self, parent: LineDict, key: str, what: str) -> LineDict | None:
-        value = parent.get(key)
-        if not isinstance(value, LineDict) or not value:
-            self.error(parent, f"{what} must be a non-empty mapping", key if key in parent else None)
-            return None
-        return value
-
     # ---------------------------------------------------------------- texts
-    def texts(self, data: LineDict) -> dict[str, Text]:
-        node = self.mapping(data, "texts", "'texts'")
-        out: dict[str, Text] = {}
-        for key, spec in (node or {}).items():
-            where = f"text {key!r}"
-            self.broken_texts.add(key)  # until it is read without problems
-            if not isinstance(spec, LineDict):
-                self.error(node, f"{where} must be a mapping with 'text' and 'own' or 'source'", key)
-                continue
-            self.unknown_keys(spec, _TEXT_KEYS, where)
-            text = spec.get("text")
-            if not isinstance(text, str) or not text.strip():
-                self.error(spec, f"{where} has no text", "text" if "text" in spec else None)
-                continue
-            text = " ".join(text.split())
-            own, source, section = spec.get("own"), spec.get("source"), spec.get("section")
-            reviewed = reviewed_flag(spec, where, self.error)
-            if own is True and source is None and section is None:
-                out[key] = Text(key, text, line=spec.line_of("text"), reviewed=reviewed)
-                self.broken_texts.discard(key)
-            elif own is True:
-                self.error(spec, f"{where} is marked 'own: true' and also has a leaflet source: "
-                                 "choose one", "own")
-            elif own not in (None, False):
-                self.error(spec, f"{where}: 'own' must be true (or left out)", "own")
-            elif not isinstance(source, LineDict):
-                self.error(spec, f"{where} is neither the kiosk's own ('own: true') nor traceable "
-                                 "to the leaflet ('source: {heading, starts}')")
-            else:
-                found = self.leaflet_text(key, spec, source, section, text)
-                if found:
-                    out[key] = found
-                    self.broken_texts.discard(key)
-        return out
-
-    def leaflet_text(self, key: str, spec: LineDict, source: LineDict, section: Any,
-                     text: str) -> Text | None:
-        where = f"text {key!r}"
-        heading, starts = source.get("heading"), source.get("starts")
-        if not isinstance(heading, str) or not isinstance(starts, str):
-            self.error(source, f"{where}: 'source' needs 'heading' and 'starts'")
-            return None
-        if section not in self.section_ids:
-            self.error(spec, f"{where}: unknown section id {section!r}" if section else
+    def text(self, key: str, spec: TextSpec) -> Text | None:
+        where, loc = f"text {key!r}", ("texts", key)
+        if spec.own and (spec.source or spec.section):
+            self.error(loc, f"{where} is marked 'own: true' and also has a leaflet source: choose one", "own")
+        elif spec.own:
+            line = self.data["texts"][key].line_of("text")
+            return Text(key, spec.text, line=line, reviewed=spec.reviewed)
+        elif spec.source is None:
+            self.error(loc, f"{where} is neither the kiosk's own ('own: true') nor traceable "
+                            "to the leaflet ('source: {heading, starts}')")
+        elif spec.section not in self.section_ids:
+            self.error(loc, f"{where}: unknown section id {spec.section!r}" if spec.section else
                        f"{where}: leaflet wording needs 'section: <section id>'",
-                       "section" if section else None)
-            return None
-        if self.source is not None:
-            for reason in self.source.untraceable(heading, starts, split_sentences(text)):
-                self.error(source, f"{where}: {reason}")
-        return Text(key, text, section, heading, starts)
+                       "section" if spec.section else None)
+        else:
+            heading, starts = spec.source.heading, spec.source.starts
+            if self.source is not None:
+                for reason in self.source.untraceable(heading, starts, split_sentences(spec.text)):
+                    self.error((*loc, "source"), f"{where}: {reason}")
+            return Text(key, spec.text, spec.section, heading, starts)
+        return None
 
-    def text_refs(self, node: LineDict, key: str, texts: dict[str, Text], what: str,
-                  required: bool) -> tuple[str, ...]:
-        refs = node.get(key, [] if not required else None)
-        if not isinstance(refs, LineList) and refs != []:
-            self.error(node, f"{what}: {key!r} must be a list of text keys", key if key in node else None)
-            return ()
-        if required and not refs:
-            self.error(node, f"{what}: {key!r} is empty", key if key in node else None)
-        out = []
+    def text_refs(self, loc: Loc, key: str, refs: tuple[str, ...], texts: dict[str, Text],
+                  what: str) -> tuple[str, ...]:
+        """The keys of ``refs`` that name good texts; unknown ones are reported (those that
+        are defined but failed their own checks were reported already)."""
         for i, ref in enumerate(refs):
-            line = refs.line_at(i) if isinstance(refs, LineList) else node.line_of(key)
-            if ref in self.broken_texts:
-                continue
-            if ref not in texts:
-                self.error(node, f"{what}: unknown text {ref!r} (define it under 'texts')", line=line)
-                continue
-            self.used_texts.add(ref)
-            out.append(ref)
-        return tuple(out)
+            if ref not in self.defined:
+                self.error((*loc, key), f"{what}: unknown text {ref!r} (define it under 'texts')", i)
+        return tuple(ref for ref in refs if ref in texts)
+
+    def section_refs(self, loc: Loc, key: str, ids: tuple[str, ...], what: str) -> tuple[str, ...]:
+        for i, sid in enumerate(ids):
+            if sid not in self.section_ids:
+                self.error((*loc, key), f"{what}: unknown section id {sid!r} in {key!r}", i)
+        return tuple(sid for sid in ids if sid in self.section_ids)
 
     # ---------------------------------------------------------------- flows
-    def flow(self, name: str, spec: Any, parent: LineDict, texts: dict[str, Text],
-             seen_outcomes: dict[str, str],
-             check: LineDict | None = None) -> Flow | None:
-        where = f"flow {name!r}"
-        if not isinstance(spec, LineDict):
-            self.error(parent, f"{where} must be a mapping", name)
-            return None
-        self.unknown_keys(spec, _FLOW_KEYS, where)
-        own_start = spec.get("start")
-        if check is not None:  # the shared check first: its questions and outcomes join the flow
-            spec = _with(spec, nodes=_merged(_continue_to(check["nodes"], own_start), spec.get("nodes")),
-                         outcomes=_merged(check["outcomes"], spec.get("outcomes")))
-            shared_outcomes = set(check["outcomes"])
-        else:
-            shared_outcomes = set()
-        title = spec.get("title")
-        if not isinstance(title, str) or not title.strip():
-            self.error(spec, f"{where} has no 'title'", "title" if "title" in spec else None)
-        intro = self.text_refs(spec, "intro", texts, where, required=False)
-        nodes_spec = self.mapping(spec, "nodes", f"{where}: 'nodes'")
-        outcomes_spec = spec.get("outcomes")
-        if not isinstance(outcomes_spec, LineDict) or not outcomes_spec:
-            self.error(spec, f"{where}: missing outcome: 'outcomes' must list at least one outcome",
-                       "outcomes" if "outcomes" in spec else None)
-            outcomes_spec = LineDict()
-            outcomes_spec.file, outcomes_spec.line, outcomes_spec.key_lines = self.file, spec.line, {}
+    def flow(self, name: str, spec: FlowSpec, texts: dict[str, Text], seen_outcomes: dict[str, str],
+             check: CheckSpec | None) -> Flow | None:
+        """One flow, with the shared check's questions and outcomes before its own."""
+        where, loc = f"flow {name!r}", ("flows", name)
+        intro = self.text_refs(loc, "intro", spec.intro, texts, where)
+        shared_nodes, shared_outcomes = (check.nodes, check.outcomes) if check else ({}, {})
+        nodes_spec = {**{n: (q, ("check", "nodes", n)) for n, q in shared_nodes.items()},
+                      **{n: (q, (*loc, "nodes", n)) for n, q in spec.nodes.items()}}
+        outcomes_spec = {**{o: (s, ("check", "outcomes", o)) for o, s in shared_outcomes.items()},
+                         **{o: (s, (*loc, "outcomes", o)) for o, s in spec.outcomes.items()}}
         outcomes: dict[str, Outcome] = {}
-        for oid, ospec in outcomes_spec.items():
-            outcome = self.outcome(name, oid, ospec, outcomes_spec, texts)
+        for oid, (ospec, oloc) in outcomes_spec.items():
+            outcome = self.outcome(name, oid, ospec, oloc, texts)
             if oid in EXIT_IDS:
-                self.error(outcomes_spec, f"{where}: outcome id {oid!r} is reserved for the engine", oid)
+                self.error(oloc[:-1], f"{where}: outcome id {oid!r} is reserved for the engine", oid)
             if oid in seen_outcomes and oid not in shared_outcomes:
-                self.error(outcomes_spec, f"{where}: outcome id {oid!r} is also used in flow "
+                self.error(oloc[:-1], f"{where}: outcome id {oid!r} is also used in flow "
                            f"{seen_outcomes[oid]!r}; statistics need unique ids", oid)
             seen_outcomes.setdefault(oid, name)
             if outcome:
                 outcomes[oid] = outcome
         nodes: dict[str, Question] = {}
-        for nid, nspec in (nodes_spec or _empty_like(spec)).items():
+        branches: dict[str, dict[str, str]] = {}
+        for nid, (nspec, nloc) in nodes_spec.items():
             if nid in outcomes_spec:
-                self.error(nodes_spec, f"{where}: {nid!r} is both a question and an outcome", nid)
-            question = self.question(name, nid, nspec, nodes_spec or _empty_like(spec), outcomes_spec)
+                self.error(nloc[:-1], f"{where}: {nid!r} is both a question and an outcome", nid)
+            branches[nid] = nspec.branches(spec.start if nloc[0] == "check" else None)
+            question = self.question(name, nid, nspec, nloc, branches[nid],
+                                     set(nodes_spec) | set(outcomes_spec))
             if question:
                 nodes[nid] = question
-        start = own_start
-        own_nodes = parent[name].get("nodes") if isinstance(parent[name], LineDict) else None
-        if not isinstance(own_nodes, LineDict) or start not in own_nodes:
-            self.error(spec, f"{where}: 'start' must name one of its questions, not {start!r}",
-                       "start" if "start" in spec else None)
+        if spec.start not in spec.nodes:
+            self.error(loc, f"{where}: 'start' must name one of its questions, not {spec.start!r}", "start")
             return None
-        if nodes_spec is None:
-            return None
-        entry = check["start"] if check is not None else start
+        entry = check.start if check else spec.start
         if entry not in nodes_spec:
             return None  # reported with the check
-        self.graph_checks(name, str(entry), nodes_spec, outcomes_spec, nodes, outcomes)
-        return Flow(name, str(title or name), intro, str(entry), nodes, outcomes, str(start))
+        self.graph_checks(name, entry, nodes_spec, outcomes_spec, branches, nodes, outcomes)
+        return Flow(name, spec.title, intro, entry, nodes, outcomes, spec.start)
 
-    def question(self, flow: str, nid: str, spec: Any, parent: LineDict,
-                 outcomes: LineDict) -> Question | None:
+    def question(self, flow: str, nid: str, spec: QuestionSpec, loc: Loc, branches: dict[str, str],
+                 targets: set[str]) -> Question | None:
         where = f"flow {flow!r}, question {nid!r}"
-        if not isinstance(spec, LineDict):
-            self.error(parent, f"{where} must be a mapping with 'ask', 'ja', 'nee', 'weet-niet'", nid)
-            return None
-        self.unknown_keys(spec, _NODE_KEYS, where)
-        ask = spec.get("ask")
-        if not isinstance(ask, str) or not ask.strip():
-            self.error(spec, f"{where} has no question text ('ask')", "ask" if "ask" in spec else None)
-        elif not ask.strip().endswith("?"):
-            self.error(spec, f"{where}: the question should end with '?'", "ask", severity="warning")
-        nxt = {}
+        if not spec.ask.endswith("?"):
+            self.error(loc, f"{where}: the question should end with '?'", "ask", severity="warning")
         for answer in ANSWERS:
-            target = spec.get(answer)
+            target = branches.get(answer)
             if target is None:
-                self.error(spec, f"{where}: missing outcome: no {answer!r} branch "
-                                 "(every question needs ja, nee and weet-niet)")
-            elif target not in parent and target not in outcomes:
-                self.error(spec, f"{where}: {answer!r} leads to {target!r}, which is neither a "
-                                 "question nor an outcome of this flow", answer)
-            else:
-                nxt[answer] = target
-        danger = spec.get("danger")
-        if danger is not None and danger not in ("ja", "nee"):
-            self.error(spec, f"{where}: 'danger' must be ja or nee", "danger")
-            danger = None
-        reviewed = reviewed_flag(spec, where, self.error)
-        if len(nxt) < len(ANSWERS) or not isinstance(ask, str):
+                self.error(loc, f"{where}: missing outcome: no {answer!r} branch "
+                                "(every question needs ja, nee and weet-niet)")
+            elif target not in targets:
+                self.error(loc, f"{where}: {answer!r} leads to {target!r}, which is neither a "
+                                "question nor an outcome of this flow", answer)
+        if any(branches.get(a) not in targets for a in ANSWERS):
             return None
-        return Question(nid, " ".join(ask.split()), nxt, danger, spec.line, reviewed)
+        return Question(nid, spec.ask, branches, spec.danger, self.data_at(loc).line, spec.reviewed)
 
-    def outcome(self, flow: str, oid: str, spec: Any, parent: LineDict,
+    def data_at(self, loc: Loc) -> Any:
+        """The loaded part at ``loc`` (a LineDict or LineList, with its lines)."""
+        node: Any = self.data
+        for part in loc:
+            node = node[part]
+        return node
+
+    def outcome(self, flow: str, oid: str, spec: OutcomeSpec, loc: Loc,
                 texts: dict[str, Text]) -> Outcome | None:
         where = f"flow {flow!r}, outcome {oid!r}"
-        if not isinstance(spec, LineDict):
-            self.error(parent, f"{where} must be a mapping with 'say' and 'sections'", oid)
-            return None
-        self.unknown_keys(spec, _OUTCOME_KEYS, where)
-        kind = spec.get("kind", ADVICE)
-        if kind not in (ADVICE, SAFETY):
-            self.error(spec, f"{where}: 'kind' must be {ADVICE} or {SAFETY}", "kind")
-            return None
-        say = self.text_refs(spec, "say", texts, where, required=True)
-        sections: list[str] = []
-        offer: list[str] = []
-        for key, into in (("sections", sections), ("offer", offer)):
-            ids = spec.get(key, [])
-            if not isinstance(ids, list):
-                self.error(spec, f"{where}: {key!r} must be a list of section ids", key)
-                continue
-            for i, sid in enumerate(ids):
-                if sid not in self.section_ids:
-                    line = ids.line_at(i) if isinstance(ids, LineList) else spec.line_of(key)
-                    self.error(spec, f"{where}: unknown section id {sid!r} in {key!r}", line=line)
-                else:
-                    into.append(sid)
-        leaflet = [texts[k] for k in say if not texts[k].own]
-        raw_say = spec.get("say")
-        if isinstance(raw_say, list) and any(r in self.broken_texts for r in raw_say):
+        say = self.text_refs(loc, "say", spec.say, texts, where)
+        sections = self.section_refs(loc, "sections", spec.sections, where)
+        offer = self.section_refs(loc, "offer", spec.offer, where)
+        if any(ref in self.defined and ref not in texts for ref in spec.say):
             return None  # its texts are already reported; more here would only confuse
-        if kind == SAFETY and (leaflet or sections):
-            self.error(spec, f"{where}: a safety outcome gives no step advice: only the kiosk's "
-                             "own texts and no 'sections'")
-        if kind == ADVICE and not leaflet:
-            self.error(spec, f"{where}: advice must be the leaflet's wording: 'say' needs at least "
-                             "one text with a leaflet 'source'", "say")
-        if kind == ADVICE and not sections:
-            self.error(spec, f"{where}: name the leaflet 'sections' this outcome is about",
-                       "sections" if "sections" in spec else None)
+        leaflet = [texts[k] for k in say if not texts[k].own]
+        if spec.kind == SAFETY and (leaflet or sections):
+            self.error(loc, f"{where}: a safety outcome gives no step advice: only the kiosk's "
+                            "own texts and no 'sections'")
+        if spec.kind == ADVICE and not leaflet:
+            self.error(loc, f"{where}: advice must be the leaflet's wording: 'say' needs at least "
+                            "one text with a leaflet 'source'", "say")
+        if spec.kind == ADVICE and not sections:
+            self.error(loc, f"{where}: name the leaflet 'sections' this outcome is about", "sections")
         for text in leaflet:
             if sections and text.section not in sections and text.section not in offer:
-                self.error(spec, f"{where}: text {text.key!r} is from section {text.section!r}, "
-                                 "which is not in 'sections'", "say", severity="warning")
-        return Outcome(oid, flow, tuple(sections), tuple(offer), OutcomeKind(kind), say)
+                self.error(loc, f"{where}: text {text.key!r} is from section {text.section!r}, "
+                                "which is not in 'sections'", "say", severity="warning")
+        return Outcome(oid, flow, sections, offer, OutcomeKind(spec.kind), say)
 
-    def graph_checks(self, flow: str, start: str, nodes_spec: LineDict, outcomes_spec: LineDict,
+    def graph_checks(self, flow: str, start: str, nodes_spec: dict[str, tuple[QuestionSpec, Loc]],
+                     outcomes_spec: dict[str, tuple[OutcomeSpec, Loc]], edges: dict[str, dict[str, str]],
                      nodes: dict[str, Question], outcomes: dict[str, Outcome]) -> None:
+        """Reachability, cycles, and the safety questions' rules."""
         where = f"flow {flow!r}"
-        edges = {
-            nid: [spec[a] for a in ANSWERS if isinstance(spec.get(a), str)]
-            if isinstance(spec, LineDict) else []
-            for nid, spec in nodes_spec.items()
-        }
-        # reachability
         reached, todo = {start}, deque([start])
         while todo:
-            for target in edges.get(todo.popleft(), []):
+            for target in edges.get(todo.popleft(), {}).values():
                 if target not in reached:
                     reached.add(target)
                     todo.append(target)
-        for nid in nodes_spec:
+        for nid, (_, nloc) in nodes_spec.items():
             if nid not in reached:
-                self.error(nodes_spec, f"{where}: question {nid!r} can never be reached from "
-                                       f"'start' ({start!r})", nid)
-        for oid in outcomes_spec:
+                self.error(nloc[:-1], f"{where}: question {nid!r} can never be reached from "
+                                      f"'start' ({start!r})", nid)
+        for oid, (_, oloc) in outcomes_spec.items():
             if oid not in reached:
-                self.error(outcomes_spec, f"{where}: outcome {oid!r} can never be reached", oid)
+                self.error(oloc[:-1], f"{where}: outcome {oid!r} can never be reached", oid)
         # cycles (depth-first, iterative)
         state: dict[str, int] = {}
         for root in nodes_spec:
             if state.get(root):
                 continue
-            stack = [(root, iter(edges.get(root, [])))]
+            stack = [(root, iter(edges.get(root, {}).items()))]
             state[root] = 1
             while stack:
                 nid, children = stack[-1]
-                child = next(children, None)
+                answer, child = next(children, (None, None))
                 if child is None:
                     state[nid] = 2
                     stack.pop()
                 elif child in nodes_spec and state.get(child) == 1:
-                    cycle = [*[n for n, _ in stack][[n for n, _ in stack].index(child):], child]
-                    answer = next(a for a in ANSWERS if nodes_spec[nid].get(a) == child)
-                    self.error(nodes_spec[nid], f"{where}: questions go round in a circle: "
+                    path = [n for n, _ in stack]
+                    cycle = [*path[path.index(child):], child]
+                    self.error(nodes_spec[nid][1], f"{where}: questions go round in a circle: "
                                f"{' -> '.join(cycle)}", answer)
                 elif child in nodes_spec and not state.get(child):
                     state[child] = 1
-                    stack.append((child, iter(edges.get(child, []))))
+                    stack.append((child, iter(edges.get(child, {}).items())))
         # safety questions: the danger answer -> a safety outcome; "weet ik niet" stays safe
         for question in nodes.values():
             if not question.danger:
                 continue
-            spec = nodes_spec[question.id]
+            qloc = nodes_spec[question.id][1]
             target = question.next[question.danger]
             if target not in outcomes or outcomes[target].kind != SAFETY:
-                self.error(spec, f"{where}, question {question.id!r}: the danger answer "
+                self.error(qloc, f"{where}, question {question.id!r}: the danger answer "
                                  f"{question.danger!r} must lead to a 'kind: safety' outcome",
                            question.danger)
             unsure = question.next["weet-niet"]
             safe = (unsure in outcomes and outcomes[unsure].kind == SAFETY) or \
                 (unsure in nodes and nodes[unsure].danger)
             if not safe:
-                self.error(spec, f"{where}, question {question.id!r}: 'weet-niet' on a safety "
+                self.error(qloc, f"{where}, question {question.id!r}: 'weet-niet' on a safety "
                                  "question must lead to a safety outcome or another safety question",
                            "weet-niet")
 
     # ---------------------------------------------------------------- whole file
-    def book(self, data: Any) -> TriageBook | None:
-        if not isinstance(data, LineDict):
-            self.problems.append(Problem(self.file, 1, "expected a mapping with 'texts', 'glue' and 'flows'"))
-            return None
-        self.unknown_keys(data, {"texts", "glue", "check", "flows"}, "triage file")
-        texts = self.texts(data)
+    def book(self, spec: TriageSpec) -> TriageBook | None:
+        self.defined = set(spec.texts)
+        texts = {key: text for key, tspec in spec.texts.items() if (text := self.text(key, tspec))}
         for key in ENDING_TEXTS:
-            if key not in texts and key not in self.broken_texts:
-                self.error(data, f"'texts' needs the kiosk's own text {key!r}: every flow ends with it",
-                           "texts" if "texts" in data else None)
-            self.used_texts.add(key)
-        check = self.check(data)
-        glue: dict[str, str] = {}
-        glue_spec = self.mapping(data, "glue", "'glue'")
-        if glue_spec is not None:
-            self.unknown_keys(glue_spec, set(GLUE_KEYS), "'glue'")
-            for key in GLUE_KEYS:
-                value = glue_spec.get(key)
-                if not isinstance(value, str) or not value.strip():
-                    self.error(glue_spec, f"'glue' needs the text {key!r}", key if key in glue_spec else None)
-                else:
-                    glue[key] = " ".join(value.split())
+            if key not in spec.texts:
+                self.error((), f"'texts' needs the kiosk's own text {key!r}: every flow ends with it",
+                           "texts")
+        if spec.check is not None:
+            nodes = spec.check.nodes
+            if spec.check.start not in nodes:
+                self.error(("check",), f"'check': 'start' must name one of its questions, not "
+                           f"{spec.check.start!r}", "start")
+            if not any(CONTINUE in (n.ja, n.nee, n.weet_niet) for n in nodes.values()):
+                self.error(("check",), f"'check': no answer leads on to the flow ('{CONTINUE}')", "nodes")
         flows: dict[str, Flow] = {}
-        flows_spec = self.mapping(data, "flows", "'flows'")
         seen_outcomes: dict[str, str] = {}
-        for name, spec in (flows_spec or _empty_like(data)).items():
-            flow = self.flow(name, spec, flows_spec or _empty_like(data), texts, seen_outcomes, check)
-            if flow:
+        for name, flow_spec in spec.flows.items():
+            if flow := self.flow(name, flow_spec, texts, seen_outcomes, spec.check):
                 flows[name] = flow
-        texts_spec = data.get("texts")
+        outcome_specs = [*(spec.check.outcomes.values() if spec.check else ()),
+                         *(o for f in spec.flows.values() for o in f.outcomes.values())]
+        used = {*ENDING_TEXTS, *(k for f in spec.flows.values() for k in f.intro),
+                *(k for o in outcome_specs for k in o.say)}
         for key in texts:
-            if key not in self.used_texts and isinstance(texts_spec, LineDict):
-                self.error(texts_spec, f"text {key!r} is never said", key, severity="warning")
+            if key not in used:
+                self.error(("texts",), f"text {key!r} is never said", key, severity="warning")
         self.problems = list(dict.fromkeys(self.problems))  # the check is read once per flow
         if any(p.severity == "error" for p in self.problems):
             return None
         warnings = tuple(p for p in self.problems if p.severity == "warning")
+        glue = spec.glue.model_dump(by_alias=True)
         return TriageBook(flows, texts, glue, self.file, warnings, self.review_items(texts, flows))
-
-    def check(self, data: LineDict) -> LineDict | None:
-        """The shared ``check`` (start, nodes, outcomes), or None when the file has none."""
-        if "check" not in data:
-            return None
-        spec = data["check"]
-        if not isinstance(spec, LineDict):
-            self.error(data, "'check' must be a mapping with 'start', 'nodes' and 'outcomes'", "check")
-            return None
-        self.unknown_keys(spec, {"start", "nodes", "outcomes"}, "'check'")
-        nodes = self.mapping(spec, "nodes", "'check': 'nodes'")
-        outcomes = spec.get("outcomes", _empty_like(spec))
-        if not isinstance(outcomes, LineDict):
-            self.error(spec, "'check': 'outcomes' must be a mapping", "outcomes")
-            return None
-        if nodes is None:
-            return None
-        if spec.get("start") not in nodes:
-            self.error(spec, f"'check': 'start' must name one of its questions, not {spec.get('start')!r}",
-                       "start" if "start" in spec else None)
-            return None
-        if not any(isinstance(n, LineDict) and CONTINUE in (n.get(a) for a in ANSWERS)
-                   for n in nodes.values()):
-            self.error(spec, f"'check': no answer leads on to the flow ('{CONTINUE}')", "nodes")
-        return _with(spec, nodes=nodes, outcomes=outcomes)
 
     def review_items(self, texts: dict[str, Text], flows: dict[str, Flow]) -> tuple[ReviewItem, ...]:
         """Own texts and questions, each once, in file order, for the sign-off list."""
@@ -720,44 +663,6 @@ class _Reader:
         return tuple(items[line] for line in sorted(items))
 
 
-def _empty_like(node: LineDict) -> LineDict:
-    out = LineDict()
-    out.file, out.line, out.key_lines = node.file, node.line, {}
-    return out
-
-
-def _with(node: LineDict, **changes: Any) -> LineDict:
-    """A copy of ``node`` with some values changed; lines stay those of ``node``."""
-    out = LineDict(node)
-    out.update(changes)
-    out.file, out.line, out.key_lines = node.file, node.line, dict(node.key_lines)
-    return out
-
-
-def _merged(first: Any, second: Any) -> Any:
-    """The shared check's questions (or outcomes) followed by a flow's own."""
-    if not isinstance(second, LineDict):
-        return second
-    if not isinstance(first, LineDict):
-        return second
-    out = _empty_like(second)
-    out.update(first)
-    out.update(second)
-    out.key_lines = {**first.key_lines, **second.key_lines}
-    return out
-
-
-def _continue_to(nodes: LineDict, start: Any) -> LineDict:
-    """The check's questions with ``verder`` replaced by the flow's first question."""
-    out = _empty_like(nodes)
-    out.key_lines = dict(nodes.key_lines)
-    for nid, node in nodes.items():
-        if isinstance(node, LineDict) and isinstance(start, str):
-            node = _with(node, **{a: start for a in ANSWERS if node.get(a) == CONTINUE})
-        out[nid] = node
-    return out
-
-
 def _own_nodes(flow: Flow) -> set[str]:
     """Questions of the flow itself (not of the shared check): those reachable from its first
     question."""
@@ -770,16 +675,23 @@ def _own_nodes(flow: Flow) -> set[str]:
     return seen
 
 
+def _read(path: str | Path, section_ids: Iterable[str],
+          source: Source) -> tuple[TriageBook | None, list[Problem]]:
+    """The book (None when there are errors) and every problem: the shape's, or else the
+    meaning's."""
+    try:
+        data = load_yaml(path)
+        spec = validate(TriageSpec, data, str(path))
+    except ContentError as err:
+        return None, list(err.problems)
+    reader = _Reader(str(path), section_ids, source, data)
+    return reader.book(spec), reader.problems
+
+
 def check_triage(path: str | Path, section_ids: Iterable[str] = SECTION_IDS,
                  source: Source = None) -> list[Problem]:
     """Every problem in a triage file (errors and warnings), each naming file and line."""
-    try:
-        data = load_yaml(path)
-    except ContentError as err:
-        return list(err.problems)
-    reader = _Reader(str(path), section_ids, source)
-    reader.book(data)
-    return reader.problems
+    return _read(path, section_ids, source)[1]
 
 
 def load_triage(path: str | Path, section_ids: Iterable[str] = SECTION_IDS,
@@ -789,11 +701,9 @@ def load_triage(path: str | Path, section_ids: Iterable[str] = SECTION_IDS,
     ``leaflet_text``: the leaflet (text or :class:`kiosk.core.content.LeafletSource`) to check that
     leaflet wording is traceable; ``None`` skips that check.
     """
-    data = load_yaml(path)
-    reader = _Reader(str(path), section_ids, leaflet_text)
-    book = reader.book(data)
+    book, problems = _read(path, section_ids, leaflet_text)
     if book is None:
-        raise ContentError(reader.problems)
+        raise ContentError(problems)
     return book
 
 

@@ -1,8 +1,9 @@
 """The matcher's Dutch word lists (``content/word_lists.nl.yaml``), editable by the practice.
 
 The matcher's structural rules need to know a few kinds of words: activities, joints, "may I
-still" words, a new joint, another sound source, animals, the visitor's own joint, and words
-that name what a section is about when a question is otherwise declined. They are data, not
+still" words, a new joint, another sound source, animals, the visitor's own joint, words of
+stopping or going on, and words that name what a section is about when a question is otherwise
+declined (a cue with ``instead_of`` also replaces the sections it lists). They are data, not
 code, so a practice assistant can add a sport or an animal; ``kiosk check`` refuses an entry
 that is not one plain word, or a cue naming a section that does not exist, at its file:line.
 Words are written as the matcher normalises them (lower case, accents folded: "knieen").
@@ -38,6 +39,7 @@ Words = Annotated[list[Word], Field(min_length=1)]
 class _CueShape(Strict):
     section: Text
     words: Words
+    instead_of: list[Text] = Field(default_factory=list)
 
 
 class _WordListsShape(Strict):
@@ -49,6 +51,7 @@ class _WordListsShape(Strict):
     other_sound_sources: Words
     animals: Words
     own: Words
+    keep_going: list[Word] = Field(default_factory=list)
     declined_cues: list[_CueShape] = Field(default_factory=list)
 
 
@@ -64,8 +67,12 @@ class WordLists:
     other_sound_sources: frozenset[str] = frozenset()
     animals: frozenset[str] = frozenset()
     own: frozenset[str] = frozenset()
+    keep_going: frozenset[str] = frozenset()
     #: (words, section id), in file order: the first cue found wins.
     declined_cues: tuple[tuple[frozenset[str], str], ...] = ()
+    #: (words, section id, sections it replaces): a question with these words that would
+    #: read one of those sections reads the cue's section instead.
+    replacing_cues: tuple[tuple[frozenset[str], str, frozenset[str]], ...] = ()
     file: str = ""
 
 
@@ -91,9 +98,10 @@ def validate_word_lists(data: object, file: str, sections: Iterable[str]
     cues_node = data.get("declined_cues")
     for index, cue in enumerate(shape.declined_cues):
         line = cues_node.line_at(index) if isinstance(cues_node, LineList) else data.line
-        if cue.section not in known:
-            problems.append(Problem(file, line, f"declined_cues[{index + 1}]: section "
-                                                f"{cue.section!r} does not exist"))
+        for section in (cue.section, *cue.instead_of):
+            if section not in known:
+                problems.append(Problem(file, line, f"declined_cues[{index + 1}]: section "
+                                                    f"{section!r} does not exist"))
         item = cues_node[index] if isinstance(cues_node, LineList) else None
         if isinstance(item, LineDict) and isinstance(item.get("words"), LineList):
             problems += _twice(item["words"], f"declined_cues[{index + 1}].words")
@@ -103,7 +111,10 @@ def validate_word_lists(data: object, file: str, sections: Iterable[str]
         new_joint=frozenset(shape.new_joint),
         other_sound_sources=frozenset(shape.other_sound_sources),
         animals=frozenset(shape.animals), own=frozenset(shape.own),
+        keep_going=frozenset(shape.keep_going),
         declined_cues=tuple((frozenset(c.words), c.section) for c in shape.declined_cues),
+        replacing_cues=tuple((frozenset(c.words), c.section, frozenset(c.instead_of))
+                             for c in shape.declined_cues if c.instead_of),
         file=file,
     )
     return lists, problems
