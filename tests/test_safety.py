@@ -319,6 +319,10 @@ def test_a_group_that_only_cancels_never_matches_by_a_guessed_slip(flags):
     ("na de operatie is mijn kuithard", "na-operatie"),
     # a compound with operatie
     ("na mijn heupoperatie doet mijn heup ineens erg pijn", "na-operatie"),
+    # a common word glued to a red-flag word, also to a longer form of a * word
+    ("mijn knie is rood en dik en ik ben beetjekoortsig", "heet-gewricht"),
+    ("mijn knie voelt heet aan en is helemaalopgezwollen", "heet-gewricht"),
+    ("ik ben gevallenmet de fiets en kan niet meer lopen", "val"),
 ])
 def test_sound_alikes_and_glued_words_are_caught(flags, heard, group):
     found = flags.detect(heard)
@@ -329,6 +333,7 @@ def test_sound_alikes_and_glued_words_are_caught(flags, heard, group):
     "hup hup en dan weer verder met de oefeningen",  # "hup" alone is no sign
     "ik kan niets meer vinden over artrose in dit boekje",
     "ik heb een kniebrace en een warmwaterkruik",  # ordinary compounds are not split
+    "het voorbeen van de stoel is gebroken",  # "voorbeen" is no "voor been"
 ])
 def test_sound_alikes_alone_are_no_red_flag(flags, heard):
     assert flags.detect(heard) is None, flags.why(heard)

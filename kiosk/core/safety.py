@@ -37,6 +37,8 @@ ORIGIN = f"{KIOSK}:red-flag"
 GLUED_WORDS = frozenset({
     "ik", "ben", "en", "de", "het", "een", "is", "er", "te", "dat", "die", "in", "je", "kan",
     "mijn", "nu", "niet", "meer", "op", "zo", "heel", "erg", "was", "ze", "hij", "u", "uw",
+    "aan", "van", "met", "als", "bij", "na", "al", "ook", "nog", "me", "mij", "min", "zijn",
+    "haar", "wat", "dan", "of", "om", "voor", "sinds", "helemaal", "beetje", "bijna", "voelt",
 })
 #: Ordinary Dutch words a letter or two from a red-flag word ("afgevallen", "pillen",
 #: "injectie"), kept next to the red-flag file: never taken as a recogniser slip for it.
@@ -169,6 +171,8 @@ class RedFlags:
                 if len(entry.parts) == 1 and not entry.prefix:
                     self._exact.setdefault(entry.parts[0], set()).add(concept)
         self._cache: dict[str, frozenset[str]] = {}
+        self._prefixes = tuple(sorted({e.parts[0] for entries in self.words.values() for e in entries
+                                       if e.prefix and len(e.parts) == 1}))
         #: Word groups that can make a rule fire; the others only cancel one, and a guessed
         #: slip must never cancel an alarm, so they match exactly (or by their ``*`` prefix).
         self._firing = {c for g in self.groups for r in g.rules for c in r.all}
@@ -256,23 +260,29 @@ class RedFlags:
             any(found[c] for c in rule.unless_said)
 
     def _unglue(self, words: list[str]) -> list[str]:
-        """Split words a recogniser glued together: a short word from :data:`GLUED_WORDS` and
-        a word of the word groups ("ikkan" -> "ik kan"), or two words of the word groups
-        ("knieineens" -> "knie ineens"). An ordinary word is never split ("warmte")."""
+        """Split words a recogniser glued together: a common word from :data:`GLUED_WORDS` and
+        a word of the word groups ("ikkan" -> "ik kan", "beetjekoortsig" -> "beetje koortsig"),
+        or two words of the word groups ("knieineens" -> "knie ineens"). An ordinary word is
+        never split ("warmte")."""
         out: list[str] = []
         for word in words:
-            if word in self._exact or word in self.known_words or word in GLUED_WORDS:
+            if self._flag_word(word) or word in self.known_words or word in GLUED_WORDS:
                 out.append(word)
                 continue
             for cut in range(1, len(word)):
                 head, tail = word[:cut], word[cut:]
-                if (head in GLUED_WORDS and (tail in self._exact or tail in GLUED_WORDS)) or \
-                        (head in self._exact and (tail in GLUED_WORDS or tail in self._exact)):
+                if (head in GLUED_WORDS and (self._flag_word(tail) or tail in GLUED_WORDS)) or \
+                        (self._flag_word(head) and (tail in GLUED_WORDS or tail in self._exact)):
                     out += [head, tail]
                     break
             else:
                 out.append(word)
         return out
+
+    def _flag_word(self, part: str) -> bool:
+        """``part`` is a word of the word groups, or a longer form of a ``*`` word ("koortsig")."""
+        return part in self._exact or (part not in self.exceptions and any(
+            part.startswith(p) for p in self._prefixes))
 
     def _words(self, text: str) -> list[str]:
         return self._unglue(tokens(text))
@@ -617,6 +627,16 @@ REVIEW_DECISIONS = (
     "(content/red_flag_ordinary_words.nl.txt: \"injectie\" is not \"infectie\"); sound-alikes "
     "that are no ordinary word here are read as the red-flag word (\"hup\" as \"heup\", "
     "\"niets\" and the Flemish \"nie\" as \"niet\"). See docs/red-flags.md.",
+    "Someone else's story stays a red flag when the sign is current or could be (a grandchild's "
+    "fever told with the visitor's own knee pain, a wife who fell today and walked on, a sister's "
+    "red knee after her operation told in the past); another person's fall after which nothing "
+    "was wrong (\"maar hij heeft niks\") does not count. See docs/red-flags.md, decisions 8-9.",
+    "Signs added for new phrasings: a clot named (\"trombose\", \"stolsel\") counts on its own; "
+    "a feared or named break of a joint; a knock on the joint; a fall from stairs, a ladder, a "
+    "chair or a bike; an infection of the joint named as such; feeling very ill with a hot, red or "
+    "swollen joint; a wound that does not heal. \"Ontstoken\" alone does not count (visitors say "
+    "it of ordinary artrose); a new knee that is warm counts although some warmth after a "
+    "replacement is normal (docs/red-flags.md, decisions 10-11).",
     "\"kan niet meer staan / lopen\" counts; \"kan niet meer zo goed / zo lang / zo ver lopen\" "
     "and \"kan niet lopen zonder stok\" do not (group niet-staan).",
     "112 is named for severe breathlessness, chest pain or being very ill (advice spoed), in the "
