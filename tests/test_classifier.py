@@ -243,3 +243,24 @@ def test_content_changed_in_memory_gets_other_plans(content, matcher):
     assert same[0] != same[1]  # the two models are stored apart
     fewer = replace(content, sections=dict(list(content.sections.items())[1:]))
     assert matcher.training_plans(fewer)[0].key != same[0]
+
+
+def test_the_solver_stops_when_ten_steps_barely_lower_the_loss(monkeypatch):
+    """An ill-conditioned bowl whose gradient stays above the tolerance for long: the loss
+    rule stops the solver well before the gradient rule, within a few percent of the least
+    loss (1)."""
+    curvature = np.geomspace(1e-4, 1.0, 200).astype(np.float32)
+    evaluations = []
+
+    def bowl(x):
+        evaluations.append(x)
+        return 1.0 + 0.5 * float(np.dot(curvature * x, x)), curvature * x
+
+    start = np.full(200, 10.0, dtype=np.float32)
+    stopped = classifier._minimize(bowl, start)
+    by_loss_rule = len(evaluations)
+    monkeypatch.setattr(classifier, "LOSS_DECREASE", 0.0)
+    evaluations.clear()
+    classifier._minimize(bowl, start)
+    assert by_loss_rule < len(evaluations) / 2
+    assert bowl(stopped)[0] < 1.1

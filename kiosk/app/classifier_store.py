@@ -1,6 +1,6 @@
 """Keeps trained matcher classifiers on disk, so a start-up after the first one needs no training.
 
-Training takes about 6 s of processor time on a PC (docs/matcher.md, Training) and longer on
+Training takes about 4 s of processor time on a PC (docs/matcher.md, Training) and longer on
 a Raspberry Pi. A model is found by a key
 known before its training data is built (building that data takes a second or more of its
 own): for the matcher's plans (:class:`kiosk.core.classifier.PlannedTraining`) a digest of the
