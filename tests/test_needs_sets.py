@@ -102,8 +102,10 @@ FRESH3_OUT_OF_DOMAIN = "ood-fresh3.nl.tsv"
 FRESH_QUESTIONS = ("needs-fresh.nl.tsv", "ood-fresh.nl.tsv")
 #: Round 4, written later still, blind to the matcher, once needs-fresh.nl.tsv had been read.
 FRESH2_QUESTIONS = "needs-fresh2.nl.tsv"
-UNSEEN = (*UNSEEN_QUESTIONS, *FRESH_QUESTIONS, FRESH2_QUESTIONS, UNSEEN_RED_FLAGS, FRESH_RED_FLAGS,
-          FRESH2_RED_FLAGS, FRESH3_RED_FLAGS, FRESH2_OUT_OF_DOMAIN, FRESH4_RED_FLAGS,
+#: Round 5, written later still, blind to the matcher, once every earlier question set had been read.
+FRESH3_QUESTIONS = "needs-fresh3.nl.tsv"
+UNSEEN = (*UNSEEN_QUESTIONS, *FRESH_QUESTIONS, FRESH2_QUESTIONS, FRESH3_QUESTIONS, UNSEEN_RED_FLAGS,
+          FRESH_RED_FLAGS, FRESH2_RED_FLAGS, FRESH3_RED_FLAGS, FRESH2_OUT_OF_DOMAIN, FRESH4_RED_FLAGS,
           FRESH3_OUT_OF_DOMAIN)
 
 
@@ -147,6 +149,7 @@ def test_unseen_sets_repeat_no_sentence_of_their_own(name: str) -> None:
     ("needs-unseen.nl.tsv", 140, (20, 35)),
     ("needs-fresh.nl.tsv", 130, (18, 35)),
     (FRESH2_QUESTIONS, 150, (22, 35)),
+    (FRESH3_QUESTIONS, 170, (28, 45)),
 ])
 def test_needs_sets_are_large_enough_and_ask_about_every_section(
         name: str, at_least: int, declined_range: tuple[int, int]) -> None:
