@@ -215,6 +215,7 @@ ORDINARY = {
         "mijn benen dragen me niet meer zo ver als vroeger",
         "ik kom s morgens moeilijk uit bed",
         "ik kom niet meer zo makkelijk uit bed",
+        "na een dag schilderen kan ik s anderendaags nauwelijks uit mijn bed",
         "ik loop niet meer zo lang met de hond sinds mijn knie opspeelt",
     ],
     "hot joint in other words": [
