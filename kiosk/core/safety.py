@@ -675,6 +675,18 @@ REVIEW_DECISIONS = (
     "swollen joint; a wound that does not heal. \"Ontstoken\" alone does not count (visitors say "
     "it of ordinary artrose); a new knee that is warm counts although some warmth after a "
     "replacement is normal (docs/red-flags.md, decisions 10-11).",
+    "Fifth blind reading (docs/red-flags.md, decisions 12-16): legs that do not carry (\"been "
+    "draagt niet\", \"wil plots niet\", \"kom mijn bed niet meer uit\") count as unable to stand; "
+    "tight shiny skin or throbbing (\"het klopt erin\") on a joint, and a bare \"dik en rood\", "
+    "count as a hot joint; feeling very ill (\"zo ziek als een hond\") or sweating at night with a "
+    "painful joint counts as fever; a new joint \"uit de kom\" counts after an operation.",
+    "Fifth blind reading, alarms taken away: warmth after exercise said to come \"soms\" or to go "
+    "away again (\"een uur later weer weg\"); a past episode told as long ago and over (\"twee jaar "
+    "geleden warm en dik, dat ging allemaal over\"); a fever said to be over with a joint only "
+    "named; a fall in the summer or when someone was young; someone else's fall told with the "
+    "visitor's own complaint (\"maar ik kom voor mijn eigen knie\"); red cheeks or another red "
+    "body part. Kept as alarms, for review: a partner who tripped this morning and walked on; a "
+    "new knee still warm three weeks after the operation that the surgeon called normal.",
     "\"kan niet meer staan / lopen\" counts; \"kan niet meer zo goed / zo lang / zo ver lopen\" "
     "and \"kan niet lopen zonder stok\" do not (group niet-staan).",
     "112 is named for severe breathlessness, chest pain or being very ill (advice spoed), in the "
