@@ -329,7 +329,8 @@ class RedFlags:
         context = self._context(words)
         for group in self.groups:
             for rule in group.rules:
-                for concept in (*rule.all, *rule.unless, *(p for c in rule.unless_said for p in c.split("+"))):
+                said = (part for entry in rule.unless_said for part in entry.split("+"))
+                for concept in (*rule.all, *rule.unless, *said):
                     if concept not in found:
                         found[concept] = self._occurrences(words, concept, context)
                 if self._holds(rule, words, found):
