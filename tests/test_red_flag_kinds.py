@@ -215,6 +215,7 @@ ORDINARY = {
         "mijn benen dragen me niet meer zo ver als vroeger",
         "ik kom s morgens moeilijk uit bed",
         "ik kom niet meer zo makkelijk uit bed",
+        "mijn knie doet vandaag niet zo veel pijn als gisteren",
         "na een dag schilderen kan ik s anderendaags nauwelijks uit mijn bed",
         "ik loop niet meer zo lang met de hond sinds mijn knie opspeelt",
     ],
@@ -256,6 +257,9 @@ STILL_ALARM = [
     # someone else's fall, but with the visitor's own sudden sign, still counts
     ("mijn zus viel vorige week maar ik kom voor mijn eigen knie die sinds vannacht gloeit",
      "heet-gewricht"),
+    # "helemaal over" said of a place, not of a fever or warmth that is over
+    ("ik heb koorts en rillingen helemaal over mijn lijf", "koorts"),
+    ("de roodheid trekt helemaal over mijn knie", "heet-gewricht"),
     # a past episode, but warm and swollen again now
     ("twee jaar geleden was mijn knie ook warm en dik en dat ging over maar nu is hij weer zo sinds gisteren",
      "heet-gewricht"),
