@@ -4,8 +4,9 @@ The matcher's structural rules need to know a few kinds of words: activities, jo
 still" words, a new joint, another sound source, animals, the visitor's own joint, words of
 stopping or going on, words that speak to the kiosk itself, and words that name what a section
 is about when a question is otherwise declined (a cue with ``instead_of`` also replaces the
-sections it lists). They are data, not code, so a practice assistant can add a sport or an animal; ``kiosk check`` refuses an entry
-that is not one plain word, or a cue naming a section that does not exist, at its file:line.
+sections it lists). They are data, not code, so a practice assistant can add a sport or an
+animal; ``kiosk check`` refuses an entry that is not one plain word, or a cue naming a section
+that does not exist, at its file:line.
 Words are written as the matcher normalises them (lower case, accents folded: "knieen").
 """
 
