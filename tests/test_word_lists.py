@@ -222,3 +222,10 @@ def test_speaking_to_the_kiosk_about_a_joint_is_still_a_question(matcher):
     assert not matcher._talks_to_the_kiosk(_w("heb jij ook pijn"), _w("heb u ook pijn"))
     assert matcher._talks_to_the_kiosk(_w("hoe oud ben jij"), _w("hoe oud ben u"))
     assert matcher.match("kun jij me vertellen wat artrose is").intent.kind == "topic"
+
+
+def test_a_remark_to_the_kiosk_with_a_yes_word_is_no_answer(matcher):
+    """Own phrasing: "zeker" in a remark to the kiosk is not a yes when no question is open."""
+    assert matcher.match("gij hebt het altijd juist").intent.kind != "answer"
+    assert matcher.match("jij weet alles zeker").intent.kind != "answer"
+    assert matcher.match("ja zeker").intent.kind == "answer"

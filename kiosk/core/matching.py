@@ -782,7 +782,8 @@ class Matcher:
         scored = self.score_all(scoring_words, probabilities)
         best_intent, best_score = scored[0]
         answer = self._classify_answer(heard) if len(raw) <= MAX_ANSWER_WORDS else None
-        if answer and answer_beats_intents(answer, len(raw), scored[0], self.threshold):
+        if answer and answer_beats_intents(answer, len(raw), scored[0], self.threshold) \
+                and not self._talks_to_the_kiosk(raw, words):  # "gij weet ook alles zeker"
             return Match(heard, normalized, Intent("answer", answer.value), answer.score)
         absent = self._not_in_leaflet(scored, scoring_words, probabilities)
         if self._about_an_animal(words):
