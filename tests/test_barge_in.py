@@ -30,17 +30,25 @@ class ResumingSpeechDouble(SpeechDouble):
         super().start(utterances, start)
 
 
-def _leak_at(source, reads: set[int]) -> None:
-    """The echo canceller lets the kiosk's voice through, loud (-21 dBFS), on these reads."""
+def _loud_at(source, reads: set[int], dip_every: int = 0) -> None:
+    """The blocks of these reads come through loud (-21 dBFS): the kiosk's voice leaking
+    through the echo canceller, or a visitor. With ``dip_every`` n, every n-th read stays as it
+    was: a quiet voice that dips below the level."""
     plain = source.read
     count = [0]
 
     def read(timeout=None):
         block = plain(timeout)
         count[0] += 1
-        return np.full(BLOCK, 3000, np.int16) if count[0] in reads else block
+        dips = dip_every and count[0] % dip_every == 0
+        return np.full(BLOCK, 3000, np.int16) if count[0] in reads and not dips else block
 
     source.read = read
+
+
+def _leak_at(source, reads: set[int]) -> None:
+    """The echo canceller lets the kiosk's voice through, loud, on these reads."""
+    _loud_at(source, reads)
 
 
 def test_a_burst_of_echo_silences_the_reading_and_it_resumes_at_its_sentence():
@@ -227,17 +235,7 @@ def test_voice_within_a_window_counts_a_visitor_whose_voice_dips_but_not_a_short
 
 def _dipping_visitor_at(source, reads: set[int]) -> None:
     """A quiet visitor whose voice dips below the level every third 0.1 s block."""
-    plain = source.read
-    count = [0]
-
-    def read(timeout=None):
-        block = plain(timeout)
-        count[0] += 1
-        if count[0] in reads and count[0] % 3 != 0:
-            return np.full(BLOCK, 3000, np.int16)
-        return block
-
-    source.read = read
+    _loud_at(source, reads, dip_every=3)
 
 
 def test_a_wary_sentence_hears_a_visitor_whose_voice_dips_and_did_not_before():
