@@ -163,6 +163,15 @@ def test_a_cue_with_instead_of_replaces_a_section_that_does_not_answer(matcher):
 
 
 @pytest.mark.parametrize("question", [
+    "met de fietsclub rijden we zaterdag zestig kilometer gaat dat nog met mijn artrose",
+    "kan ik die lange fietstocht nog wel aan met mijn linkerheup",
+])
+def test_a_club_ride_and_a_left_or_right_joint_count_for_a_movement_question(matcher, question):
+    """Own phrasings: "fietsclub", "fietstocht" are activities, "linkerheup" a joint."""
+    assert matcher.match(question).intent.key == "misverstand-bewegen"
+
+
+@pytest.mark.parametrize("question", [
     "ik zwem al jaren drie keer per week moet ik daarmee ophouden",
     "wij gaan elke vrijdag linedancen met de vereniging moet ik daarmee stoppen",
     "ik golf al heel mijn leven moet ik daar nu mee stoppen",
