@@ -115,6 +115,38 @@ RED_FLAGS = {
         ("ik kan sinds vanmorgen niet meer op mijn benen staan", "niet-staan"),
         ("ik ben van het trapje gegleden en ik geraak niet meer recht", "val"),
     ],
+    # fifth blind reading (docs/red-flags.md): legs that do not carry, the leg as subject
+    "legs that do not carry": [
+        ("mijn linkerbeen draagt me niet sinds gisteravond", "niet-staan"),
+        ("vanmiddag wilden mijn benen ineens niet meer", "niet-staan"),
+        ("mijn been droeg mij niet toen ik uit de auto stapte", "niet-staan"),
+        ("plots zakte mijn knie onder me weg en ik sta niet meer op", "niet-staan"),
+        ("ik geraak sinds vanmorgen mijn bed niet meer uit door mijn heup", "niet-staan"),
+        ("ik kan vandaag niet uit mijn bed komen van de pijn", "niet-staan"),
+        ("ik ben gisteren op de stoep gesmakt en sindsdien loop ik niet meer", "val"),
+    ],
+    "hot joint in other words": [
+        ("mijn knie glimt helemaal en voelt gespannen aan", "heet-gewricht"),
+        ("het bonkt in mijn heup en de huid is strak", "heet-gewricht"),
+        ("rood en dik", "heet-gewricht"),  # a bare answer in the step test
+        ("ja hij is gezwollen en rood", "heet-gewricht"),
+        # a negation takes away only the sign it governs
+        ("geen koorts maar wel een knie die opeens rood is", "heet-gewricht"),
+        ("nee geen val mijn heup is vanochtend plots dik geworden", "heet-gewricht"),
+        ("geen koorts gehad en mijn knie is sinds gisteren vuurrood", "heet-gewricht"),
+    ],
+    "very ill or night sweats": [
+        ("ik voel me echt doodziek en mijn knie doet zo een pijn", "koorts"),
+        ("ik ben al twee dagen hondsberoerd en mijn heup doet vreselijk zeer", "koorts"),
+        ("s nachts lig ik te zweten en mijn knie is heel pijnlijk", "koorts"),
+        ("ik heb nachtzweten en pijn in mijn heup", "koorts"),
+    ],
+    "operation scar and dislocation": [
+        ("uit mijn knielitteken komt wat geel vocht", "na-operatie"),
+        ("het operatielitteken is rood en warm", "na-operatie"),
+        ("mijn knie is vorige maand vervangen en nu schoot hij uit de kom", "na-operatie"),
+        ("ik denk dat mijn nieuwe heup ontwricht is na het bukken", "na-operatie"),
+    ],
 }
 
 ORDINARY = {
@@ -178,7 +210,60 @@ ORDINARY = {
         "ik kan niet meer zo goed hurken",
         "ik loop niet meer zo ver als vroeger",
     ],
+    "legs that do not carry": [
+        "mijn knie zakt soms wat weg op de trap",
+        "mijn benen dragen me niet meer zo ver als vroeger",
+        "ik kom s morgens moeilijk uit bed",
+        "ik kom niet meer zo makkelijk uit bed",
+        "mijn knie doet vandaag niet zo veel pijn als gisteren",
+        "na een dag schilderen kan ik s anderendaags nauwelijks uit mijn bed",
+        "ik loop niet meer zo lang met de hond sinds mijn knie opspeelt",
+    ],
+    "hot joint in other words": [
+        "klopt het dat je met artrose mag fietsen",
+        "mijn knie is niet rood en ook niet dik alleen stijf",
+        "ik heb geen koorts en geen rode knie",
+        "ik heb rode wangen van de kou en mijn heup is stijf",
+        "na het fietsen voelt mijn knie soms warm aan",
+        "na de oefeningen is mijn knie wat warm maar een uurtje later is dat al weg",
+    ],
+    "very ill or night sweats": [
+        "ik word ziek van die pijn in mijn heup",
+        "ik ben het zo beu dat mijn knie altijd zeer doet",
+        "ik zweet veel als ik de trap op loop en mijn knie doet pijn",
+    ],
+    "operation scar and dislocation": [
+        "mijn operatielitteken is mooi genezen",
+        "moet mijn heup vervangen worden",
+        "mijn knieschijf schiet soms een beetje heen en weer maar niet uit de kom",
+    ],
+    "past events as history": [
+        "vorig jaar had ik een tijd koorts maar dat is allemaal over en mijn knie is zoals altijd",
+        "drie jaar geleden was mijn knie warm en dik maar dat ging allemaal over",
+        "mijn moeder viel vaak toen ze oud was en nu ben ik bang voor mijn eigen heup",
+        "mijn broer moest na zijn val geopereerd worden maar ik kom voor mijn eigen knie",
+        "afgelopen zomer ben ik eens gevallen met de fiets en had ik een blauwe knie",
+    ],
 }
+
+#: Decisions left for a clinician (docs/red-flags.md, fifth blind reading): these still alarm,
+#: on purpose, until a physiotherapist says otherwise.
+STILL_ALARM = [
+    ("mijn man is vanmorgen over de stoeprand gestruikeld maar hij liep daarna gewoon door", "val"),
+    ("drie weken na mijn nieuwe knie is hij nog wat warm maar de orthopeed zegt dat dat hoort",
+     "na-operatie"),
+    # a negation must not take away a later, separate sign
+    ("ik ben niet gevallen maar mijn knie is opeens dik en heet", "heet-gewricht"),
+    # someone else's fall, but with the visitor's own sudden sign, still counts
+    ("mijn zus viel vorige week maar ik kom voor mijn eigen knie die sinds vannacht gloeit",
+     "heet-gewricht"),
+    # "helemaal over" said of a place, not of a fever or warmth that is over
+    ("ik heb koorts en rillingen helemaal over mijn lijf", "koorts"),
+    ("de roodheid trekt helemaal over mijn knie", "heet-gewricht"),
+    # a past episode, but warm and swollen again now
+    ("twee jaar geleden was mijn knie ook warm en dik en dat ging over maar nu is hij weer zo sinds gisteren",
+     "heet-gewricht"),
+]
 
 
 @pytest.mark.parametrize("kind, heard, group", [
@@ -192,3 +277,9 @@ def test_a_red_flag_of_each_kind_is_found(flags, kind, heard, group):
     (kind, heard) for kind, cases in ORDINARY.items() for heard in cases])
 def test_its_ordinary_neighbour_is_not(flags, kind, heard):
     assert flags.detect(heard) is None, (kind, flags.why(heard))
+
+
+@pytest.mark.parametrize("heard, group", STILL_ALARM)
+def test_a_decision_left_to_a_clinician_keeps_the_alarm(flags, heard, group):
+    found = flags.detect(heard)
+    assert isinstance(found, RedFlag) and found.group == group, flags.why(heard)

@@ -48,7 +48,10 @@ UNLESS_MARGIN = 2
 SENTENCE_PAUSE = 0.35
 _GROUP_KEYS = {"name", "rules", "say", "examples", "not_examples"}
 _RULE_KEYS = {"all", "within", "unless", "unless_said"}
-_TOP_KEYS = {"origin", "advice", "words", "except", "negation", "groups"}
+_TOP_KEYS = {"origin", "advice", "words", "except", "not_in", "negation", "groups"}
+#: Words that join signs into one list a negation reaches over ("niet warm of rood").
+LIST_WORDS = frozenset({"en", "of", "noch", "ook", "nog", "echt", "erg", "heel", "zo",
+                        "gehad", "gekregen", "is", "was", "zijn"})
 
 
 # --------------------------------------------------------------------------- data
@@ -104,7 +107,8 @@ class Rule:
     all: tuple[str, ...]
     within: int | None = None
     unless: tuple[str, ...] = ()
-    #: Word groups that cancel the rule wherever they are said ("als kind gevallen").
+    #: Word groups that cancel the rule wherever they are said ("als kind gevallen"); an entry
+    #: "a+b" cancels only when both groups are said ("twee jaar geleden" + "ging allemaal over").
     unless_said: tuple[str, ...] = ()
 
 
@@ -163,6 +167,8 @@ class RedFlags:
     known_words: frozenset[str] = frozenset()
     file: str = ""
     review: tuple[ReviewItem, ...] = ()
+    #: Phrases inside which no word counts for any group ("rode wangen": red, not the joint).
+    not_in: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         self._exact: dict[str, set[str]] = {}
@@ -204,7 +210,11 @@ class RedFlags:
                     spans.append((i, i + 1))
         return sorted(set(spans))
 
-    def _negated(self, words: Sequence[str], start: int, end: int) -> bool:
+    def _negated(self, words: Sequence[str], start: int, end: int,
+                 signs: frozenset[int] = frozenset()) -> bool:
+        """A negation word up to ``reach`` words before takes the sign away, but only the first
+        sign after it and the signs joined to that one as a list (``signs``: positions of
+        negatable words): "geen koorts, knie opeens knalrood" keeps "opeens" and "knalrood"."""
         neg = self.negation
         if end < len(words) and words[end] in neg.after:
             return True
@@ -222,14 +232,37 @@ class RedFlags:
             if word in neg.ends:
                 return False
             if word in neg.words:
-                return not (i > 0 and words[i - 1] in neg.not_after)
+                if i > 0 and words[i - 1] in neg.not_after:
+                    return False
+                return self._governs(words, i, start, signs)
         return False
 
-    def _occurrences(self, words: Sequence[str], concept: str) -> list[tuple[int, int]]:
-        spans = self._spans(words, concept)
+    @staticmethod
+    def _governs(words: Sequence[str], negation: int, start: int, signs: frozenset[int]) -> bool:
+        """The negation at ``negation`` reaches the sign at ``start``: no other sign stands
+        between them, or the words from the first sign after it on are signs and list words."""
+        between = range(negation + 1, start)
+        first = next((i for i in between if i in signs), None)
+        if first is None:
+            return True
+        return all(i in signs or words[i] in LIST_WORDS for i in range(first, start))
+
+    def _occurrences(self, words: Sequence[str], concept: str,
+                     context: tuple[frozenset[int], frozenset[int]] | None = None) -> list[tuple[int, int]]:
+        signs, blocked = context if context is not None else self._context(words)
+        spans = [s for s in self._spans(words, concept) if not blocked.issuperset(range(*s))]
         if concept in self.negation.negatable:
-            spans = [s for s in spans if not self._negated(words, s[0], s[1])]
+            spans = [s for s in spans if not self._negated(words, s[0], s[1], signs)]
         return spans
+
+    def _context(self, words: Sequence[str]) -> tuple[frozenset[int], frozenset[int]]:
+        """Positions of negatable signs (for a negation's reach) and positions inside a
+        ``not_in`` phrase (they count for nothing)."""
+        blocked = {i + j for phrase in self.not_in for i in range(len(words) - len(phrase) + 1)
+                   if tuple(words[i:i + len(phrase)]) == phrase for j in range(len(phrase))}
+        signs = {i for concept in self.negation.negatable for s, e in self._spans(words, concept)
+                 for i in range(s, e) if i not in blocked}
+        return frozenset(signs), frozenset(blocked)
 
     # ------------------------------------------------------------------ rules
     def _holds(self, rule: Rule, words: Sequence[str], found: dict[str, list[tuple[int, int]]]) -> bool:
@@ -257,7 +290,7 @@ class RedFlags:
                    found: dict[str, list[tuple[int, int]]]) -> bool:
         a, b = lo - UNLESS_MARGIN, hi + UNLESS_MARGIN
         return any(s < b and e > a for c in rule.unless for s, e in found[c]) or \
-            any(found[c] for c in rule.unless_said)
+            any(all(found[part] for part in c.split("+")) for c in rule.unless_said)
 
     def _unglue(self, words: list[str]) -> list[str]:
         """Split words a recogniser glued together: a common word from :data:`GLUED_WORDS` and
@@ -293,11 +326,13 @@ class RedFlags:
         if not words:
             return None
         found: dict[str, list[tuple[int, int]]] = {}
+        context = self._context(words)
         for group in self.groups:
             for rule in group.rules:
-                for concept in (*rule.all, *rule.unless, *rule.unless_said):
+                said = (part for entry in rule.unless_said for part in entry.split("+"))
+                for concept in (*rule.all, *rule.unless, *said):
                     if concept not in found:
-                        found[concept] = self._occurrences(words, concept)
+                        found[concept] = self._occurrences(words, concept, context)
                 if self._holds(rule, words, found):
                     return RedFlag(group.id, group.advice, group.name)
         return None
@@ -305,7 +340,8 @@ class RedFlags:
     def why(self, text: str) -> str | None:
         """For staff and tests: "group: rule" that fired on ``text``, or None."""
         words = self._words(text)
-        found = {c: self._occurrences(words, c) for c in self.words}
+        context = self._context(words)
+        found = {c: self._occurrences(words, c, context) for c in self.words}
         for group in self.groups:
             for rule in group.rules:
                 if self._holds(rule, words, found):
@@ -392,13 +428,16 @@ class _Reader:
         exceptions = frozenset(" ".join(tokens(w)) for w in
                                (self.word_list(data["except"], "'except'", data, "except")
                                 if "except" in data else []))
+        not_in = tuple(tuple(tokens(w)) for w in
+                       (self.word_list(data["not_in"], "'not_in'", data, "not_in")
+                        if "not_in" in data else []))
         negation = self.negation(data.get("negation"), data, words)
         groups = self.groups(data, words, advice, review)
         if self.problems:
             return None
         return RedFlags(tuple(groups), words, negation, exceptions,
                         frozenset(" ".join(tokens(w)) for w in known_words), self.file,
-                        tuple(review))
+                        tuple(review), not_in)
 
     def negation(self, node: Any, parent: LineDict, words: dict[str, tuple[_Word, ...]]) -> Negation:
         if node is None:
@@ -510,7 +549,7 @@ class _Reader:
             if not isinstance(value, list):
                 self.error(group, f"{where}, rule {index + 1}: {key!r} must list word groups", line=line)
                 return None
-        for concept in [*node_all, *unless, *unless_said]:
+        for concept in [*node_all, *unless, *(p for c in unless_said for p in str(c).split("+"))]:
             if concept not in words:
                 self.error(group, f"{where}, rule {index + 1}: unknown word group {concept!r}", line=line)
                 return None
@@ -637,6 +676,18 @@ REVIEW_DECISIONS = (
     "swollen joint; a wound that does not heal. \"Ontstoken\" alone does not count (visitors say "
     "it of ordinary artrose); a new knee that is warm counts although some warmth after a "
     "replacement is normal (docs/red-flags.md, decisions 10-11).",
+    "Fifth blind reading (docs/red-flags.md, decisions 12-16): legs that do not carry (\"been "
+    "draagt niet\", \"wil plots niet\", \"kom mijn bed niet meer uit\") count as unable to stand; "
+    "tight shiny skin or throbbing (\"het klopt erin\") on a joint, and a bare \"dik en rood\", "
+    "count as a hot joint; feeling very ill (\"zo ziek als een hond\") or sweating at night with a "
+    "painful joint counts as fever; a new joint \"uit de kom\" counts after an operation.",
+    "Fifth blind reading, alarms taken away: warmth after exercise said to come \"soms\" or to go "
+    "away again (\"een uur later weer weg\"); a past episode told as long ago and over (\"twee jaar "
+    "geleden warm en dik, dat ging allemaal over\"); a fever said to be over with a joint only "
+    "named; a fall in the summer or when someone was young; someone else's fall told with the "
+    "visitor's own complaint (\"maar ik kom voor mijn eigen knie\"); red cheeks or another red "
+    "body part. Kept as alarms, for review: a partner who tripped this morning and walked on; a "
+    "new knee still warm three weeks after the operation that the surgeon called normal.",
     "\"kan niet meer staan / lopen\" counts; \"kan niet meer zo goed / zo lang / zo ver lopen\" "
     "and \"kan niet lopen zonder stok\" do not (group niet-staan).",
     "112 is named for severe breathlessness, chest pain or being very ill (advice spoed), in the "
