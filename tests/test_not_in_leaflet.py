@@ -167,6 +167,9 @@ NAMED = [
     ("ik heb een kniebrace gekocht moet ik die de hele dag om", "brace-zolen"),
     ("wat moet ik tegen mijn werkgever zeggen over mijn heup", "werk"),
     ("mijn elleboog is stijf kan de fysiotherapeut daar iets aan doen", "andere-klacht"),
+    ("welk kniekussen raadt u aan om in de moestuin op te knielen", "brace-zolen"),
+    ("helpen van die kniebeschermers als ik de vloer moet dweilen", "brace-zolen"),
+    ("mijn kleindochter van zeven heeft 's nachts pijn in haar knieen is dat groeipijn", "andere-klacht"),
 ]
 
 
@@ -206,6 +209,7 @@ NAMED_REQUESTS = [
     ("heeft u een oplader voor mijn telefoon", "gebouw"),
     ("mijn baas vraagt of ik met mijn heup nog zwaar werk kan doen", "werk"),
     ("hoeveel verlof krijg je na een operatie aan je knie", "werk"),
+    ("is er een speelhoek waar mijn kleinzoon kan spelen terwijl ik mijn oefeningen doe", "gebouw"),
 ]
 
 

@@ -155,8 +155,20 @@ def test_a_cue_with_instead_of_replaces_a_section_that_does_not_answer(matcher):
     # not over a section that the cue does not name, not without a joint, not when an
     # activity is named (then moving is the question)
     assert replacing(_w("wordt mijn knie erger als ik beweeg"), "misverstand-bewegen") is None
+    assert replacing(_w("gaat mijn heup elk jaar verder achteruit"), "misverstand-bewegen") == "meer-zorgen"
+    assert replacing(_w("wat voor klachten geeft artrose in de heup"), "stapsgewijze-aanpak") == "intro"
+    assert replacing(_w("wat voor klachten geeft artrose in de heup"), "stap-2") is None
     assert replacing(_w("wordt het met de jaren slechter"), "misverstand-pijn") is None
     assert replacing(_w("wordt mijn knie slechter van fietsen"), "misverstand-pijn") is None
+
+
+@pytest.mark.parametrize("question", [
+    "met de fietsclub rijden we zaterdag zestig kilometer gaat dat nog met mijn artrose",
+    "kan ik die lange fietstocht nog wel aan met mijn linkerheup",
+])
+def test_a_club_ride_and_a_left_or_right_joint_count_for_a_movement_question(matcher, question):
+    """Own phrasings: "fietsclub", "fietstocht" are activities, "linkerheup" a joint."""
+    assert matcher.match(question).intent.key == "misverstand-bewegen"
 
 
 @pytest.mark.parametrize("question", [
@@ -183,3 +195,46 @@ def test_exercising_by_computer_with_a_joint_reads_step_two_when_nothing_else_wo
     assert declined("zit er op de laptop van mijn zoon iets voor mijn knie") == "stap-2"
     assert declined("kan ik op de computer oefenen voor mijn heup") == "stap-2"
     assert declined("mijn tablet is leeg kan ik die hier ergens opladen") == "none"
+
+
+def test_round_five_cues_read_the_section_of_a_declined_question(matcher):
+    """Own phrasings of the kinds the fifth blind reading missed: slowing it down or it going
+    away (the course), how common it is, a sign that the word repair split ("tekenen" ->
+    "teken en"), what happens inside the joint."""
+    def declined(text: str) -> str:
+        return matcher._declined_match(text, text, _w(text), 0.3, None).intent.label()
+    assert declined("valt mijn knieartrose nog wat te vertragen") == "meer-zorgen"
+    assert declined("verdwijnt zo een versleten heup ooit vanzelf") == "meer-zorgen"
+    assert declined("is heupartrose zeldzaam bij vrouwen van mijn leeftijd") == "intro"
+    assert declined("welk aantal ouderen heeft last van hun knieen") == "intro"
+    assert declined("wat is het eerste teken en van heupartrose") == "intro"
+    assert declined("hoe ziet het er binnenin mijn knie uit bij artrose") == "misverstand-slijtage"
+    assert declined("is mijn auto zeldzaam") == "none"  # no joint: no cue
+
+
+@pytest.mark.parametrize("question", [
+    "wat vind jij van het weer",
+    "wat doe jij in het weekend",
+])
+def test_small_talk_to_the_kiosk_reads_no_section(matcher, question):
+    """Own phrasings: speaking to the kiosk without a joint, activity or complaint (without
+    the rule these read gezond-bewegen and beweegtypes)."""
+    match = matcher.match(question)
+    assert match.intent.kind not in ("topic", "flow"), match.intent
+
+
+def test_speaking_to_the_kiosk_about_a_joint_is_still_a_question(matcher):
+    words = _w("weet jij of fietsen goed is voor mijn knie")
+    assert not matcher._talks_to_the_kiosk(words, words)
+    said, heard = _w("kun jij zeggen wat artrose is"), _w("kun u zeggen wat artrose is")
+    assert not matcher._talks_to_the_kiosk(said, heard)
+    assert not matcher._talks_to_the_kiosk(_w("heb jij ook pijn"), _w("heb u ook pijn"))
+    assert matcher._talks_to_the_kiosk(_w("hoe oud ben jij"), _w("hoe oud ben u"))
+    assert matcher.match("kun jij me vertellen wat artrose is").intent.kind == "topic"
+
+
+def test_a_remark_to_the_kiosk_with_a_yes_word_is_no_answer(matcher):
+    """Own phrasing: "zeker" in a remark to the kiosk is not a yes when no question is open."""
+    assert matcher.match("gij hebt het altijd juist").intent.kind != "answer"
+    assert matcher.match("jij weet alles zeker").intent.kind != "answer"
+    assert matcher.match("ja zeker").intent.kind == "answer"

@@ -644,6 +644,15 @@ class Matcher:
         word = query[0]
         return word not in self.topic_words.get(best.key, set()) and word not in self.generic
 
+    def _talks_to_the_kiosk(self, raw: list[str], words: list[str]) -> bool:
+        """"alles goed met jou", "wat eet jij het liefst": the visitor speaks to the kiosk
+        itself (``to_the_kiosk``, in the words as said) and names no joint, activity or
+        complaint -- small talk, though its words occur in a section's examples."""
+        lists = self.word_lists
+        return (not lists.to_the_kiosk.isdisjoint(raw) and lists.joints.isdisjoint(words)
+                and not any(self._is_activity(w, lists.activities) for w in words)
+                and not self._complains(words))
+
     def _about_an_animal(self, words: list[str]) -> bool:
         """"mijn hond is te zwaar": about an animal, and no joint of the visitor's own named
         ("mijn knie"; "zijn heup" is the animal's)."""
@@ -773,7 +782,8 @@ class Matcher:
         scored = self.score_all(scoring_words, probabilities)
         best_intent, best_score = scored[0]
         answer = self._classify_answer(heard) if len(raw) <= MAX_ANSWER_WORDS else None
-        if answer and answer_beats_intents(answer, len(raw), scored[0], self.threshold):
+        if answer and answer_beats_intents(answer, len(raw), scored[0], self.threshold) \
+                and not self._talks_to_the_kiosk(raw, words):  # "gij weet ook alles zeker"
             return Match(heard, normalized, Intent("answer", answer.value), answer.score)
         absent = self._not_in_leaflet(scored, scoring_words, probabilities)
         if self._about_an_animal(words):
@@ -788,6 +798,7 @@ class Matcher:
         if best_intent.kind in ("topic", "flow") and (
             self._out_of_scope(words) or self._only_numbers(words) or not self._anchored(words)
             or self._one_stray_word(scoring_words, best_intent)
+            or self._talks_to_the_kiosk(raw, words)
             or self._declined(scoring_words, best_intent)
         ):
             return self._declined_match(heard, normalized, words, best_score, absent)

@@ -2,10 +2,11 @@
 
 The matcher's structural rules need to know a few kinds of words: activities, joints, "may I
 still" words, a new joint, another sound source, animals, the visitor's own joint, words of
-stopping or going on, and words that name what a section is about when a question is otherwise
-declined (a cue with ``instead_of`` also replaces the sections it lists). They are data, not
-code, so a practice assistant can add a sport or an animal; ``kiosk check`` refuses an entry
-that is not one plain word, or a cue naming a section that does not exist, at its file:line.
+stopping or going on, words that speak to the kiosk itself, and words that name what a section
+is about when a question is otherwise declined (a cue with ``instead_of`` also replaces the
+sections it lists). They are data, not code, so a practice assistant can add a sport or an
+animal; ``kiosk check`` refuses an entry that is not one plain word, or a cue naming a section
+that does not exist, at its file:line.
 Words are written as the matcher normalises them (lower case, accents folded: "knieen").
 """
 
@@ -52,6 +53,7 @@ class _WordListsShape(Strict):
     animals: Words
     own: Words
     keep_going: list[Word] = Field(default_factory=list)
+    to_the_kiosk: list[Word] = Field(default_factory=list)
     declined_cues: list[_CueShape] = Field(default_factory=list)
 
 
@@ -68,6 +70,8 @@ class WordLists:
     animals: frozenset[str] = frozenset()
     own: frozenset[str] = frozenset()
     keep_going: frozenset[str] = frozenset()
+    #: "jij", "jou", "gij" as the visitor said them: small talk to the kiosk without a joint.
+    to_the_kiosk: frozenset[str] = frozenset()
     #: (words, section id), in file order: the first cue found wins.
     declined_cues: tuple[tuple[frozenset[str], str], ...] = ()
     #: (words, section id, sections it replaces): a question with these words that would
@@ -111,7 +115,7 @@ def validate_word_lists(data: object, file: str, sections: Iterable[str]
         new_joint=frozenset(shape.new_joint),
         other_sound_sources=frozenset(shape.other_sound_sources),
         animals=frozenset(shape.animals), own=frozenset(shape.own),
-        keep_going=frozenset(shape.keep_going),
+        keep_going=frozenset(shape.keep_going), to_the_kiosk=frozenset(shape.to_the_kiosk),
         declined_cues=tuple((frozenset(c.words), c.section) for c in shape.declined_cues),
         replacing_cues=tuple((frozenset(c.words), c.section, frozenset(c.instead_of))
                              for c in shape.declined_cues if c.instead_of),
