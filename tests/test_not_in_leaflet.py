@@ -173,11 +173,6 @@ NAMED = [
 ]
 
 
-@pytest.mark.parametrize("question,key", NAMED)
-def test_a_named_subject_gets_its_own_answer_not_the_section_sharing_its_words(matcher, question, key):
-    match = matcher.match(question)
-    assert match.intent.kind == "none"
-    assert match.not_in_leaflet == key
 
 
 def test_a_short_name_counts_only_as_a_word_of_its_own(content):
@@ -213,11 +208,13 @@ NAMED_REQUESTS = [
 ]
 
 
-@pytest.mark.parametrize("question,key", NAMED_REQUESTS)
-def test_a_named_request_gets_its_answer_not_a_section(matcher, question, key):
+@pytest.mark.parametrize("question,key", NAMED + NAMED_REQUESTS)
+def test_a_named_subject_or_request_gets_its_own_answer_not_the_section_sharing_its_words(
+        matcher, question, key):
     match = matcher.match(question)
     assert match.intent.kind == "none"
     assert match.not_in_leaflet == key
+
 
 
 @pytest.mark.parametrize("question", [
