@@ -233,6 +233,20 @@ def test_speaking_to_the_kiosk_about_a_joint_is_still_a_question(matcher):
     assert matcher.match("kun jij me vertellen wat artrose is").intent.kind == "topic"
 
 
+@pytest.mark.parametrize("question,expected", [
+    ("kan jij me iets vertellen over afvallen", "afvallen"),
+    ("wat weet jij over de operatie", "operatie"),
+    ("vertel jij eens over hulpmiddelen", "hulpmiddelen"),
+    ("heb jij tips voor mij", "tips"),
+    ("wat vind jij van de medicijnen", "medicatie"),
+])
+def test_a_question_put_to_the_kiosk_that_names_a_section_is_still_answered(matcher, question,
+                                                                           expected):
+    """Own phrasings: "jij" with a section's own word is a question, not small talk (the
+    small-talk rule alone declined these)."""
+    assert matcher.match(question).intent.label() == expected
+
+
 def test_a_remark_to_the_kiosk_with_a_yes_word_is_no_answer(matcher):
     """Own phrasing: "zeker" in a remark to the kiosk is not a yes when no question is open."""
     assert matcher.match("gij hebt het altijd juist").intent.kind != "answer"

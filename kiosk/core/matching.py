@@ -653,6 +653,12 @@ class Matcher:
                 and not any(self._is_activity(w, lists.activities) for w in words)
                 and not self._complains(words))
 
+    def _names_a_section(self, words: list[str]) -> bool:
+        """A section named by one of its own words (title, one-word keywords): "kan jij me iets
+        over afvallen vertellen", "heb jij tips" are questions, though put to the kiosk."""
+        informative = self._informative(words)
+        return any(own.intersection(informative) for own in self.topic_words.values())
+
     def _about_an_animal(self, words: list[str]) -> bool:
         """"mijn hond is te zwaar": about an animal, and no joint of the visitor's own named
         ("mijn knie"; "zijn heup" is the animal's)."""
@@ -798,7 +804,7 @@ class Matcher:
         if best_intent.kind in ("topic", "flow") and (
             self._out_of_scope(words) or self._only_numbers(words) or not self._anchored(words)
             or self._one_stray_word(scoring_words, best_intent)
-            or self._talks_to_the_kiosk(raw, words)
+            or (self._talks_to_the_kiosk(raw, words) and not self._names_a_section(words))
             or self._declined(scoring_words, best_intent)
         ):
             return self._declined_match(heard, normalized, words, best_score, absent)
