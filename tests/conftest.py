@@ -12,6 +12,7 @@ from kiosk.app.classifier_store import ClassifierStore
 from kiosk.core.classifier import Trainer
 from kiosk.core.content import DEFAULT_CONTENT_DIR, Content, load_content
 from kiosk.core.matching import Matcher
+from kiosk.core.safety import RedFlags
 
 #: The sound-server room fixture (tests/room.py), for tests marked ``room``.
 pytest_plugins = ["room"]
@@ -32,6 +33,13 @@ def matcher_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def content() -> Content:
     return load_content(DEFAULT_CONTENT_DIR)
+
+
+@pytest.fixture(scope="session")
+def flags(content: Content) -> RedFlags:
+    """The bundled red-flag rules (content/red_flags.nl.yaml)."""
+    assert isinstance(content.red_flags, RedFlags)
+    return content.red_flags
 
 
 @pytest.fixture(scope="session")

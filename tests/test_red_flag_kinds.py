@@ -5,22 +5,9 @@ is tests/data/red-flags-kinds-heldout.nl.tsv (read once, never tuned on)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from kiosk.core.content import load_content
-from kiosk.core.safety import RedFlag, RedFlags
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def flags() -> RedFlags:
-    content = load_content(ROOT / "content")
-    assert isinstance(content.red_flags, RedFlags)
-    return content.red_flags
-
+from kiosk.core.safety import RedFlag
 
 RED_FLAGS = {
     # the joint named as a compound: left or right, "kniegewricht"

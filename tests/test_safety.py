@@ -15,11 +15,10 @@ CONTENT = ROOT / "content"
 RED_FLAGS = CONTENT / "red_flags.nl.yaml"
 
 
-@pytest.fixture(scope="module")
-def flags() -> RedFlags:
-    content = load_content(CONTENT)
-    assert isinstance(content.red_flags, RedFlags)
-    return content.red_flags
+def _assert_found(flags: RedFlags, heard: str, group: str) -> None:
+    """``heard`` fires the red-flag group ``group``."""
+    found = flags.detect(heard)
+    assert isinstance(found, RedFlag) and found.group == group, flags.why(heard)
 
 
 def test_file_is_clean_and_its_examples_hold():
@@ -72,8 +71,7 @@ def test_file_is_clean_and_its_examples_hold():
     ("mijn knie is ineens felrood na de sauna", "heet-gewricht"),  # sudden: no excuse
 ])
 def test_red_flags_are_found(flags, heard, group):
-    found = flags.detect(heard)
-    assert isinstance(found, RedFlag) and found.group == group, flags.why(heard)
+    _assert_found(flags, heard, group)
 
 
 @pytest.mark.parametrize("heard", [
@@ -297,8 +295,7 @@ def test_a_named_harmless_explanation_cancels_the_alarm(flags, heard):
     ("ik heb vannacht koorts gehad", "koorts"),
 ])
 def test_the_explanations_never_hide_a_recent_sudden_or_painful_sign(flags, heard, group):
-    found = flags.detect(heard)
-    assert isinstance(found, RedFlag) and found.group == group, flags.why(heard)
+    _assert_found(flags, heard, group)
 
 
 def test_a_group_that_only_cancels_never_matches_by_a_guessed_slip(flags):
@@ -325,8 +322,7 @@ def test_a_group_that_only_cancels_never_matches_by_a_guessed_slip(flags):
     ("ik ben gevallenmet de fiets en kan niet meer lopen", "val"),
 ])
 def test_sound_alikes_and_glued_words_are_caught(flags, heard, group):
-    found = flags.detect(heard)
-    assert isinstance(found, RedFlag) and found.group == group, flags.why(heard)
+    _assert_found(flags, heard, group)
 
 
 @pytest.mark.parametrize("heard", [
