@@ -650,8 +650,7 @@ class Matcher:
         complaint -- small talk, though its words occur in a section's examples."""
         lists = self.word_lists
         return (not lists.to_the_kiosk.isdisjoint(raw) and lists.joints.isdisjoint(words)
-                and not any(self._is_activity(w, lists.activities) for w in words)
-                and not self._complains(words))
+                and not self._names_an_activity(words) and not self._complains(words))
 
     def _names_a_section(self, words: list[str]) -> bool:
         """A section named by one of its own words (title, one-word keywords): "kan jij me iets
@@ -675,11 +674,18 @@ class Matcher:
         too ("waar moet ik op letten"). An activity also counts as the end of a longer word
         ("stijldansen", "baanzwemmen")."""
         lists = self.word_lists
-        activities = lists.activities - {"bewegen"} if named else lists.activities
         asks = lists.permission | lists.movement_asks if declined else lists.permission
         present = set(words)
-        return (any(self._is_activity(word, activities) for word in present)
+        return (self._names_an_activity(present, by_name=named)
                 and not lists.joints.isdisjoint(present) and not asks.isdisjoint(present))
+
+    def _names_an_activity(self, words: Iterable[str], by_name: bool = False) -> bool:
+        """An activity among ``words``, also as the end of a longer word ("stijldansen");
+        ``by_name``: a sport or pastime, not the word "bewegen" itself."""
+        activities = self.word_lists.activities
+        if by_name:
+            activities = activities - {"bewegen"}
+        return any(self._is_activity(word, activities) for word in words)
 
     @staticmethod
     def _is_activity(word: str, activities: frozenset[str]) -> bool:
@@ -730,9 +736,8 @@ class Matcher:
         name and a word of stopping or going on (``keep_going``), no joint needed -- in this
         kiosk that is a movement question. Not with a new joint (not in the leaflet)."""
         lists = self.word_lists
-        named = lists.activities - {"bewegen"}
         return (not lists.keep_going.isdisjoint(words) and lists.new_joint.isdisjoint(words)
-                and any(self._is_activity(word, named) for word in words))
+                and self._names_an_activity(words, by_name=True))
 
     def _replacing_cue(self, words: list[str], section: str) -> str | None:
         """"wordt artrose altijd erger" read the misconception about pain: a question with a
@@ -740,7 +745,7 @@ class Matcher:
         it would read one of the cue's ``instead_of``; never when an activity is named (then
         moving is the question)."""
         lists = self.word_lists
-        if lists.joints.isdisjoint(words) or any(self._is_activity(w, lists.activities) for w in words):
+        if lists.joints.isdisjoint(words) or self._names_an_activity(words):
             return None
         for cues, target, instead_of in lists.replacing_cues:
             if section in instead_of and not cues.isdisjoint(words):
