@@ -213,8 +213,7 @@ def _frames(pattern: str) -> np.ndarray:
 
 
 def test_voice_within_a_window_counts_a_visitor_whose_voice_dips_but_not_a_short_leak():
-    from kiosk.app.runner import VoiceInWindow
-    from kiosk.speech.recognizer import Endpointing, EnergyVad
+    from kiosk.speech.recognizer import Endpointing, EnergyVad, VoiceInWindow
 
     settings = Endpointing(vad_threshold_db=-35.0, min_speech_s=0.25)
     dipping = _frames("vvvvvvvv..vvvvvvvv..vvvvvvvv..")  # 0.16 s syllables, 40 ms dips

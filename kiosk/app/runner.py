@@ -55,7 +55,7 @@ from kiosk.core.dialog import (
 from kiosk.core.normalize import normalize
 from kiosk.errors import KioskError
 from kiosk.speech.audio_in import SAMPLE_RATE
-from kiosk.speech.recognizer import Endpointing, EnergyVad, Final, NoSpeech, Recognizer
+from kiosk.speech.recognizer import Endpointing, EnergyVad, Final, NoSpeech, Recognizer, VoiceInWindow
 
 log = logging.getLogger(__name__)
 
@@ -163,48 +163,6 @@ class Limits:
     barge_in_wary_window_s: float = 0.4
     #: After a barge-in: how long the visitor may take to say their question.
     barge_in_listen_s: float = 8.0
-
-
-def _vad_threshold(vad: EnergyVad | VoiceInWindow) -> float:
-    """The level (dBFS) above which ``vad`` now counts a frame as voice."""
-    if isinstance(vad, VoiceInWindow):
-        vad = vad.vad
-    return max(vad.s.vad_threshold_db, vad.noise_db + vad.s.vad_margin_db)
-
-
-class VoiceInWindow:
-    """Voice counted within a window: ``speech_started`` once ``need_s`` of the last
-    ``window_s`` were voiced 20 ms frames (each judged as :class:`EnergyVad` judges it: the
-    same level, the same noise floor). Same interface as the in-a-row detector the runner
-    uses (``process``, ``speech_started``, ``run_s``, ``reset``)."""
-
-    def __init__(self, settings: Endpointing, need_s: float, window_s: float) -> None:
-        self.vad = EnergyVad(settings)
-        self.need = max(1, round(need_s / 0.02))
-        self.frames: deque[bool] = deque(maxlen=max(self.need, round(window_s / 0.02)))
-        self.reset()
-
-    def reset(self) -> None:
-        self.vad.reset()
-        self.frames.clear()
-        self.speech_started = False
-        self._rest = np.zeros(0, dtype=np.int16)
-
-    @property
-    def run_s(self) -> float:
-        """Seconds voiced within the window up to now."""
-        return sum(self.frames) * 0.02
-
-    def process(self, samples: np.ndarray) -> None:
-        data = np.concatenate([self._rest, samples]) if self._rest.size else samples
-        size = EnergyVad.FRAME
-        whole = data.size // size
-        for i in range(whole):
-            self.vad.process(data[i * size:(i + 1) * size])
-            self.frames.append(self.vad.run > 0)  # this frame was voice
-            if sum(self.frames) >= self.need:
-                self.speech_started = True
-        self._rest = data[whole * size:].copy()
 
 
 def barge_in_enabled(requested: bool, input_device: int | str | None,
@@ -469,7 +427,7 @@ class Runner:
                     recent.append(block)
                     onset.process(block)
                     if onset.speech_started:
-                        self._trace("onset", f"threshold {_vad_threshold(onset):.1f} dB, "
+                        self._trace("onset", f"threshold {onset.threshold_db:.1f} dB, "
                                     f"{self._backlog()} blocks queued")
                         index = self.speech.current_index
                         event = self._onset(action, recent)
@@ -583,7 +541,7 @@ class Runner:
         self.barge_in_resumed += 1
         self._trace("resumed", f"judged {judged / SAMPLE_RATE:.2f} s, loudest block "
                     f"{loudest:.1f} dB, longest voice {longest:.2f} s, threshold "
-                    f"{_vad_threshold(confirm):.1f} dB, {self._backlog()} blocks queued")
+                    f"{confirm.threshold_db:.1f} dB, {self._backlog()} blocks queued")
         log.info("a sound during speech was the kiosk's own echo: reading on")
         if not finished:
             self.speech.wait(timeout=2.0)

@@ -29,6 +29,7 @@ import json
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +207,12 @@ class EnergyVad:
         """Seconds of speech frames in a row up to now (0 after a quiet frame)."""
         return self.run * self.FRAME / SAMPLE_RATE
 
+    @property
+    def threshold_db(self) -> float:
+        """The level (dBFS) above which a frame now counts as voice: the set level, or the
+        noise floor plus the margin when the room is louder."""
+        return max(self.s.vad_threshold_db, self.noise_db + self.s.vad_margin_db)
+
     @staticmethod
     def level_db(frame: np.ndarray) -> float:
         if frame.size == 0:
@@ -220,7 +227,7 @@ class EnergyVad:
         for i in range(n_frames):
             frame = data[i * self.FRAME:(i + 1) * self.FRAME]
             db = self.level_db(frame)
-            threshold = max(self.s.vad_threshold_db, self.noise_db + self.s.vad_margin_db)
+            threshold = self.threshold_db
             end = self.samples + (i + 1) * self.FRAME
             if db > threshold:
                 self.run += 1
@@ -236,6 +243,46 @@ class EnergyVad:
                     self.noise_db += 0.02 * (db - self.noise_db)
         self.samples += n_frames * self.FRAME
         self._rest = data[n_frames * self.FRAME:].copy()
+
+
+class VoiceInWindow:
+    """Voice counted within a window: ``speech_started`` once ``need_s`` of the last
+    ``window_s`` were voiced 20 ms frames (each judged as :class:`EnergyVad` judges it: the
+    same level, the same noise floor). Same interface as the in-a-row detector the runner
+    uses (``process``, ``speech_started``, ``run_s``, ``reset``)."""
+
+    def __init__(self, settings: Endpointing, need_s: float, window_s: float) -> None:
+        self.vad = EnergyVad(settings)
+        self.need = max(1, round(need_s / 0.02))
+        self.frames: deque[bool] = deque(maxlen=max(self.need, round(window_s / 0.02)))
+        self.reset()
+
+    def reset(self) -> None:
+        self.vad.reset()
+        self.frames.clear()
+        self.speech_started = False
+        self._rest = np.zeros(0, dtype=np.int16)
+
+    @property
+    def run_s(self) -> float:
+        """Seconds voiced within the window up to now."""
+        return sum(self.frames) * 0.02
+
+    @property
+    def threshold_db(self) -> float:
+        return self.vad.threshold_db
+
+    def process(self, samples: np.ndarray) -> None:
+        data = np.concatenate([self._rest, samples]) if self._rest.size else samples
+        size = EnergyVad.FRAME
+        whole = data.size // size
+        for i in range(whole):
+            self.vad.process(data[i * size:(i + 1) * size])
+            self.frames.append(self.vad.run > 0)  # this frame was voice
+            if sum(self.frames) >= self.need:
+                self.speech_started = True
+        self._rest = data[whole * size:].copy()
+
 
 
 # --------------------------------------------------------------------------- Vosk
